@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
+import { requestLog } from './middleware/request-log.js';
+import { apiRoutes } from './routes/api.js';
+import { pageRoutes } from './routes/pages.js';
+import { createSessionCookie } from './routes/session-cookie.js';
+import { widgetRoutes } from './routes/widget.js';
+import type { AppRegistry } from './services/apps.js';
+import { createSessionService } from './services/sessions.js';
+import { createUserService } from './services/users.js';
+import type { Store } from './store/store.js';
+
+const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+
+export interface AppDependencies {
+  config: Pick<Config, 'publicUrl' | 'session' | 'widgetDir'>;
+  store: Store;
+  /** Loaded (`reload()`ed) before the app serves requests. */
+  registry: AppRegistry;
+  logger: Logger;
+  clock?: () => number;
+}
+
+/** Builds the Express app from its dependencies; it does not listen, so tests drive it with supertest. */
+export function createApp({ config, store, registry, logger, clock = Date.now }: AppDependencies): Express {
+  const sessions = createSessionService(store, config.session, clock);
+  const users = createUserService(store, clock);
+  const cookie = createSessionCookie(config.publicUrl);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLog(logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'https:', 'data:'],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+          // Chromium applies form-action to the redirect after a form post, so the apps' origins belong here.
+          formAction: ["'self'", () => registry.appOrigins().join(' ')],
+        },
+      },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    await store.ping();
+    res.json({ status: 'ready' });
+  });
+
+  app.use(widgetRoutes(config.widgetDir));
+  app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
+  app.use('/api', apiCors(registry));
+  app.use(requireTrustedOrigin(registry));
+  app.use('/api', apiRoutes({ sessions, users, registry, cookie }));
+  app.use(pageRoutes({ sessions, registry, cookie }));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function widgetDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('@userbox/widget/package.json')), 'dist');
+}
+
+const minutes = z.coerce.number().int().positive();
+
+/** Every setting of the service, read from the environment once and validated here. */
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** The address browsers use to reach the service; cookies are `Secure` and `__Host-` when it is https. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** `sqlite:<file>` (the default, relative to the package) or `:memory:`. */
+  DATABASE_URL: z.string().min(1).default('sqlite:data/userbox.sqlite'),
+  /** The registry of apps that share the bar, loaded at start. */
+  APPS_FILE: z.string().min(1).default(path.join(packageDir, 'userbox.apps.json')),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  SESSION_IDLE_MINUTES: minutes.default(7 * 24 * 60),
+  SESSION_ABSOLUTE_MINUTES: minutes.default(30 * 24 * 60),
+  /** Create a demo account on first start and print its password once. */
+  SEED_DEMO_USER: z.stringbool().default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WIDGET_DIR: z.string().min(1).optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Origin-only URL without a trailing slash, e.g. `https://accounts.example.test`. */
+  publicUrl: string;
+  databaseUrl: string;
+  appsFile: string;
+  tls: { certFile: string; keyFile: string } | null;
+  session: { idleMs: number; absoluteMs: number };
+  seedDemoUser: boolean;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  widgetDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
+    throw new ConfigError('Invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE go together');
+  }
+  const scheme = e.TLS_CERT_FILE ? 'https' : 'http';
+  const publicUrl = new URL(e.PUBLIC_URL ?? `${scheme}://localhost:${e.PORT}`).origin;
+  const databaseUrl =
+    e.DATABASE_URL.startsWith('sqlite:') && !path.isAbsolute(e.DATABASE_URL.slice(7))
+      ? `sqlite:${path.join(packageDir, e.DATABASE_URL.slice(7))}`
+      : e.DATABASE_URL;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    databaseUrl,
+    appsFile: e.APPS_FILE,
+    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : null,
+    session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_MINUTES * 60_000 },
+    seedDemoUser: e.SEED_DEMO_USER,
+    logLevel: e.LOG_LEVEL,
+    widgetDir: e.WIDGET_DIR ?? widgetDistDir(),
+  };
+}

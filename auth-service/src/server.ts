@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createAppRegistry, readAppsFile } from './services/apps.js';
+import { createUserService } from './services/users.js';
+import { openStore } from './store/store.js';
+
+const config = loadConfig();
+const logger = pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', '*.password'] });
+
+const store = await openStore(config.databaseUrl);
+for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
+const registry = createAppRegistry(store, config.publicUrl);
+await registry.reload();
+
+if (config.seedDemoUser && (await store.users.count()) === 0) {
+  const password = randomBytes(9).toString('base64url');
+  await createUserService(store).create({ email: 'demo@example.com', name: 'Ada Lovelace', password });
+  // Printed once, on purpose: this is how the person who just ran `npm start` learns the demo password.
+  process.stdout.write(`\n  Demo account created: demo@example.com / ${password}\n  (shown only this once)\n\n`);
+}
+
+const app = createApp({ config, store, registry, logger });
+const server = config.tls
+  ? https.createServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, app)
+  : http.createServer(app);
+
+server.on('error', (err: NodeJS.ErrnoException) => {
+  logger.fatal({ err }, err.code === 'EADDRINUSE' ? `port ${config.port} is already in use` : 'server error');
+  process.exit(1);
+});
+server.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, publicUrl: config.publicUrl, apps: registry.list().length }, 'userbox account service listening');
+});
+
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  setTimeout(() => process.exit(1), 10_000).unref();
+  server.close(() => {
+    void store.close().then(() => process.exit(0));
+  });
+  server.closeIdleConnections();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { AppRecord } from '../store/apps-repository.js';
+import type { Store } from '../store/store.js';
+
+const origin = z
+  .string()
+  .refine((s) => URL.canParse(s) && new URL(s).origin === s && /^https?:$/.test(new URL(s).protocol), {
+    message: 'must be an exact origin such as https://news.example.test (scheme, host, optional port; no path)',
+  });
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const appSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
+  name: z.string().trim().min(1).max(60),
+  url: httpUrl,
+  icon: z.string().max(20_000).nullable().default(null),
+  origins: z.array(origin).min(1),
+  redirectUris: z.array(httpUrl).default([]),
+  position: z.number().int().optional(),
+});
+
+export const appsFileSchema = z.strictObject({ apps: z.array(appSchema) });
+
+export type AppInput = z.input<typeof appSchema>;
+
+/** Reads and validates a `userbox.apps.json`; the error names the file and the bad field. */
+export async function readAppsFile(file: string): Promise<AppRecord[]> {
+  const raw = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  const parsed = appsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`${file}: ${problems}`);
+  }
+  return parsed.data.apps.map((a, index) => ({ ...a, position: a.position ?? index }));
+}
+
+/**
+ * The registry of apps that share the bar. Every origin check (CORS, CSRF, `return_to`) goes through here:
+ * exact origin match against the registered apps, no wildcards.
+ */
+export function createAppRegistry(store: Store, serviceOrigin: string) {
+  let apps: AppRecord[] = [];
+  let origins = new Set<string>();
+
+  return {
+    /** Reloads the in-memory copy from the store; call after the registry changes. */
+    async reload(): Promise<void> {
+      apps = await store.apps.list();
+      origins = new Set(apps.flatMap((a) => a.origins));
+    },
+    list: (): readonly AppRecord[] => apps,
+    /** An origin of a registered app (not the service itself). */
+    isAppOrigin: (value: string | undefined): boolean => value !== undefined && origins.has(value),
+    /** The service itself or a registered app. */
+    isTrustedOrigin: (value: string | undefined): boolean =>
+      value !== undefined && (value === serviceOrigin || origins.has(value)),
+    appOrigins: (): string[] => [...origins],
+    /**
+     * `return_to` if it is an absolute http(s) URL on the service or a registered app's origin; otherwise the
+     * service's account page. Parsing with WHATWG URL first means `\`, `@` and encoded tricks are judged by the
+     * origin a browser would actually go to.
+     */
+    safeReturnTo(value: unknown, fallbackPath = '/account'): string {
+      const fallback = serviceOrigin + fallbackPath;
+      if (typeof value !== 'string' || value.length > 2048 || !URL.canParse(value)) return fallback;
+      const url = new URL(value);
+      if (url.username || url.password) return fallback;
+      if (url.origin !== serviceOrigin && !origins.has(url.origin)) return fallback;
+      return url.href;
+    },
+  };
+}
+
+export type AppRegistry = ReturnType<typeof createAppRegistry>;

@@ -1,0 +1,92 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { SessionWithUser } from '../store/sessions-repository.js';
+import type { Store } from '../store/store.js';
+import { verifyPassword } from './passwords.js';
+import { toPublicUser, type PublicUser } from './users.js';
+
+/** What `/api/me` and `POST /api/session` answer when signed in. */
+export interface SessionView {
+  user: PublicUser;
+  session: { id: string; expiresAt: string };
+}
+
+export interface SignedIn extends SessionView {
+  /** The secret cookie value; only its hash is stored. */
+  token: string;
+  /** Absolute expiry in ms, for the cookie's Max-Age. */
+  expiresAt: number;
+}
+
+export interface SessionPolicy {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+/** last_seen_at is written at most this often per session, so reads stay reads. */
+const touchIntervalMs = 60_000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export function createSessionService(store: Store, policy: SessionPolicy, clock: () => number = Date.now) {
+  const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
+    Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
+
+  const view = (s: SessionWithUser, lastSeenAt: number): SessionView => ({
+    user: toPublicUser(s.user),
+    session: {
+      id: s.id,
+      expiresAt: new Date(effectiveExpiry({ last_seen_at: lastSeenAt, expires_at: s.expires_at })).toISOString(),
+    },
+  });
+
+  return {
+    /** Checks the password and opens a new session (a fresh id every time: no fixation). */
+    async signIn(email: string, password: string, meta: { userAgent: string; ip: string }): Promise<SignedIn> {
+      const user = await store.users.findByEmail(email);
+      const ok = await verifyPassword(user?.password_hash, password);
+      if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
+      const now = clock();
+      const token = randomBytes(32).toString('base64url');
+      const record = {
+        id: randomBytes(16).toString('base64url'),
+        token_hash: hashToken(token),
+        user_id: user.id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + policy.absoluteMs,
+        user_agent: meta.userAgent.slice(0, 512),
+        ip: meta.ip.slice(0, 64),
+      };
+      await store.sessions.insert(record);
+      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at };
+    },
+
+    /** The session behind a cookie value, or null when there is none or it has expired. */
+    async authenticate(token: string | undefined): Promise<SessionView | null> {
+      if (!token || token.length > 128) return null;
+      const tokenHash = hashToken(token);
+      const found = await store.sessions.findByTokenHash(tokenHash);
+      if (!found) return null;
+      const now = clock();
+      if (now >= effectiveExpiry(found)) {
+        await store.sessions.deleteByTokenHash(tokenHash);
+        return null;
+      }
+      let lastSeen = Number(found.last_seen_at);
+      if (now - lastSeen >= touchIntervalMs) {
+        lastSeen = now;
+        await store.sessions.touch(found.id, now);
+      }
+      return view(found, lastSeen);
+    },
+
+    async signOut(token: string | undefined): Promise<void> {
+      if (token && token.length <= 128) await store.sessions.deleteByTokenHash(hashToken(token));
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

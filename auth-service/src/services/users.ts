@@ -1,0 +1,113 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { UniqueViolation, type UserRecord } from '../store/users-repository.js';
+import { hashPassword } from './passwords.js';
+
+/** The user as the bar renders it; the shape of `user` in `/api/me`. */
+export interface PublicUser {
+  id: string;
+  name: string;
+  email: string;
+  picture: string | null;
+  initials: string;
+  /** Background colour for the initials avatar, stable per user. */
+  color: string;
+}
+
+/** Trims and lower-cases the domain; the local part is kept as typed (RFC 5321 lets it be case-sensitive). */
+export function normalizeEmail(raw: string): string {
+  const email = raw.trim();
+  const at = email.lastIndexOf('@');
+  return at < 0 ? email : email.slice(0, at) + '@' + email.slice(at + 1).toLowerCase();
+}
+
+// Cc (controls) and Cf (format: bidi overrides, zero-width joiners at the edges) would let a name spoof others.
+const controlChars = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+export const emailSchema = z
+  .string()
+  .max(254)
+  .transform(normalizeEmail)
+  .pipe(z.email({ message: 'Enter a valid email address.' }));
+export const nameSchema = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'Enter your name.')
+      .max(80, 'Use at most 80 characters.')
+      .refine((s) => !controlChars.test(s), 'Names cannot contain control characters.'),
+  );
+export const newPasswordSchema = z.string().min(10, 'Use at least 10 characters.').max(1024);
+
+export type NewUser = { email: string; name: string; password: string };
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+function firstGrapheme(word: string): string {
+  for (const { segment } of segmenter.segment(word)) return segment;
+  return '';
+}
+
+/** "Ada King Lovelace" → "AL"; one word → its first letter. Works for any script. */
+export function initialsOf(name: string): string {
+  const words = name.split(/\s+/u).filter(Boolean);
+  const first = words[0];
+  if (first === undefined) return '?';
+  const last = words.length > 1 ? words[words.length - 1] : undefined;
+  return (firstGrapheme(first) + (last ? firstGrapheme(last) : '')).toLocaleUpperCase();
+}
+
+/** A hue from the id, at a lightness dark enough for white text (WCAG AA at the avatar's size). */
+export function colorOf(id: string): string {
+  const hue = createHash('sha256').update(id).digest().readUInt16BE(0) % 360;
+  return hslToHex(hue, 0.55, 0.36);
+}
+
+function hslToHex(h: number, s: number, l: number): string {
+  const a = s * Math.min(l, 1 - l);
+  const channel = (n: number) => {
+    const k = (n + h / 30) % 12;
+    const c = l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(c * 255).toString(16).padStart(2, '0');
+  };
+  return `#${channel(0)}${channel(8)}${channel(4)}`;
+}
+
+export function toPublicUser(user: Pick<UserRecord, 'id' | 'name' | 'email' | 'picture'>): PublicUser {
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    picture: user.picture,
+    initials: initialsOf(user.name),
+    color: colorOf(user.id),
+  };
+}
+
+export function createUserService(store: Store, clock: () => number = Date.now) {
+  return {
+    async create(input: NewUser): Promise<PublicUser> {
+      const user: UserRecord = {
+        id: randomUUID(),
+        email: input.email,
+        name: input.name,
+        picture: null,
+        password_hash: await hashPassword(input.password),
+        created_at: clock(),
+      };
+      try {
+        await store.users.insert(user);
+      } catch (err) {
+        if (err instanceof UniqueViolation) throw new AppError('EMAIL_TAKEN');
+        throw err;
+      }
+      return toPublicUser(user);
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;
