@@ -1,0 +1,119 @@
+import supertest from 'supertest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { appOrigin, createTestApp, foreignOrigin, serviceOrigin, type TestApp } from './test-app.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+});
+
+function hiddenReturnTo(html: string): string | undefined {
+  return /name="return_to" value="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+}
+
+describe('GET /login', () => {
+  it('shows a form that carries a registered return_to', async () => {
+    const res = await supertest(t.app).get('/login').query({ return_to: `${appOrigin}/story?id=1` }).expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('<form method="post" action="/login"');
+    expect(hiddenReturnTo(res.text)).toBe(`${appOrigin}/story?id=1`);
+  });
+
+  it.each([
+    ['a foreign site', 'https://evil.test/'],
+    ['a look-alike host', `${appOrigin}.evil.test/`],
+    ['userinfo trick', `http://news.example.test@evil.test/`],
+    ['backslashes', '\\\\evil.test/'],
+    ['protocol-relative', '//evil.test/'],
+    ['javascript:', 'javascript:alert(1)'],
+    ['a data: URL', 'data:text/html,hi'],
+    ['another port', 'http://news.example.test:444/'],
+    ['a relative path', '/account'],
+  ])('replaces %s with the account page (no open redirect)', async (_label, returnTo) => {
+    const res = await supertest(t.app).get('/login').query({ return_to: returnTo }).expect(200);
+    expect(hiddenReturnTo(res.text)).toBe(`${serviceOrigin}/account`);
+  });
+
+  it('escapes whatever it echoes', async () => {
+    const user = await t.createUser();
+    const res = await supertest(t.app)
+      .post('/login')
+      .set('Origin', serviceOrigin)
+      .type('form')
+      .send({ email: `"><script>alert(1)</script>${user.email}`, password: 'nope', return_to: appOrigin })
+      .expect(401);
+    expect(res.text).not.toContain('<script>alert(1)');
+    expect(res.text).toContain('&quot;&gt;&lt;script&gt;');
+  });
+
+  it('runs under a strict Content-Security-Policy', async () => {
+    const res = await supertest(t.app).get('/login').expect(200);
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.text).not.toMatch(/<script|style=/);
+  });
+});
+
+describe('POST /login', () => {
+  it('signs in and redirects 303 to return_to', async () => {
+    const user = await t.createUser();
+    const res = await t.agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: user.password, return_to: `${appOrigin}/x` })
+      .expect(303);
+    expect(res.headers.location).toBe(`${appOrigin}/x`);
+    expect((await t.agent.get('/api/me')).body.user.email).toBe(user.email);
+  });
+
+  it('re-shows the form with an error and no cookie for a wrong password', async () => {
+    const user = await t.createUser();
+    const res = await t.agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: 'wrong password', return_to: `${appOrigin}/x` })
+      .expect(401);
+    expect(res.text).toContain('Wrong email or password.');
+    expect(hiddenReturnTo(res.text)).toBe(`${appOrigin}/x`);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('never redirects off the registry after a successful sign-in', async () => {
+    const user = await t.createUser();
+    const res = await t.agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: user.password, return_to: 'https://news.example.test@evil.test/' })
+      .expect(303);
+    expect(res.headers.location).toBe(`${serviceOrigin}/account`);
+  });
+
+  it('refuses a form posted from a foreign site', async () => {
+    const user = await t.createUser();
+    const res = await supertest(t.app)
+      .post('/login')
+      .set('Origin', foreignOrigin)
+      .type('form')
+      .send({ email: user.email, password: user.password })
+      .expect(403);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+});
+
+describe('GET /account', () => {
+  it('sends a signed-out visitor to the login page', async () => {
+    const res = await supertest(t.app).get('/account').expect(303);
+    expect(res.headers.location).toBe(`/login?return_to=${encodeURIComponent(`${serviceOrigin}/account`)}`);
+  });
+
+  it('shows the signed-in user, escaped', async () => {
+    const user = await t.createUser({ name: '<img src=x onerror=alert(1)>' });
+    await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const res = await t.agent.get('/account').expect(200);
+    expect(res.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(res.text).not.toContain('<img src=x');
+  });
+});

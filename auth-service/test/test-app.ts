@@ -1,0 +1,65 @@
+import { pino } from 'pino';
+import supertest from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../src/app.js';
+import { createAppRegistry } from '../src/services/apps.js';
+import { openStore, type Store } from '../src/store/store.js';
+
+export const serviceOrigin = 'http://accounts.example.test';
+export const appOrigin = 'http://news.example.test';
+export const foreignOrigin = 'http://evil.test';
+
+export interface TestApp {
+  app: Express;
+  store: Store;
+  /** A supertest agent that keeps cookies, sending `Origin: <service>` like the service's own pages. */
+  agent: ReturnType<typeof supertest.agent>;
+  /** Creates a user through the API and returns its credentials. */
+  createUser(overrides?: Partial<{ email: string; name: string; password: string }>): Promise<{ email: string; name: string; password: string; id: string }>;
+  now: { value: number };
+}
+
+let counter = 0;
+
+/** A fresh app on its own in-memory database, with one registered app at `appOrigin`. */
+export async function createTestApp(options: { publicUrl?: string } = {}): Promise<TestApp> {
+  const publicUrl = options.publicUrl ?? serviceOrigin;
+  const store = await openStore(':memory:');
+  await store.apps.upsert({
+    id: 'news',
+    name: 'News',
+    url: `${appOrigin}/`,
+    icon: null,
+    origins: [appOrigin],
+    redirectUris: [`${appOrigin}/callback`],
+    position: 0,
+  });
+  const registry = createAppRegistry(store, publicUrl);
+  await registry.reload();
+  const now = { value: Date.UTC(2026, 10, 26, 12) };
+  const app = createApp({
+    config: { publicUrl, session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 }, widgetDir: '/nonexistent' },
+    store,
+    registry,
+    logger: pino({ level: 'silent' }),
+    clock: () => now.value,
+  });
+  const agent = supertest.agent(app).set('Origin', publicUrl);
+  return {
+    app,
+    store,
+    agent,
+    now,
+    async createUser(overrides = {}) {
+      counter += 1;
+      const input = {
+        email: `user${counter}.${Date.now()}@example.test`,
+        name: 'Ada Lovelace',
+        password: 'correct horse battery staple',
+        ...overrides,
+      };
+      const res = await supertest(app).post('/api/users').set('Origin', publicUrl).send(input).expect(201);
+      return { ...input, id: (res.body as { user: { id: string } }).user.id };
+    },
+  };
+}
