@@ -23,6 +23,7 @@ describe('GET /login', () => {
     ['a foreign site', 'https://evil.test/'],
     ['a look-alike host', `${appOrigin}.evil.test/`],
     ['userinfo trick', `http://news.example.test@evil.test/`],
+    ['userinfo on a registered host', 'http://evil.test@news.example.test/'],
     ['backslashes', '\\\\evil.test/'],
     ['protocol-relative', '//evil.test/'],
     ['javascript:', 'javascript:alert(1)'],
