@@ -39,6 +39,9 @@ export function createApp({ config, store, registry, logger, clock = Date.now }:
   app.use(requestLog(logger));
   app.use(
     helmet({
+      // Not helmet's `no-referrer`: under it browsers send `Origin: null` on our own form posts, which the
+      // CSRF check must then refuse. `same-origin` keeps paths from leaking to other sites all the same.
+      referrerPolicy: { policy: 'same-origin' },
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {

@@ -55,6 +55,8 @@ describe('GET /login', () => {
     expect(csp).toContain("style-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(res.text).not.toMatch(/<script|style=/);
+    // Under no-referrer browsers send `Origin: null` on our own form posts, which the CSRF check refuses.
+    expect(res.headers['referrer-policy']).toBe('same-origin');
   });
 });
 

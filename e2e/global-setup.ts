@@ -1,0 +1,10 @@
+import { startServices } from './support/services.js';
+
+/** Starts the services once for the whole run; tests read their addresses from the environment. */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const services = await startServices();
+  process.env['USERBOX_SERVICE_URL'] = services.serviceUrl;
+  process.env['USERBOX_SERVICE_DIRECT_URL'] = services.serviceDirectUrl;
+  process.env['USERBOX_NEWS_URL'] = services.newsUrl;
+  return services.stop;
+}
