@@ -20,15 +20,15 @@ export interface Urls {
 }
 
 /** `user`: a fresh account made through the service's API for this test alone. */
-export const test = base.extend<{ urls: Urls; user: TestUser; makeUser: (name?: string) => Promise<TestUser> }>({
+export const test = base.extend<{ urls: Urls; user: TestUser; makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser> }>({
   // eslint-disable-next-line no-empty-pattern
   urls: async ({}, use) => {
     await use({ service: env('USERBOX_SERVICE_URL'), news: env('USERBOX_NEWS_URL') });
   },
   makeUser: async ({ urls }, use) => {
     const api = await request.newContext({ baseURL: env('USERBOX_SERVICE_DIRECT_URL'), ignoreHTTPSErrors: true });
-    await use(async (name = 'Ada Lovelace') => {
-      const input = { email: `e2e-${randomUUID()}@example.test`, name, password: `pw-${randomUUID()}` };
+    await use(async ({ name = 'Ada Lovelace', email = `e2e-${randomUUID()}@example.test` } = {}) => {
+      const input = { email, name, password: `pw-${randomUUID()}` };
       const res = await api.post('/api/users', { data: input, headers: { Origin: urls.service } });
       expect(res.status(), await res.text()).toBe(201);
       const { user } = (await res.json()) as { user: { id: string } };

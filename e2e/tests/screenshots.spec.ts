@@ -1,0 +1,26 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '../support/fixtures.js';
+
+// Not a test of behaviour: `npm run screenshots` runs this to refresh the pictures in docs/screenshots.
+const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+
+test.use({ viewport: { width: 720, height: 400 }, deviceScaleFactor: 2 });
+
+test('screenshots of the box for the docs', async ({ page, urls, makeUser }) => {
+  const user = await makeUser({ name: 'Ada Lovelace', email: 'ada@example.com' });
+  await page.goto(`${urls.news}/`);
+  const box = page.locator('user-box');
+  await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await page.screenshot({ path: path.join(out, 'signed-out.png') });
+
+  await box.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.screenshot({ path: path.join(out, 'login.png') });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await box.getByRole('button', { name: 'Account: Ada Lovelace' }).click();
+  await expect(box.getByRole('menu')).toBeVisible();
+  await page.screenshot({ path: path.join(out, 'menu-open.png') });
+});
