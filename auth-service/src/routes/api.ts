@@ -1,9 +1,16 @@
-import { Router, json, type RequestHandler } from 'express';
+import { Router, json, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { AppRegistry } from '../services/apps.js';
-import type { SessionService } from '../services/sessions.js';
-import { emailSchema, nameSchema, newPasswordSchema, normalizeEmail, type UserService } from '../services/users.js';
+import type { SessionService, SessionView } from '../services/sessions.js';
+import {
+  emailSchema,
+  nameSchema,
+  newPasswordSchema,
+  normalizeEmail,
+  pictureSchema,
+  type UserService,
+} from '../services/users.js';
 import type { SessionCookie } from './session-cookie.js';
 import { parseInput } from './validate.js';
 
@@ -13,6 +20,9 @@ const credentialsSchema = z.strictObject({
 });
 
 const signUpSchema = z.strictObject({ email: emailSchema, name: nameSchema, password: newPasswordSchema });
+const profileSchema = z.strictObject({ name: nameSchema.optional(), picture: pictureSchema.optional() });
+const passwordChangeSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: newPasswordSchema });
+const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** Bodies must be JSON (415 otherwise) and small (413). */
 const jsonOnly: RequestHandler = (req, _res, next) => {
@@ -36,9 +46,49 @@ export function apiRoutes(deps: {
   });
   router.use(jsonOnly, json({ limit: '16kb', strict: true }));
 
+  async function requireSession(req: Request): Promise<SessionView> {
+    const me = await sessions.authenticate(cookie.read(req));
+    if (!me) throw new AppError('UNAUTHENTICATED');
+    return me;
+  }
+
   router.get('/me', async (req, res) => {
     const me = await sessions.authenticate(cookie.read(req));
     res.json(me ?? { user: null });
+  });
+
+  router.patch('/me', async (req, res) => {
+    const me = await requireSession(req);
+    const changes = parseInput(profileSchema, req.body);
+    const user = await users.updateProfile(me.user.id, changes);
+    res.json({ user, session: me.session });
+  });
+
+  router.post('/me/password', async (req, res) => {
+    const me = await requireSession(req);
+    const { currentPassword, newPassword } = parseInput(passwordChangeSchema, req.body);
+    await users.changePassword(me.user.id, currentPassword, newPassword, me.session.id);
+    res.status(204).end();
+  });
+
+  router.get('/sessions', async (req, res) => {
+    const me = await requireSession(req);
+    res.json({ sessions: await sessions.list(me.user.id, me.session.id) });
+  });
+
+  router.delete('/sessions/:id', async (req, res) => {
+    const me = await requireSession(req);
+    const id = parseInput(sessionIdSchema, req.params['id']);
+    await sessions.revoke(me.user.id, id);
+    if (id === me.session.id) cookie.clear(res);
+    res.status(204).end();
+  });
+
+  router.delete('/sessions', async (req, res) => {
+    const me = await requireSession(req);
+    await sessions.revokeAll(me.user.id);
+    cookie.clear(res);
+    res.status(204).end();
   });
 
   router.post('/session', async (req, res) => {

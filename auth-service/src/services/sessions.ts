@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
+import { describeDevice } from './device.js';
 import { verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
 
@@ -16,6 +17,17 @@ export interface SignedIn extends SessionView {
   token: string;
   /** Absolute expiry in ms, for the cookie's Max-Age. */
   expiresAt: number;
+}
+
+/** One row of the account page's session list. */
+export interface SessionSummary {
+  id: string;
+  current: boolean;
+  device: string;
+  ip: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
 }
 
 export interface SessionPolicy {
@@ -85,6 +97,32 @@ export function createSessionService(store: Store, policy: SessionPolicy, clock:
 
     async signOut(token: string | undefined): Promise<void> {
       if (token && token.length <= 128) await store.sessions.deleteByTokenHash(hashToken(token));
+    },
+
+    async list(userId: string, currentId: string): Promise<SessionSummary[]> {
+      const now = clock();
+      const rows = await store.sessions.listByUser(userId);
+      return rows
+        .filter((s) => effectiveExpiry(s) > now)
+        .map((s) => ({
+          id: s.id,
+          current: s.id === currentId,
+          device: describeDevice(s.user_agent),
+          ip: s.ip,
+          createdAt: new Date(Number(s.created_at)).toISOString(),
+          lastSeenAt: new Date(Number(s.last_seen_at)).toISOString(),
+          expiresAt: new Date(effectiveExpiry(s)).toISOString(),
+        }));
+    },
+
+    /** Ends one of the user's sessions; 404 when it is not theirs. */
+    async revoke(userId: string, sessionId: string): Promise<void> {
+      if (!(await store.sessions.deleteForUser(userId, sessionId))) throw new AppError('NOT_FOUND', 'No such session.');
+    },
+
+    /** Signs out everywhere: every session of the user, including this one. */
+    async revokeAll(userId: string): Promise<number> {
+      return store.sessions.deleteAllForUser(userId);
     },
   };
 }

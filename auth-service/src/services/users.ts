@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation, type UserRecord } from '../store/users-repository.js';
-import { hashPassword } from './passwords.js';
+import { assertStrongPassword } from './password-policy.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 
 /** The user as the bar renders it; the shape of `user` in `/api/me`. */
 export interface PublicUser {
@@ -41,7 +42,12 @@ export const nameSchema = z
       .max(80, 'Use at most 80 characters.')
       .refine((s) => !controlChars.test(s), 'Names cannot contain control characters.'),
   );
-export const newPasswordSchema = z.string().min(10, 'Use at least 10 characters.').max(1024);
+/** Length and commonness are checked by `assertStrongPassword` (422), not here (400). */
+export const newPasswordSchema = z.string().max(1024, 'Use at most 1024 characters.');
+export const pictureSchema = z
+  .url({ protocol: /^https$/, message: 'Use an https:// address.' })
+  .max(2048, 'Use at most 2048 characters.')
+  .nullable();
 
 export type NewUser = { email: string; name: string; password: string };
 
@@ -91,6 +97,7 @@ export function toPublicUser(user: Pick<UserRecord, 'id' | 'name' | 'email' | 'p
 export function createUserService(store: Store, clock: () => number = Date.now) {
   return {
     async create(input: NewUser): Promise<PublicUser> {
+      assertStrongPassword(input.password, input.email);
       const user: UserRecord = {
         id: randomUUID(),
         email: input.email,
@@ -106,6 +113,25 @@ export function createUserService(store: Store, clock: () => number = Date.now) 
         throw err;
       }
       return toPublicUser(user);
+    },
+
+    async updateProfile(userId: string, changes: { name?: string; picture?: string | null }): Promise<PublicUser> {
+      if (changes.name !== undefined || changes.picture !== undefined) await store.users.update(userId, changes);
+      const user = await store.users.findById(userId);
+      if (!user) throw new AppError('UNAUTHENTICATED');
+      return toPublicUser(user);
+    },
+
+    /** Needs the current password; ends every other session of the user (the caller's stays). */
+    async changePassword(userId: string, current: string, next: string, keepSessionId: string): Promise<void> {
+      const user = await store.users.findById(userId);
+      if (!user) throw new AppError('UNAUTHENTICATED');
+      if (!(await verifyPassword(user.password_hash, current))) {
+        throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.');
+      }
+      assertStrongPassword(next, user.email);
+      await store.users.update(userId, { password_hash: await hashPassword(next) });
+      await store.sessions.deleteAllForUser(userId, keepSessionId);
     },
   };
 }

@@ -51,8 +51,25 @@ export function createSessionsRepository(db: Kysely<Database>) {
     async deleteByTokenHash(tokenHash: string): Promise<void> {
       await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
     },
-    async deleteById(id: string): Promise<void> {
-      await db.deleteFrom('sessions').where('id', '=', id).execute();
+    /** A user's sessions, newest activity first. */
+    listByUser: (userId: string): Promise<SessionRecord[]> =>
+      db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_seen_at', 'desc').execute(),
+    /** Deletes one session of this user; false when it is not theirs or gone. */
+    async deleteForUser(userId: string, id: string): Promise<boolean> {
+      const result = await db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    /** Deletes all of a user's sessions except `keepId` (if given); returns how many ended. */
+    async deleteAllForUser(userId: string, keepId?: string): Promise<number> {
+      let query = db.deleteFrom('sessions').where('user_id', '=', userId);
+      if (keepId !== undefined) query = query.where('id', '!=', keepId);
+      const result = await query.executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    /** Removes sessions past their absolute expiry; idle ones are removed when next seen. */
+    async deleteExpired(now: number): Promise<number> {
+      const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
+import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository } from './apps-repository.js';
@@ -18,7 +19,30 @@ export interface Store {
   close(): Promise<void>;
 }
 
-function openDialect(databaseUrl: string): SqliteDialect {
+// PostgreSQL's int8 (our millisecond timestamps) arrives as a string by default; ours fit in a double.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
+
+export interface StoreOptions {
+  /** PostgreSQL only: the schema to use (created if missing); tests give each run its own. */
+  schema?: string;
+}
+
+function openDialect(databaseUrl: string, options: StoreOptions): Dialect {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+      throw new Error(`Invalid schema name: ${options.schema}`);
+    }
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      types: pgTypes,
+      max: 10,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    return new PostgresDialect({ pool });
+  }
   if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') {
     return new SqliteDialect({ database: new SQLite(':memory:') });
   }
@@ -32,12 +56,13 @@ function openDialect(databaseUrl: string): SqliteDialect {
     database.pragma('busy_timeout = 5000');
     return new SqliteDialect({ database });
   }
-  throw new Error(`Unsupported DATABASE_URL scheme: ${databaseUrl.split(':')[0] ?? ''}`);
+  throw new Error(`Unsupported DATABASE_URL (use sqlite:<file>, :memory: or postgres://…): scheme: ${databaseUrl.split(':')[0] ?? ''}`);
 }
 
 /** Opens the database named by `databaseUrl`, runs pending migrations, and returns the repositories. */
-export async function openStore(databaseUrl: string): Promise<Store> {
-  const db = new Kysely<Database>({ dialect: openDialect(databaseUrl) });
+export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
+  const db = new Kysely<Database>({ dialect: openDialect(databaseUrl, options) });
+  if (options.schema) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(options.schema)}`.execute(db);
   const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (error) {
     await db.destroy();

@@ -27,6 +27,9 @@ export function createUsersRepository(db: Kysely<Database>) {
       db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
     findByEmail: (email: string): Promise<UserRecord | undefined> =>
       db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
+    async update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash'>>): Promise<void> {
+      await db.updateTable('users').set(changes).where('id', '=', id).execute();
+    },
     async count(): Promise<number> {
       const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
