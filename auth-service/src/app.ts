@@ -19,7 +19,11 @@ import type { Store } from './store/store.js';
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
 export interface AppDependencies {
-  config: Pick<Config, 'publicUrl' | 'session' | 'widgetDir'>;
+  config: Pick<Config, 'publicUrl' | 'session' | 'widgetDir'> & {
+    /** 32+ bytes: form tokens, encryption of signing keys at rest. */
+    secretKey: Buffer;
+    trustProxy?: Config['trustProxy'];
+  };
   store: Store;
   /** Loaded (`reload()`ed) before the app serves requests. */
   registry: AppRegistry;
@@ -35,6 +39,7 @@ export function createApp({ config, store, registry, logger, clock = Date.now }:
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy ?? false);
   app.set('query parser', 'simple');
   app.use(requestLog(logger));
   app.use(

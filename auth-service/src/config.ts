@@ -28,6 +28,13 @@ const schema = z.object({
   SESSION_ABSOLUTE_MINUTES: minutes.default(30 * 24 * 60),
   /** Create a demo account on first start and print its password once. */
   SEED_DEMO_USER: z.stringbool().default(false),
+  /**
+   * 32+ random bytes (base64url or hex) for form tokens and for encrypting signing keys at rest. Without it a
+   * SQLite deployment keeps one in `<data dir>/secret.key`; several instances must share one explicitly.
+   */
+  SECRET_KEY: z.string().min(43).optional(),
+  /** Express `trust proxy`: `false` (default: use the socket address), a hop count, or addresses/subnets. */
+  TRUST_PROXY: z.string().default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: z.string().min(1).optional(),
 });
@@ -42,12 +49,28 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | null;
   session: { idleMs: number; absoluteMs: number };
   seedDemoUser: boolean;
+  /** Null when not configured: server.ts then finds or makes one (see SECRET_KEY). */
+  secretKey: Buffer | null;
+  trustProxy: boolean | number | string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   widgetDir: string;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function decodeSecret(value: string): Buffer {
+  const key = /^[0-9a-f]+$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64url');
+  if (key.length < 32) throw new ConfigError('Invalid configuration: SECRET_KEY must hold at least 32 bytes');
+  return key;
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'false' || value === '') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : null,
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_MINUTES * 60_000 },
     seedDemoUser: e.SEED_DEMO_USER,
+    secretKey: e.SECRET_KEY ? decodeSecret(e.SECRET_KEY) : null,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? widgetDistDir(),
   };

@@ -8,11 +8,13 @@ import { loadConfig } from './config.js';
 import { createAppRegistry, readAppsFile } from './services/apps.js';
 import { createUserService } from './services/users.js';
 import { openStore } from './store/store.js';
+import { loadOrCreateSecretKey } from './secret-key.js';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', '*.password'] });
 
 const store = await openStore(config.databaseUrl);
+const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
 for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
 const registry = createAppRegistry(store, config.publicUrl);
 await registry.reload();
@@ -24,7 +26,7 @@ if (config.seedDemoUser && (await store.users.count()) === 0) {
   process.stdout.write(`\n  Demo account created: demo@example.com / ${password}\n  (shown only this once)\n\n`);
 }
 
-const app = createApp({ config, store, registry, logger });
+const app = createApp({ config: { ...config, secretKey }, store, registry, logger });
 const server = config.tls
   ? https.createServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, app)
   : http.createServer(app);

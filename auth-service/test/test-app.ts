@@ -38,7 +38,12 @@ export async function createTestApp(options: { publicUrl?: string } = {}): Promi
   await registry.reload();
   const now = { value: Date.UTC(2026, 10, 26, 12) };
   const app = createApp({
-    config: { publicUrl, session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 }, widgetDir: '/nonexistent' },
+    config: {
+      publicUrl,
+      session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 },
+      widgetDir: '/nonexistent',
+      secretKey: Buffer.alloc(32, 7),
+    },
     store,
     registry,
     logger: pino({ level: 'silent' }),
