@@ -1,6 +1,62 @@
-import { defineConfig } from 'vite';
+import ts from 'typescript';
+import { defineConfig, type Plugin } from 'vite';
+
+/** CSS inside css`` without comments and the whitespace a parser does not need. */
+export function minifyCss(text: string): string {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([{};,>]) ?/g, '$1')
+    .replace(/: /g, ':')
+    .replace(/;}/g, '}')
+    .trim();
+}
+
+/** Markup inside html``: indentation and line breaks between tags and attributes become at most one space. */
+export function minifyHtml(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').replace(/> </g, '><');
+}
+
+/**
+ * Minifies the static text of the element's css`` and html`` templates at build time. The bundler's minifier
+ * leaves template literals alone, and they are a third of the widget's own bytes; the 10 KB budget needs them
+ * small. It rewrites only literal text (never `${…}` expressions), found through the TypeScript parser.
+ */
+function minifyTemplates(): Plugin {
+  return {
+    name: 'userbox-minify-templates',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.endsWith('.ts') || !/\b(css|html)`/.test(code)) return null;
+      const source = ts.createSourceFile(id, code, ts.ScriptTarget.Latest, true);
+      const edits: { start: number; end: number; text: string }[] = [];
+      const visit = (node: ts.Node): void => {
+        if (ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag) && /^(css|html)$/.test(node.tag.text)) {
+          const minify = node.tag.text === 'css' ? minifyCss : minifyHtml;
+          const parts = ts.isNoSubstitutionTemplateLiteral(node.template)
+            ? [node.template]
+            : [node.template.head, ...node.template.templateSpans.map((s) => s.literal)];
+          for (const part of parts) {
+            // The literal's text without its delimiters: ` or } before, ` or ${ after.
+            const start = part.getStart(source) + 1;
+            const end = part.getEnd() - (ts.isTemplateHead(part) || ts.isTemplateMiddle(part) ? 2 : 1);
+            edits.push({ start, end, text: minify(code.slice(start, end)) });
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      let out = code;
+      for (const edit of edits.sort((a, b) => b.start - a.start)) {
+        out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+      }
+      return { code: out, map: null };
+    },
+  };
+}
 
 export default defineConfig({
+  plugins: [minifyTemplates()],
   build: {
     target: 'es2021',
     sourcemap: true,
@@ -12,6 +68,8 @@ export default defineConfig({
       fileName: (format) => (format === 'es' ? 'userbox.js' : 'userbox.iife.js'),
     },
     rolldownOptions: {
+      // Vite leaves whitespace in ES library builds for downstream bundlers; this file is served to browsers as is.
+      output: { minify: true },
       onLog(level, log, handler) {
         // The IIFE build has no import.meta; user-box.ts reads document.currentScript there instead.
         if (log.code === 'EMPTY_IMPORT_META') return;
