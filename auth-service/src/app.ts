@@ -9,7 +9,15 @@ import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
 import { apiRoutes } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
-import { createSessionCookie } from './routes/session-cookie.js';
+import { createFormTokens } from './routes/form-token.js';
+import { createDeviceCookie, createSessionCookie } from './routes/session-cookie.js';
+import { authRateLimit } from './middleware/rate-limits.js';
+import {
+  createLoginThrottle,
+  createMemoryFailureCounter,
+  type FailureCounter,
+  type ThrottlePolicy,
+} from './services/login-throttle.js';
 import { widgetRoutes } from './routes/widget.js';
 import type { AppRegistry } from './services/apps.js';
 import { createSessionService } from './services/sessions.js';
@@ -23,7 +31,12 @@ export interface AppDependencies {
     /** 32+ bytes: form tokens, encryption of signing keys at rest. */
     secretKey: Buffer;
     trustProxy?: Config['trustProxy'];
+    /** Password and sign-up attempts per client IP per minute (default 30). */
+    authRateLimitPerMinute?: number;
+    loginThrottle?: ThrottlePolicy;
   };
+  /** Where login failures are counted; in memory unless given (Redis for several instances). */
+  failureCounter?: FailureCounter;
   store: Store;
   /** Loaded (`reload()`ed) before the app serves requests. */
   registry: AppRegistry;
@@ -32,10 +45,19 @@ export interface AppDependencies {
 }
 
 /** Builds the Express app from its dependencies; it does not listen, so tests drive it with supertest. */
-export function createApp({ config, store, registry, logger, clock = Date.now }: AppDependencies): Express {
-  const sessions = createSessionService(store, config.session, clock);
+export function createApp({ config, store, registry, logger, failureCounter, clock = Date.now }: AppDependencies): Express {
+  const throttle = createLoginThrottle({
+    counter: failureCounter ?? createMemoryFailureCounter(),
+    secretKey: config.secretKey,
+    clock,
+    ...(config.loginThrottle ? { policy: config.loginThrottle } : {}),
+  });
+  const sessions = createSessionService(store, config.session, throttle, clock);
   const users = createUserService(store, clock);
   const cookie = createSessionCookie(config.publicUrl);
+  const deviceCookie = createDeviceCookie(config.publicUrl);
+  const formTokens = createFormTokens(config.secretKey, config.publicUrl);
+  const authLimit = authRateLimit({ limit: config.authRateLimitPerMinute ?? 30, windowMs: 60_000 });
 
   const app = express();
   app.disable('x-powered-by');
@@ -76,8 +98,8 @@ export function createApp({ config, store, registry, logger, clock = Date.now }:
   app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
   app.use('/api', apiCors(registry));
   app.use(requireTrustedOrigin(registry));
-  app.use('/api', apiRoutes({ sessions, users, registry, cookie }));
-  app.use(pageRoutes({ sessions, registry, cookie }));
+  app.use('/api', apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit }));
+  app.use(pageRoutes({ sessions, users, registry, cookie, deviceCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

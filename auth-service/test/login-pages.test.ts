@@ -37,11 +37,11 @@ describe('GET /login', () => {
 
   it('escapes whatever it echoes', async () => {
     const user = await t.createUser();
-    const res = await supertest(t.app)
+    const csrf = await t.formToken();
+    const res = await t.agent
       .post('/login')
-      .set('Origin', serviceOrigin)
       .type('form')
-      .send({ email: `"><script>alert(1)</script>${user.email}`, password: 'nope', return_to: appOrigin })
+      .send({ email: `"><script>alert(1)</script>${user.email}`, password: 'nope', return_to: appOrigin, csrf })
       .expect(401);
     expect(res.text).not.toContain('<script>alert(1)');
     expect(res.text).toContain('&quot;&gt;&lt;script&gt;');
@@ -63,10 +63,11 @@ describe('GET /login', () => {
 describe('POST /login', () => {
   it('signs in and redirects 303 to return_to', async () => {
     const user = await t.createUser();
+    const csrf = await t.formToken();
     const res = await t.agent
       .post('/login')
       .type('form')
-      .send({ email: user.email, password: user.password, return_to: `${appOrigin}/x` })
+      .send({ email: user.email, password: user.password, return_to: `${appOrigin}/x`, csrf })
       .expect(303);
     expect(res.headers.location).toBe(`${appOrigin}/x`);
     expect((await t.agent.get('/api/me')).body.user.email).toBe(user.email);
@@ -74,24 +75,51 @@ describe('POST /login', () => {
 
   it('re-shows the form with an error and no cookie for a wrong password', async () => {
     const user = await t.createUser();
+    const csrf = await t.formToken();
     const res = await t.agent
       .post('/login')
       .type('form')
-      .send({ email: user.email, password: 'wrong password', return_to: `${appOrigin}/x` })
+      .send({ email: user.email, password: 'wrong password', return_to: `${appOrigin}/x`, csrf })
       .expect(401);
     expect(res.text).toContain('Wrong email or password.');
     expect(hiddenReturnTo(res.text)).toBe(`${appOrigin}/x`);
-    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(String(res.headers['set-cookie'] ?? '')).not.toContain('userbox_session=');
   });
 
   it('never redirects off the registry after a successful sign-in', async () => {
     const user = await t.createUser();
+    const csrf = await t.formToken();
     const res = await t.agent
       .post('/login')
       .type('form')
-      .send({ email: user.email, password: user.password, return_to: 'https://news.example.test@evil.test/' })
+      .send({ email: user.email, password: user.password, return_to: 'https://news.example.test@evil.test/', csrf })
       .expect(303);
     expect(res.headers.location).toBe(`${serviceOrigin}/account`);
+  });
+
+  it('refuses a form without a valid CSRF token (403 INVALID_FORM_TOKEN), even from the service itself', async () => {
+    const user = await t.createUser();
+    await t.formToken();
+    for (const csrf of [undefined, '', 'forged-token-forged-token-forged-token-abc']) {
+      const res = await t.agent
+        .post('/login')
+        .set('Accept', 'application/json')
+        .type('form')
+        .send({ email: user.email, password: user.password, ...(csrf === undefined ? {} : { csrf }) })
+        .expect(403);
+      expect(res.body.error.code).toBe('INVALID_FORM_TOKEN');
+    }
+    // A token is bound to its browser's cookie: another browser's token does not work here.
+    const other = await createTestApp();
+    const foreignToken = await other.formToken();
+    await t.agent.post('/login').type('form').send({ email: user.email, password: user.password, csrf: foreignToken }).expect(403);
+    expect((await t.agent.get('/api/me')).body).toEqual({ user: null });
+  });
+
+  it('shows browsers an HTML error page, not JSON', async () => {
+    const res = await t.agent.post('/login').set('Accept', 'text/html').type('form').send({ email: 'a@b.c', password: 'x' }).expect(403);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('This form has expired.');
   });
 
   it('refuses a form posted from a foreign site', async () => {

@@ -132,7 +132,8 @@ describe('signing out', () => {
   it('POST /logout (the form) ends the session and redirects to a registered return_to', async () => {
     const user = await t.createUser();
     await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
-    const res = await t.agent.post('/logout').type('form').send({ return_to: `${appOrigin}/page` }).expect(303);
+    const csrf = await t.formToken('/account');
+    const res = await t.agent.post('/logout').type('form').send({ return_to: `${appOrigin}/page`, csrf }).expect(303);
     expect(res.headers.location).toBe(`${appOrigin}/page`);
     expect((await t.agent.get('/api/me')).body).toEqual({ user: null });
   });

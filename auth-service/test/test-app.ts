@@ -17,6 +17,8 @@ export interface TestApp {
   /** Creates a user through the API and returns its credentials. */
   createUser(overrides?: Partial<{ email: string; name: string; password: string }>): Promise<{ email: string; name: string; password: string; id: string }>;
   now: { value: number };
+  /** GETs a form page with `agent` (so it holds the CSRF cookie) and returns the form's token. */
+  formToken(path?: string): Promise<string>;
 }
 
 let counter = 0;
@@ -55,6 +57,12 @@ export async function createTestApp(options: { publicUrl?: string } = {}): Promi
     store,
     agent,
     now,
+    async formToken(path = '/login') {
+      const res = await agent.get(path).expect(200);
+      const token = /name="csrf" value="([^"]+)"/.exec(res.text)?.[1];
+      if (!token) throw new Error(`no CSRF token on ${path}`);
+      return token;
+    },
     async createUser(overrides = {}) {
       counter += 1;
       const input = {

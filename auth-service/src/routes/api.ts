@@ -11,7 +11,7 @@ import {
   pictureSchema,
   type UserService,
 } from '../services/users.js';
-import type { SessionCookie } from './session-cookie.js';
+import type { DeviceCookie, SessionCookie } from './session-cookie.js';
 import { parseInput } from './validate.js';
 
 const credentialsSchema = z.strictObject({
@@ -37,8 +37,10 @@ export function apiRoutes(deps: {
   users: UserService;
   registry: AppRegistry;
   cookie: SessionCookie;
+  deviceCookie: DeviceCookie;
+  authLimit: RequestHandler;
 }): Router {
-  const { sessions, users, registry, cookie } = deps;
+  const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -64,7 +66,7 @@ export function apiRoutes(deps: {
     res.json({ user, session: me.session });
   });
 
-  router.post('/me/password', async (req, res) => {
+  router.post('/me/password', authLimit, async (req, res) => {
     const me = await requireSession(req);
     const { currentPassword, newPassword } = parseInput(passwordChangeSchema, req.body);
     await users.changePassword(me.user.id, currentPassword, newPassword, me.session.id);
@@ -91,10 +93,15 @@ export function apiRoutes(deps: {
     res.status(204).end();
   });
 
-  router.post('/session', async (req, res) => {
+  router.post('/session', authLimit, async (req, res) => {
     const { email, password } = parseInput(credentialsSchema, req.body);
-    const signedIn = await sessions.signIn(email, password, { userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '' });
+    const signedIn = await sessions.signIn(email, password, {
+      userAgent: req.get('user-agent') ?? '',
+      ip: req.ip ?? '',
+      deviceTokens: deviceCookie.read(req),
+    });
     cookie.set(res, signedIn.token, signedIn.expiresAt);
+    deviceCookie.remember(req, res, signedIn.deviceToken);
     res.json({ user: signedIn.user, session: signedIn.session });
   });
 
@@ -104,7 +111,7 @@ export function apiRoutes(deps: {
     res.status(204).end();
   });
 
-  router.post('/users', async (req, res) => {
+  router.post('/users', authLimit, async (req, res) => {
     const input = parseInput(signUpSchema, req.body);
     const user = await users.create(input);
     res.status(201).json({ user });

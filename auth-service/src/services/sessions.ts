@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
 import { describeDevice } from './device.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
 
@@ -15,6 +16,8 @@ export interface SessionView {
 export interface SignedIn extends SessionView {
   /** The secret cookie value; only its hash is stored. */
   token: string;
+  /** Marks this browser as one that signed in to this account (see LoginThrottle). */
+  deviceToken: string;
   /** Absolute expiry in ms, for the cookie's Max-Age. */
   expiresAt: number;
 }
@@ -42,7 +45,19 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export function createSessionService(store: Store, policy: SessionPolicy, clock: () => number = Date.now) {
+export interface SignInMeta {
+  userAgent: string;
+  ip: string;
+  /** Known-device tokens the browser presented. */
+  deviceTokens: readonly string[];
+}
+
+export function createSessionService(
+  store: Store,
+  policy: SessionPolicy,
+  throttle: LoginThrottle,
+  clock: () => number = Date.now,
+) {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
 
@@ -56,10 +71,15 @@ export function createSessionService(store: Store, policy: SessionPolicy, clock:
 
   return {
     /** Checks the password and opens a new session (a fresh id every time: no fixation). */
-    async signIn(email: string, password: string, meta: { userAgent: string; ip: string }): Promise<SignedIn> {
+    async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
+      await throttle.check(email, meta.ip, meta.deviceTokens);
       const user = await store.users.findByEmail(email);
       const ok = await verifyPassword(user?.password_hash, password);
-      if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
+      if (!user || !ok) {
+        await throttle.recordFailure(email, meta.ip);
+        throw new AppError('INVALID_CREDENTIALS');
+      }
+      await throttle.recordSuccess(email, meta.ip);
       const now = clock();
       const token = randomBytes(32).toString('base64url');
       const record = {
@@ -73,7 +93,7 @@ export function createSessionService(store: Store, policy: SessionPolicy, clock:
         ip: meta.ip.slice(0, 64),
       };
       await store.sessions.insert(record);
-      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at };
+      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, deviceToken: throttle.deviceToken(email) };
     },
 
     /** The session behind a cookie value, or null when there is none or it has expired. */

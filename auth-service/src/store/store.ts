@@ -79,3 +79,12 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     close: () => db.destroy(),
   };
 }
+
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY', 'SQLITE_CANTOPEN']);
+
+/** True for errors that mean "the database cannot be reached now" (answer 503), not "this query is wrong". */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+  return typeof message === 'string' && /driver has already been destroyed|database connection is not open|Connection terminated/i.test(message);
+}

@@ -1,7 +1,7 @@
-import type { SessionView } from '../services/sessions.js';
+import type { SessionSummary, SessionView } from '../services/sessions.js';
 import { html, type SafeHtml } from './html.js';
 
-function layout(title: string, body: SafeHtml): string {
+function layout(title: string, body: SafeHtml, wide = false): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -11,7 +11,7 @@ function layout(title: string, body: SafeHtml): string {
 <link rel="stylesheet" href="/assets/service.css">
 </head>
 <body>
-<main class="card">
+<main class="${wide ? 'card wide' : 'card'}">
 ${body}
 </main>
 </body>
@@ -19,32 +19,127 @@ ${body}
 `.value;
 }
 
-export function loginPage(opts: { returnTo: string; email?: string; error?: string }): string {
+function alert(message: string | undefined, id: string) {
+  return message ? html`<p class="error" role="alert" id="${id}">${message}</p>` : '';
+}
+
+function hidden(name: string, value: string) {
+  return html`<input type="hidden" name="${name}" value="${value}">`;
+}
+
+export function loginPage(opts: { returnTo: string; csrf: string; email?: string; error?: string }): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
-${opts.error ? html`<p class="error" role="alert" id="login-error">${opts.error}</p>` : ''}
-<form method="post" action="/login" ${opts.error ? html`aria-describedby="login-error"` : ''}>
-  <input type="hidden" name="return_to" value="${opts.returnTo}">
+${alert(opts.error, 'login-error')}
+<form method="post" action="/login">
+  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}
   <label for="email">Email</label>
   <input id="email" name="email" type="email" autocomplete="username" required value="${opts.email ?? ''}" ${opts.email ? '' : html`autofocus`}>
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required ${opts.email ? html`autofocus` : ''}>
   <button type="submit">Sign in</button>
-</form>`,
+</form>
+<p class="aside">No account yet? <a href="/signup?return_to=${encodeURIComponent(opts.returnTo)}">Create one</a></p>`,
   );
 }
 
-export function accountPage(me: SessionView): string {
+export function signupPage(opts: { returnTo: string; csrf: string; email?: string; name?: string; error?: string }): string {
+  return layout(
+    'Create your account',
+    html`<h1>Create your account</h1>
+${alert(opts.error, 'signup-error')}
+<form method="post" action="/signup">
+  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}
+  <label for="name">Name</label>
+  <input id="name" name="name" autocomplete="name" required maxlength="80" value="${opts.name ?? ''}" autofocus>
+  <label for="email">Email</label>
+  <input id="email" name="email" type="email" autocomplete="email" required value="${opts.email ?? ''}">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-hint">
+  <p class="hint" id="password-hint">At least 10 characters, not one of the most common passwords.</p>
+  <button type="submit">Create account</button>
+</form>
+<p class="aside">Already have an account? <a href="/login?return_to=${encodeURIComponent(opts.returnTo)}">Sign in</a></p>`,
+  );
+}
+
+const doneMessages: Record<string, string> = {
+  profile: 'Your profile was saved.',
+  password: 'Your password was changed. Your other sessions were signed out.',
+  session: 'That session was signed out.',
+};
+
+function formatTime(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+export function accountPage(opts: {
+  me: SessionView;
+  sessions: SessionSummary[];
+  csrf: string;
+  done?: string;
+  error?: { form: 'profile' | 'password'; message: string };
+}): string {
+  const { me, sessions, csrf } = opts;
+  const done = opts.done ? doneMessages[opts.done] : undefined;
+  const errorFor = (form: 'profile' | 'password') =>
+    opts.error?.form === form ? alert(opts.error.message, `${form}-error`) : '';
   return layout(
     'Your account',
     html`<h1>Your account</h1>
-<dl>
-  <dt>Name</dt><dd>${me.user.name}</dd>
-  <dt>Email</dt><dd>${me.user.email}</dd>
-</dl>
-<form method="post" action="/logout">
-  <button type="submit">Sign out</button>
-</form>`,
+${done ? html`<p class="notice" role="status">${done}</p>` : ''}
+<section aria-labelledby="profile-heading">
+  <h2 id="profile-heading">Profile</h2>
+  ${errorFor('profile')}
+  <form method="post" action="/account/profile">
+    ${hidden('csrf', csrf)}
+    <label for="name">Name</label>
+    <input id="name" name="name" autocomplete="name" required maxlength="80" value="${me.user.name}">
+    <label for="picture">Picture URL (https)</label>
+    <input id="picture" name="picture" type="url" inputmode="url" maxlength="2048" placeholder="https://…" value="${me.user.picture ?? ''}">
+    <p class="hint">Email: ${me.user.email}</p>
+    <button type="submit">Save profile</button>
+  </form>
+</section>
+<section aria-labelledby="password-heading">
+  <h2 id="password-heading">Password</h2>
+  ${errorFor('password')}
+  <form method="post" action="/account/password">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${me.user.email}">
+    <label for="current-password">Current password</label>
+    <input id="current-password" name="current_password" type="password" autocomplete="current-password" required>
+    <label for="new-password">New password</label>
+    <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="10">
+    <button type="submit">Change password</button>
+  </form>
+</section>
+<section aria-labelledby="sessions-heading">
+  <h2 id="sessions-heading">Where you are signed in</h2>
+  <ul class="sessions">
+    ${sessions.map(
+      (s) => html`<li>
+      <div><strong>${s.device}</strong>${s.current ? html` <span class="badge">This device</span>` : ''}</div>
+      <div class="hint">Signed in from ${s.ip || 'unknown address'} · last active ${formatTime(s.lastSeenAt)}</div>
+      <form method="post" action="/account/sessions/${s.id}/revoke">
+        ${hidden('csrf', csrf)}
+        <button type="submit" class="secondary" aria-label="Sign out ${s.device}${s.current ? ' (this device)' : ''}">Sign out</button>
+      </form>
+    </li>`,
+    )}
+  </ul>
+  <form method="post" action="/account/sessions/revoke-all">
+    ${hidden('csrf', csrf)}
+    <button type="submit" class="danger">Sign out everywhere</button>
+  </form>
+</section>`,
+    true,
   );
+}
+
+export function errorPage(status: number, message: string): string {
+  return layout('Error', html`<h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1>
+<p role="alert">${message}</p>
+<p><a href="/account">Go to your account</a></p>`);
 }

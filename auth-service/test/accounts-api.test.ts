@@ -1,0 +1,227 @@
+import supertest from 'supertest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, serviceOrigin, type TestApp } from './test-app.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+});
+
+const signUp = (body: unknown) => supertest(t.app).post('/api/users').set('Origin', serviceOrigin).send(body as object);
+
+async function signedInAgent(overrides: Partial<{ name: string; email: string; password: string }> = {}) {
+  const user = await t.createUser(overrides);
+  await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+  return user;
+}
+
+describe('POST /api/users (sign-up)', () => {
+  it('creates a user with a normalised email (trimmed, domain lower-cased)', async () => {
+    const res = await signUp({ email: '  Ada.Lovelace@Example.COM ', name: '  Ada Lovelace ', password: 'analytical engine 1843' }).expect(201);
+    expect(res.body.user).toMatchObject({ email: 'Ada.Lovelace@example.com', name: 'Ada Lovelace', initials: 'AL', picture: null });
+    const login = await t.agent.post('/api/session').send({ email: 'Ada.Lovelace@EXAMPLE.com', password: 'analytical engine 1843' });
+    expect(login.status).toBe(200);
+  });
+
+  it('answers 409 EMAIL_TAKEN for an email that exists, however its domain is cased', async () => {
+    await signUp({ email: 'grace@navy.mil', name: 'Grace', password: 'cobol compiler 1959' }).expect(201);
+    const res = await signUp({ email: ' grace@NAVY.MIL', name: 'Other', password: 'another password 1' }).expect(409);
+    expect(res.body).toEqual({ error: { code: 'EMAIL_TAKEN', message: 'An account with this email already exists.' } });
+  });
+
+  it.each([
+    ['shorter than 10 characters', 'short1234', 'Use at least 10 characters.'],
+    ['among the most common', 'qwertyuiop', 'This password is one of the most common ones. Choose another.'],
+    ['common, in other case', 'PassWord123', 'This password is one of the most common ones. Choose another.'],
+    ['the email itself', 'someone@example.test', 'Do not use your email address as your password.'],
+  ])('answers 422 WEAK_PASSWORD for a password %s', async (_label, password, message) => {
+    const res = await signUp({ email: 'someone@example.test', name: 'Someone', password }).expect(422);
+    expect(res.body).toEqual({ error: { code: 'WEAK_PASSWORD', message } });
+  });
+
+  it('counts characters, not bytes: ten emoji are ten characters', async () => {
+    await signUp({ email: 'emoji@example.test', name: 'E', password: '🔐'.repeat(10) }).expect(201);
+    await signUp({ email: 'emoji2@example.test', name: 'E', password: '🔐'.repeat(9) }).expect(422);
+  });
+
+  it.each([
+    ['Chinese', '李小龍'],
+    ['Arabic', 'مريم الأسطرلابي'],
+    ['combining marks and emoji', 'Zoë 👩🏽‍💻 Ñuñez'],
+    ['80 characters', 'a'.repeat(80)],
+    ['SQL-looking text, kept verbatim', "Robert'); DROP TABLE users;--"],
+  ])('accepts a name in %s', async (_label, name) => {
+    const res = await signUp({ email: `n${Math.random()}@example.test`, name, password: 'a decent passphrase' }).expect(201);
+    expect(res.body.user.name).toBe(name);
+    expect((await t.store.users.findById(res.body.user.id))?.name).toBe(name);
+  });
+
+  it.each([
+    ['empty after trimming', '   '],
+    ['81 characters', 'a'.repeat(81)],
+    ['a control character', 'Ada\u0007Lovelace'],
+    ['a newline', 'Ada\nLovelace'],
+    ['a bidi override', 'Ada\u202Eecalevol'],
+  ])('refuses a name that is %s (400 VALIDATION_FAILED)', async (_label, name) => {
+    const res = await signUp({ email: 'x@example.test', name, password: 'a decent passphrase' }).expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.message).toMatch(/^name: /);
+  });
+
+  it('refuses an invalid email, unknown fields and wrong types', async () => {
+    expect((await signUp({ email: 'not-an-email', name: 'A', password: 'a decent passphrase' }).expect(400)).body.error.message).toMatch(/^email: /);
+    expect((await signUp({ email: 'a@example.test', name: 'A', password: 'a decent passphrase', admin: true }).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await signUp({ email: 'a@example.test', name: 42, password: 'a decent passphrase' }).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await signUp(['a']).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('answers 413 for an oversized body and 415 for a non-JSON one', async () => {
+    const big = await signUp({ email: 'a@example.test', name: 'A', password: 'x'.repeat(20_000) }).expect(413);
+    expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const form = await supertest(t.app).post('/api/users').set('Origin', serviceOrigin).type('form').send('email=a@b.c').expect(415);
+    expect(form.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('never stores the password', async () => {
+    const res = await signUp({ email: 'p@example.test', name: 'P', password: 'my secret passphrase' }).expect(201);
+    const row = await t.store.users.findById(res.body.user.id);
+    expect(row?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(JSON.stringify(row)).not.toContain('my secret passphrase');
+  });
+});
+
+describe('PATCH /api/me (profile)', () => {
+  it('changes name and picture; initials follow the name', async () => {
+    await signedInAgent({ name: 'Ada Lovelace' });
+    const res = await t.agent.patch('/api/me').send({ name: 'Augusta King', picture: 'https://img.example.test/a.png' }).expect(200);
+    expect(res.body.user).toMatchObject({ name: 'Augusta King', initials: 'AK', picture: 'https://img.example.test/a.png' });
+    expect((await t.agent.get('/api/me')).body.user.name).toBe('Augusta King');
+    await t.agent.patch('/api/me').send({ picture: null }).expect(200);
+    expect((await t.agent.get('/api/me')).body.user.picture).toBeNull();
+  });
+
+  it.each([
+    ['http', 'http://img.example.test/a.png'],
+    ['javascript:', 'javascript:alert(1)'],
+    ['data:', 'data:image/svg+xml,<svg onload=alert(1)>'],
+    ['too long', `https://img.example.test/${'a'.repeat(2100)}`],
+    ['not a URL', 'a picture'],
+  ])('refuses a %s picture URL', async (_label, picture) => {
+    await signedInAgent();
+    const res = await t.agent.patch('/api/me').send({ picture }).expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect((await t.agent.get('/api/me')).body.user.picture).toBeNull();
+  });
+
+  it('needs a session (401 UNAUTHENTICATED) and refuses unknown fields', async () => {
+    await supertest(t.app).patch('/api/me').set('Origin', serviceOrigin).send({ name: 'X' }).expect(401);
+    await signedInAgent();
+    expect((await t.agent.patch('/api/me').send({ email: 'new@example.test' }).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('POST /api/me/password', () => {
+  it('needs the current password, then ends every other session but this one', async () => {
+    const user = await signedInAgent();
+    const other = supertest.agent(t.app).set('Origin', serviceOrigin);
+    await other.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+
+    const wrong = await t.agent.post('/api/me/password').send({ currentPassword: 'nope nope nope', newPassword: 'a brand new passphrase' }).expect(401);
+    expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
+    expect((await other.get('/api/me')).body.user).not.toBeNull();
+
+    await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+    expect((await t.agent.get('/api/me')).body.user.id).toBe(user.id);
+    expect((await other.get('/api/me')).body).toEqual({ user: null });
+    await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(401);
+    await t.agent.post('/api/session').send({ email: user.email, password: 'a brand new passphrase' }).expect(200);
+  });
+
+  it('applies the same strength rules (422)', async () => {
+    const user = await signedInAgent();
+    const res = await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'password123' }).expect(422);
+    expect(res.body.error.code).toBe('WEAK_PASSWORD');
+  });
+});
+
+describe('sessions', () => {
+  it('GET /api/sessions lists this user’s sessions with device, IP and which one is current', async () => {
+    const user = await signedInAgent();
+    const phone = supertest.agent(t.app).set('Origin', serviceOrigin).set('User-Agent', 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36');
+    await phone.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const stranger = await t.createUser();
+    await supertest(t.app).post('/api/session').set('Origin', serviceOrigin).send({ email: stranger.email, password: stranger.password }).expect(200);
+
+    const res = await t.agent.get('/api/sessions').expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body.sessions).toHaveLength(2);
+    expect(res.body.sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
+    expect(res.body.sessions.map((s: { device: string }) => s.device)).toContain('Chrome on Android');
+    expect(res.body.sessions[0]).toEqual({
+      id: expect.any(String),
+      current: expect.any(Boolean),
+      device: expect.any(String),
+      ip: expect.stringContaining('127.0.0.1'),
+      createdAt: expect.any(String),
+      lastSeenAt: expect.any(String),
+      expiresAt: expect.any(String),
+    });
+  });
+
+  it('DELETE /api/sessions/:id signs out that one session, and only one of your own', async () => {
+    const user = await signedInAgent();
+    const other = supertest.agent(t.app).set('Origin', serviceOrigin);
+    await other.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const otherId = (await other.get('/api/me')).body.session.id as string;
+
+    const strangerAgent = supertest.agent(t.app).set('Origin', serviceOrigin);
+    const stranger = await t.createUser();
+    await strangerAgent.post('/api/session').send({ email: stranger.email, password: stranger.password }).expect(200);
+    expect((await strangerAgent.delete(`/api/sessions/${otherId}`).expect(404)).body.error.code).toBe('NOT_FOUND');
+    expect((await other.get('/api/me')).body.user).not.toBeNull();
+
+    await t.agent.delete(`/api/sessions/${otherId}`).expect(204);
+    expect((await other.get('/api/me')).body).toEqual({ user: null });
+    expect((await t.agent.get('/api/me')).body.user).not.toBeNull();
+  });
+
+  it('DELETE /api/sessions signs out everywhere, this browser included', async () => {
+    const user = await signedInAgent();
+    const other = supertest.agent(t.app).set('Origin', serviceOrigin);
+    await other.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    await t.agent.delete('/api/sessions').expect(204);
+    expect((await t.agent.get('/api/me')).body).toEqual({ user: null });
+    expect((await other.get('/api/me')).body).toEqual({ user: null });
+  });
+
+  it('writes last_seen at most once a minute', async () => {
+    await signedInAgent();
+    const id = (await t.agent.get('/api/me')).body.session.id as string;
+    const seen = async () => Number((await t.store.db.selectFrom('sessions').select('last_seen_at').where('id', '=', id).executeTakeFirstOrThrow()).last_seen_at);
+    const first = await seen();
+    t.now.value += 30_000;
+    await t.agent.get('/api/me').expect(200);
+    expect(await seen()).toBe(first);
+    t.now.value += 31_000;
+    await t.agent.get('/api/me').expect(200);
+    expect(await seen()).toBe(first + 61_000);
+  });
+});
+
+describe('GET /api/apps', () => {
+  it('lists the registered apps for the launcher, without origins or redirect URIs', async () => {
+    const res = await supertest(t.app).get('/api/apps').expect(200);
+    expect(res.body).toEqual({ apps: [{ id: 'news', name: 'News', url: 'http://news.example.test/', icon: null }] });
+  });
+});
+
+describe('health', () => {
+  it('/healthz says the process is up and /readyz that the database answers', async () => {
+    expect((await supertest(t.app).get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    expect((await supertest(t.app).get('/readyz').expect(200)).body).toEqual({ status: 'ready' });
+    await t.store.close();
+    const res = await supertest(t.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('UNAVAILABLE');
+  });
+});
