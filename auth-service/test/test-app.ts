@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../src/app.js';
 import { createAppRegistry } from '../src/services/apps.js';
+import type { ThrottlePolicy } from '../src/services/login-throttle.js';
 import { openStore, type Store } from '../src/store/store.js';
 
 export const serviceOrigin = 'http://accounts.example.test';
@@ -24,7 +25,9 @@ export interface TestApp {
 let counter = 0;
 
 /** A fresh app on its own in-memory database, with one registered app at `appOrigin`. */
-export async function createTestApp(options: { publicUrl?: string } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { publicUrl?: string; trustProxy?: boolean | number | string; authRateLimitPerMinute?: number; loginThrottle?: ThrottlePolicy } = {},
+): Promise<TestApp> {
   const publicUrl = options.publicUrl ?? serviceOrigin;
   const store = await openStore(':memory:');
   await store.apps.upsert({
@@ -45,6 +48,9 @@ export async function createTestApp(options: { publicUrl?: string } = {}): Promi
       session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 },
       widgetDir: '/nonexistent',
       secretKey: Buffer.alloc(32, 7),
+      authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1000,
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
     },
     store,
     registry,

@@ -13,6 +13,8 @@ export function authRateLimit(options: { limit: number; windowMs: number; store?
     limit: options.limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // A client may send X-Forwarded-For when we trust no proxy; req.ip then rightly ignores it. Not an error.
+    validate: { xForwardedForHeader: false },
     ...(options.store ? { store: options.store } : {}),
     handler: (req, _res, next) => {
       const info = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit;

@@ -35,8 +35,58 @@ export interface AppsTable {
   position: Generated<number>;
 }
 
+/** An OIDC signing key pair; the private half only ever stored encrypted. */
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  /** The public JWK as JSON, published at `/jwks.json`. */
+  public_jwk: string;
+  /** The private JWK as JSON, AES-256-GCM under a key derived from SECRET_KEY. */
+  private_jwk_encrypted: string;
+  created_at: number;
+  /** When it stopped signing; published until every token it signed has expired. */
+  retired_at: number | null;
+}
+
+export interface AuthorizationCodesTable {
+  /** SHA-256 of the code: the code itself is never stored. */
+  code_hash: string;
+  client_id: string;
+  redirect_uri: string;
+  user_id: string;
+  session_id: string;
+  /** PKCE S256 challenge. */
+  code_challenge: string;
+  scope: string;
+  nonce: string | null;
+  auth_time: number;
+  /** The refresh-token family the code starts; a replayed code revokes it. */
+  family_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 of the token. */
+  token_hash: string;
+  /** Every token rotated from one code shares it; reuse of an old one deletes them all. */
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  session_id: string;
+  scope: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  /** Set when it is exchanged for the next one; kept to recognise reuse. */
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   apps: AppsTable;
+  signing_keys: SigningKeysTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
 }

@@ -6,6 +6,10 @@ import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository } from './apps-repository.js';
+import { createAuthorizationCodesRepository } from './authorization-codes-repository.js';
+import { createBoundSessionsRepository } from './bound-sessions-repository.js';
+import { createRefreshTokensRepository } from './refresh-tokens-repository.js';
+import { createSigningKeysRepository } from './signing-keys-repository.js';
 import { createSessionsRepository } from './sessions-repository.js';
 import { createUsersRepository } from './users-repository.js';
 
@@ -14,6 +18,10 @@ export interface Store {
   readonly users: ReturnType<typeof createUsersRepository>;
   readonly sessions: ReturnType<typeof createSessionsRepository>;
   readonly apps: ReturnType<typeof createAppsRepository>;
+  readonly signingKeys: ReturnType<typeof createSigningKeysRepository>;
+  readonly authorizationCodes: ReturnType<typeof createAuthorizationCodesRepository>;
+  readonly refreshTokens: ReturnType<typeof createRefreshTokensRepository>;
+  readonly boundSessions: ReturnType<typeof createBoundSessionsRepository>;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -73,6 +81,10 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     users: createUsersRepository(db),
     sessions: createSessionsRepository(db),
     apps: createAppsRepository(db),
+    signingKeys: createSigningKeysRepository(db),
+    authorizationCodes: createAuthorizationCodesRepository(db),
+    refreshTokens: createRefreshTokensRepository(db),
+    boundSessions: createBoundSessionsRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

@@ -1,0 +1,116 @@
+import supertest from 'supertest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, serviceOrigin, type TestApp } from './test-app.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+});
+
+async function signedIn() {
+  const user = await t.createUser({ name: 'Ada Lovelace' });
+  await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+  return user;
+}
+
+/** The action of the form that holds the button labelled `label`. */
+function formAction(html: string, label: string): string | undefined {
+  const before = html.slice(0, html.indexOf(`aria-label="${label}"`));
+  return [...before.matchAll(/<form method="post" action="([^"]+)">/g)].at(-1)?.[1];
+}
+
+describe('/signup', () => {
+  it('creates the account, signs in and returns to return_to', async () => {
+    const csrf = await t.formToken('/signup?return_to=http://news.example.test/');
+    const res = await t.agent
+      .post('/signup')
+      .type('form')
+      .send({ name: 'Grace Hopper', email: 'grace@example.test', password: 'cobol compiler 1959', return_to: 'http://news.example.test/', csrf })
+      .expect(303);
+    expect(res.headers.location).toBe('http://news.example.test/');
+    expect((await t.agent.get('/api/me')).body.user).toMatchObject({ name: 'Grace Hopper', email: 'grace@example.test' });
+  });
+
+  it('shows the rule that failed, keeps what was typed (not the password), with the right status', async () => {
+    await t.createUser({ email: 'taken@example.test' });
+    const cases = [
+      { body: { name: 'A', email: 'taken@example.test', password: 'a fine passphrase' }, status: 409, text: 'An account with this email already exists.' },
+      { body: { name: 'A', email: 'new@example.test', password: 'password123' }, status: 422, text: 'most common' },
+      { body: { name: '', email: 'new@example.test', password: 'a fine passphrase' }, status: 400, text: 'Enter your name.' },
+      { body: { name: 'A', email: 'nope', password: 'a fine passphrase' }, status: 400, text: 'Enter a valid email address.' },
+    ];
+    for (const c of cases) {
+      const csrf = await t.formToken('/signup');
+      const res = await t.agent.post('/signup').type('form').send({ ...c.body, csrf }).expect(c.status);
+      expect(res.text).toContain(c.text);
+      expect(res.text).toContain(`value="${c.body.email}"`);
+      expect(res.text).not.toContain(c.body.password);
+    }
+    expect((await t.agent.get('/api/me')).body).toEqual({ user: null });
+  });
+});
+
+describe('/account', () => {
+  it('shows profile, password form and the sessions with the current one marked', async () => {
+    const user = await signedIn();
+    const res = await t.agent.get('/account').expect(200);
+    expect(res.text).toContain('value="Ada Lovelace"');
+    expect(res.text).toContain(user.email);
+    expect(res.text).toContain('Change password');
+    expect(res.text).toContain('This device');
+    expect(res.text).toContain('Sign out everywhere');
+  });
+
+  it('saves the profile, and refuses a non-https picture with the reason', async () => {
+    await signedIn();
+    let csrf = await t.formToken('/account');
+    const ok = await t.agent.post('/account/profile').type('form').send({ name: 'Augusta Ada King', picture: 'https://img.example.test/ada.png', csrf }).expect(303);
+    expect(ok.headers.location).toBe('/account?done=profile');
+    expect((await t.agent.get('/api/me')).body.user).toMatchObject({ name: 'Augusta Ada King', initials: 'AK', picture: 'https://img.example.test/ada.png' });
+
+    csrf = await t.formToken('/account');
+    const bad = await t.agent.post('/account/profile').type('form').send({ name: 'X', picture: 'javascript:alert(1)', csrf }).expect(400);
+    expect(bad.text).toContain('Use an https:// address.');
+    expect((await t.agent.get('/api/me')).body.user.name).toBe('Augusta Ada King');
+  });
+
+  it('changes the password and signs out the other sessions', async () => {
+    const user = await signedIn();
+    const other = supertest.agent(t.app).set('Origin', serviceOrigin);
+    await other.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const csrf = await t.formToken('/account');
+    await t.agent.post('/account/password').type('form').send({ current_password: user.password, new_password: 'entirely new passphrase', csrf }).expect(303);
+    expect((await other.get('/api/me')).body).toEqual({ user: null });
+    expect((await t.agent.get('/api/me')).body.user).not.toBeNull();
+
+    const again = await t.formToken('/account');
+    const wrong = await t.agent.post('/account/password').type('form').send({ current_password: 'not it at all', new_password: 'another passphrase', csrf: again }).expect(401);
+    expect(wrong.text).toContain('The current password is wrong.');
+  });
+
+  it('signs out one other session, then everywhere', async () => {
+    const user = await signedIn();
+    const phone = supertest.agent(t.app).set('Origin', serviceOrigin).set('User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1');
+    await phone.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const page = await t.agent.get('/account').expect(200);
+    const action = formAction(page.text, 'Sign out Safari on iOS');
+    expect(action).toMatch(/^\/account\/sessions\/[A-Za-z0-9_-]+\/revoke$/);
+    const csrf = await t.formToken('/account');
+    await t.agent.post(action!).type('form').send({ csrf }).expect(303);
+    expect((await phone.get('/api/me')).body).toEqual({ user: null });
+
+    await phone.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const csrf2 = await t.formToken('/account');
+    const res = await t.agent.post('/account/sessions/revoke-all').type('form').send({ csrf: csrf2 }).expect(303);
+    expect(res.headers.location).toBe('/login');
+    expect((await phone.get('/api/me')).body).toEqual({ user: null });
+    expect((await t.agent.get('/api/me')).body).toEqual({ user: null });
+  });
+
+  it('refuses account forms without the CSRF token', async () => {
+    await signedIn();
+    await t.agent.get('/account').expect(200);
+    await t.agent.post('/account/sessions/revoke-all').type('form').send({}).expect(403);
+    expect((await t.agent.get('/api/me')).body.user).not.toBeNull();
+  });
+});
