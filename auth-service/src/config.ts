@@ -33,6 +33,13 @@ const schema = z.object({
    * SQLite deployment keeps one in `<data dir>/secret.key`; several instances must share one explicitly.
    */
   SECRET_KEY: z.string().min(43).optional(),
+  /** Password checks and sign-ups allowed per client IP per minute. */
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Failed sign-ins for one account from one IP before each further try must wait (1 s, 2 s, 4 s …). */
+  LOGIN_FREE_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  /** Failed sign-ins for one account from all IPs before it locks for browsers it has not seen sign in. */
+  LOGIN_ACCOUNT_LOCK_THRESHOLD: z.coerce.number().int().positive().default(100),
+  LOGIN_ACCOUNT_LOCK_MINUTES: minutes.default(15),
   /** Express `trust proxy`: `false` (default: use the socket address), a hop count, or addresses/subnets. */
   TRUST_PROXY: z.string().default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -52,6 +59,8 @@ export interface Config {
   /** Null when not configured: server.ts then finds or makes one (see SECRET_KEY). */
   secretKey: Buffer | null;
   trustProxy: boolean | number | string;
+  authRateLimitPerMinute: number;
+  loginThrottle: { freeAttempts: number; maxDelayMs: number; accountLockThreshold: number; accountLockMs: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   widgetDir: string;
 }
@@ -100,6 +109,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoUser: e.SEED_DEMO_USER,
     secretKey: e.SECRET_KEY ? decodeSecret(e.SECRET_KEY) : null,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    loginThrottle: {
+      freeAttempts: e.LOGIN_FREE_ATTEMPTS,
+      maxDelayMs: 15 * 60_000,
+      accountLockThreshold: e.LOGIN_ACCOUNT_LOCK_THRESHOLD,
+      accountLockMs: e.LOGIN_ACCOUNT_LOCK_MINUTES * 60_000,
+    },
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? widgetDistDir(),
   };

@@ -41,6 +41,12 @@ server.listen(config.port, config.host, () => {
   logger.info({ port, publicUrl: config.publicUrl, apps: registry.list().length }, 'userbox account service listening');
 });
 
+// Idle sessions are dropped when next seen; this sweeps the ones never seen again.
+const sweep = setInterval(() => {
+  store.sessions.deleteExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
+}, 60 * 60_000);
+sweep.unref();
+
 let stopping = false;
 function shutdown(signal: string): void {
   if (stopping) return;
