@@ -58,7 +58,7 @@ function minifyTemplates(): Plugin {
 export default defineConfig({
   plugins: [minifyTemplates()],
   build: {
-    target: 'es2021',
+    target: 'es2022',
     sourcemap: true,
     minify: true,
     lib: {

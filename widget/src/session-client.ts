@@ -15,6 +15,15 @@ export interface MeResponse {
   session?: { id?: string; expiresAt: string };
 }
 
+/** An app of the family, as `/api/apps` lists it. */
+export interface UserboxApp {
+  id: string;
+  name: string;
+  url: string;
+  /** null, an https URL or a `data:image/svg+xml` URL. */
+  icon: string | null;
+}
+
 export class SessionError extends Error {
   override name = 'SessionError';
   constructor(
@@ -25,35 +34,103 @@ export class SessionError extends Error {
   }
 }
 
+/** What subscribers hear after each attempt to learn the session: the answer, or why there is none. */
+export type SessionUpdate = { me: MeResponse; error?: undefined } | { me?: undefined; error: SessionError };
+
+/** The part of BroadcastChannel the client uses, so tests can pass a pair of channels. */
+export interface SyncChannel {
+  postMessage(message: string | null): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+}
+
+/** Wait before retry `attempt` (0 first): 1 s, 2 s, 4 s … up to a minute, ±20 % so tabs do not retry in step. */
+export function retryDelay(attempt: number, random: () => number = Math.random): number {
+  return Math.min(60_000, 1000 * 2 ** attempt) * (0.8 + 0.4 * random());
+}
+
 type Fetch = typeof fetch;
 
 /**
- * Talks to one account service: who is signed in, sign out. No DOM here, so it is tested without a browser.
- * Concurrent `me()` calls share one request.
+ * Talks to one account service: who is signed in, the apps, sign out. No DOM here, so it is tested without a
+ * browser. Concurrent `me()` calls share one request; `refresh()` never rejects, retries with backoff after a
+ * failure, and tells every subscriber. When the signed-in user changes it posts the new user id on `sync` (a
+ * BroadcastChannel), and when another tab posts an id different from its own it asks the service again.
  */
 export class SessionClient {
-  private inflight: Promise<MeResponse> | undefined;
+  /** The last answer from `/api/me`; undefined until the first one. */
+  last: MeResponse | undefined;
+  // #private: the minifier shortens these names, and the widget has a 10 KB budget.
+  #inflight: Promise<MeResponse> | undefined;
+  #appsRequest: Promise<UserboxApp[]> | undefined;
+  #failures = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #listeners = new Set<(update: SessionUpdate) => void>();
+  readonly #fetchImpl: Fetch;
+  readonly #sync: SyncChannel | undefined;
 
   constructor(
     readonly serviceUrl: string,
-    private readonly fetchImpl: Fetch = (...args) => fetch(...args),
-  ) {}
+    fetchImpl: Fetch = (...args) => fetch(...args),
+    sync?: SyncChannel,
+  ) {
+    this.#fetchImpl = fetchImpl;
+    this.#sync = sync;
+    if (sync) sync.onmessage = ({ data }) => data !== this.#userId() && void this.refresh();
+  }
 
+  /** One request to `/api/me`; rejects with a SessionError. Most callers want `refresh()`. */
   me(): Promise<MeResponse> {
-    this.inflight ??= this.request('GET', '/api/me')
+    this.#inflight ??= this.#request('GET', '/api/me')
       .then((res) => res.json() as Promise<MeResponse>)
       .then((body) => {
         if (!body || typeof body !== 'object' || !('user' in body)) throw new SessionError('Malformed /api/me answer', 200);
         return body;
       })
       .finally(() => {
-        this.inflight = undefined;
+        this.#inflight = undefined;
       });
-    return this.inflight;
+    return this.#inflight;
   }
 
-  async signOut(): Promise<void> {
-    await this.request('DELETE', '/api/session');
+  /** Asks who is signed in and tells the subscribers. Never rejects: a failure is reported and retried later. */
+  async refresh(): Promise<void> {
+    clearTimeout(this.#retryTimer);
+    try {
+      const me = await this.me();
+      this.#failures = 0;
+      this.#set(me);
+    } catch (err) {
+      const error = err instanceof SessionError ? err : new SessionError(String(err), null);
+      // One warning per outage, not one per retry.
+      if (!this.#failures) console.warn('[user-box]', error.message);
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => void this.refresh(), retryDelay(this.#failures++));
+      this.#emit({ error });
+    }
+  }
+
+  /** The registered apps, asked once per page (again after a failure). */
+  apps(): Promise<UserboxApp[]> {
+    this.#appsRequest ??= this.#request('GET', '/api/apps')
+      .then((res) => res.json() as Promise<{ apps?: unknown }>)
+      .then((body) => (Array.isArray(body?.apps) ? (body.apps as UserboxApp[]) : []))
+      .catch((err: unknown) => {
+        this.#appsRequest = undefined;
+        throw err;
+      });
+    return this.#appsRequest;
+  }
+
+  /** Ends this session, or with `everywhere` all of the user's sessions; rejects with a SessionError. */
+  async signOut(everywhere = false): Promise<void> {
+    await this.#request('DELETE', everywhere ? '/api/sessions' : '/api/session');
+    this.#set({ user: null });
+  }
+
+  /** Calls `listener` after every attempt; returns the function that stops it. */
+  subscribe(listener: (update: SessionUpdate) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   loginUrl(returnTo: string): string {
@@ -64,10 +141,25 @@ export class SessionClient {
     return `${this.serviceUrl}/account`;
   }
 
-  private async request(method: string, path: string): Promise<Response> {
+  #userId(): string | null | undefined {
+    return this.last && (this.last.user?.id ?? null);
+  }
+
+  #set(me: MeResponse): void {
+    const before = this.#userId();
+    this.last = me;
+    if (this.#userId() !== before) this.#sync?.postMessage(this.#userId()!);
+    this.#emit({ me });
+  }
+
+  #emit(update: SessionUpdate): void {
+    for (const listener of this.#listeners) listener(update);
+  }
+
+  async #request(method: string, path: string): Promise<Response> {
     let res: Response;
     try {
-      res = await this.fetchImpl(this.serviceUrl + path, {
+      res = await this.#fetchImpl(this.serviceUrl + path, {
         method,
         credentials: 'include',
         cache: 'no-store',
@@ -83,12 +175,15 @@ export class SessionClient {
 
 const clients = new Map<string, SessionClient>();
 
-/** The one shared client per service origin, so many boxes on a page make one request. */
+/**
+ * The one shared client per service origin, so many boxes on a page make one request. Tabs of the same origin
+ * keep each other current through a BroadcastChannel named after the service.
+ */
 export function sessionClientFor(serviceUrl: string): SessionClient {
   const origin = new URL(serviceUrl).origin;
   let client = clients.get(origin);
   if (!client) {
-    client = new SessionClient(origin);
+    client = new SessionClient(origin, undefined, new BroadcastChannel(`userbox ${origin}`));
     clients.set(origin, client);
   }
   return client;

@@ -1,79 +1,98 @@
 import { css } from 'lit';
 
 // Custom properties and ::part names here are public API: documented on the element, changed with care.
+// Colours are light-dark() pairs: the theme attribute only sets color-scheme, so dark mode costs no second rule set.
 export const styles = css`
   :host {
     --_size: var(--userbox-size, 32px);
-    --_accent: var(--userbox-accent, #1a73e8);
-    --_bg: var(--userbox-background, #fff);
-    --_fg: var(--userbox-color, #1f1f1f);
-    --_muted: var(--userbox-muted-color, #5f6368);
+    --_accent: var(--userbox-accent, light-dark(#0b57d0, #a8c7fa));
+    --_on-accent: var(--userbox-on-accent, light-dark(#fff, #062e6f));
+    --_bg: var(--userbox-background, light-dark(#fff, #1f1f1f));
+    --_fg: var(--userbox-color, light-dark(#1f1f1f, #e3e3e3));
+    --_muted: var(--userbox-muted-color, light-dark(#444746, #c4c7c5));
+    --_tint: color-mix(in srgb, var(--_fg) 10%, transparent);
     --_radius: var(--userbox-radius, 8px);
+    color-scheme: light;
     display: inline-flex;
     align-items: center;
+    gap: 4px;
     position: relative;
-    /* The box is as tall as the avatar from the first paint, so nothing below it moves when the user loads. */
-    min-height: calc(var(--_size) + 8px);
-    min-width: calc(var(--_size) + 8px);
-    font-family: var(--userbox-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
-    font-size: 14px;
-    color: var(--_fg);
     vertical-align: middle;
+    /* As tall as a button from the first paint, so nothing below moves when the user loads. */
+    min-height: calc(var(--_size) + 8px);
+    font: 14px/1.4 var(--userbox-font, system-ui, sans-serif);
+    color: var(--_fg);
+  }
+  :host([theme='dark']) {
+    color-scheme: dark;
+  }
+  :host([theme='auto']) {
+    color-scheme: light dark;
   }
   [hidden] {
     display: none !important;
-  }
-  .placeholder {
-    display: block;
-    width: var(--_size);
-    height: var(--_size);
-    margin: 4px;
-    border-radius: 50%;
-    background: color-mix(in srgb, var(--_muted) 20%, transparent);
-  }
-  .sign-in {
-    display: inline-flex;
-    align-items: center;
-    height: var(--_size);
-    padding: 0 16px;
-    border-radius: var(--_radius);
-    background: var(--_accent);
-    color: #fff;
-    font-weight: 500;
-    text-decoration: none;
-    white-space: nowrap;
-  }
-  .account {
-    display: inline-flex;
-    padding: 4px;
-    border: 0;
-    border-radius: 50%;
-    background: transparent;
-    cursor: pointer;
-  }
-  .account:hover {
-    background: color-mix(in srgb, var(--_fg) 8%, transparent);
   }
   :focus-visible {
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
   }
+  .trigger {
+    display: inline-grid;
+    place-items: center;
+    padding: 4px;
+    border: 0;
+    border-radius: 50%;
+    background: none;
+    color: inherit;
+    cursor: pointer;
+  }
+  .trigger:hover,
+  .trigger[aria-expanded='true'],
+  [role='menuitem']:hover,
+  [role='menuitem']:focus,
+  ::slotted([role='menuitem']:hover),
+  ::slotted([role='menuitem']:focus) {
+    background: var(--_tint);
+  }
+  .grid {
+    width: var(--_size);
+    height: var(--_size);
+    padding: 4px;
+    box-sizing: border-box;
+    fill: none;
+    stroke: currentColor;
+    stroke-width: 3.5;
+    stroke-linecap: round;
+  }
   .avatar {
     display: inline-grid;
     place-items: center;
+    box-sizing: border-box;
     width: var(--_size);
     height: var(--_size);
     border-radius: 50%;
-    background: #5f6368;
+    background: var(--_color, #5f6368);
     color: #fff;
     font-size: calc(var(--_size) * 0.42);
     font-weight: 500;
     object-fit: cover;
-    overflow: hidden;
     user-select: none;
   }
-  .avatar.large {
-    --_size: 64px;
+  .placeholder {
+    margin: 4px;
+    background: var(--_tint);
+  }
+  .sign-in {
+    display: inline-grid;
+    place-items: center;
+    height: var(--_size);
+    padding: 0 16px;
+    border-radius: var(--_radius);
+    background: var(--_accent);
+    color: var(--_on-accent);
+    font-weight: 500;
+    text-decoration: none;
+    white-space: nowrap;
   }
   .panel {
     position: absolute;
@@ -81,22 +100,27 @@ export const styles = css`
     inset-inline-end: 0;
     z-index: 1000;
     box-sizing: border-box;
-    width: max-content;
-    min-width: 240px;
-    max-width: min(340px, 100vw - 16px);
-    padding: 16px 0 8px;
+    max-width: calc(100vw - 16px);
+    padding: 8px;
     border-radius: calc(var(--_radius) * 2);
     background: var(--_bg);
     color: var(--_fg);
-    box-shadow: 0 4px 16px rgb(0 0 0 / 0.2);
+    box-shadow: 0 4px 16px rgb(0 0 0 / 0.25);
+  }
+  .account {
+    width: 300px;
+    padding-top: 20px;
   }
   .who {
     display: grid;
     justify-items: center;
     gap: 4px;
-    padding: 0 16px 12px;
+    padding: 0 8px 16px;
     text-align: center;
     overflow-wrap: anywhere;
+  }
+  .who .avatar {
+    --_size: 64px;
   }
   .name {
     font-size: 16px;
@@ -107,23 +131,56 @@ export const styles = css`
   }
   [role='menu'] {
     display: grid;
-    border-top: 1px solid color-mix(in srgb, var(--_fg) 12%, transparent);
-    padding-top: 8px;
   }
-  [role='menuitem'] {
-    display: block;
+  #account-menu {
+    padding-top: 8px;
+    border-top: 1px solid var(--_tint);
+  }
+  #apps-menu {
+    grid-template-columns: repeat(3, 88px);
+  }
+  [role='menuitem'],
+  ::slotted([role='menuitem']) {
+    display: flex;
+    align-items: center;
+    gap: 8px;
     padding: 10px 16px;
     border: 0;
+    border-radius: var(--_radius);
     background: none;
     color: inherit;
     font: inherit;
     text-align: start;
     text-decoration: none;
     cursor: pointer;
-  }
-  [role='menuitem']:hover,
-  [role='menuitem']:focus-visible {
-    background: color-mix(in srgb, var(--_fg) 8%, transparent);
     outline-offset: -2px;
+  }
+  [part='app'] {
+    flex-direction: column;
+    padding: 12px 4px;
+    text-align: center;
+  }
+  [aria-current] {
+    color: var(--_accent);
+    font-weight: 600;
+  }
+  .icon {
+    display: grid;
+    place-items: center;
+    width: 40px;
+    height: 40px;
+    border-radius: var(--_radius);
+    background: var(--_tint);
+    font-size: 20px;
+    object-fit: contain;
+  }
+  img.icon {
+    background: none;
+  }
+  .label {
+    max-width: 100%;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
   }
 `;

@@ -1,7 +1,13 @@
-import { LitElement, html, type PropertyValues } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
-import { en } from './messages.js';
-import { sessionClientFor, type SessionClient, type UserboxUser } from './session-client.js';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { messagesFor } from './messages.js';
+import {
+  sessionClientFor,
+  type SessionClient,
+  type SessionError,
+  type SessionUpdate,
+  type UserboxApp,
+  type UserboxUser,
+} from './session-client.js';
 import { styles } from './user-box.styles.js';
 
 // The origin this script was loaded from is the default account service. A classic script (the IIFE build)
@@ -10,43 +16,68 @@ const scriptOrigin = new URL(
   (document.currentScript as HTMLScriptElement | null)?.src || import.meta.url || location.href,
 ).origin;
 
-type Status = 'loading' | 'signed-out' | 'signed-in';
+type Popup = 'account' | 'apps';
 
-/** Only https pictures (or http on the service's own origin) become images. */
-function safeImageUrl(url: string | null, serviceOrigin: string): string | null {
-  if (!url || !URL.canParse(url)) return null;
-  const parsed = new URL(url);
-  return parsed.protocol === 'https:' || parsed.origin === serviceOrigin ? parsed.href : null;
+/**
+ * A URL the box may use as a link or image: https, http only on this page's or the service's origin, and (for
+ * images) an SVG data URL, which cannot run script inside `<img>`. Anything else, `javascript:` first, is refused.
+ */
+export function safeUrl(url: unknown, service: string, image?: boolean): string | undefined {
+  if (typeof url !== 'string' || !URL.canParse(url)) return;
+  const { protocol, origin, href } = new URL(url);
+  if (
+    protocol === 'https:' ||
+    (protocol === 'http:' && (origin === service || origin === location.origin)) ||
+    (image && /^data:image\/svg\+xml[,;]/i.test(url))
+  ) {
+    return href;
+  }
+  return;
 }
 
 /**
- * @summary The shared account bar: shows who is signed in, with a menu to manage the account or sign out.
+ * @summary The shared account bar: who is signed in, their account menu, and a launcher for the family's apps.
  *
- * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-change - The signed-in user changed (or became known).
+ * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-change - The signed-in user became known or changed.
+ * @event {CustomEvent<{ everywhere: boolean }>} userbox-signout - The user signed out through the box or `signOut()`.
+ * @event {CustomEvent<{ error: SessionError }>} userbox-error - The service could not be reached or answered an
+ *   error. The box keeps what it shows and retries with backoff.
+ *
+ * @slot - Extra content in the account panel, under the name and email.
+ * @slot menu-items - Custom menu items, between **Manage your account** and **Sign out**. Each slotted element
+ *   becomes a `menuitem` that the arrow keys reach; use links or buttons.
  *
  * @csspart sign-in - The **Sign in** link shown when signed out.
  * @csspart button - The account button shown when signed in.
- * @csspart avatar - The picture or initials, in the button and in the menu.
- * @csspart panel - The popup opened by the account button.
- * @csspart menu - The list of actions in the panel.
- * @csspart item - Each action in the menu.
+ * @csspart avatar - The picture or initials, in the button and in the panel.
  * @csspart placeholder - The neutral circle shown while loading.
+ * @csspart panel - The account panel opened by the button.
+ * @csspart menu - The list of actions in the account panel.
+ * @csspart item - Each built-in action in the account menu.
+ * @csspart launcher - The app launcher button (3×3 grid).
+ * @csspart launcher-panel - The panel listing the apps.
+ * @csspart app - Each app in the launcher.
+ * @csspart app-icon - Each app's icon.
  *
- * @cssproperty [--userbox-size=32px] - Diameter of the avatar.
- * @cssproperty [--userbox-accent=#1a73e8] - Sign-in button and focus ring colour.
+ * @cssproperty [--userbox-size=32px] - Diameter of the avatar; buttons are 8px larger.
+ * @cssproperty [--userbox-accent=#0b57d0] - Sign-in button, focus ring and current-app colour.
+ * @cssproperty [--userbox-on-accent=#fff] - Text on the accent colour.
  * @cssproperty [--userbox-background=#fff] - Panel background.
- * @cssproperty [--userbox-color=#1f1f1f] - Text colour.
- * @cssproperty [--userbox-muted-color=#5f6368] - Secondary text colour.
- * @cssproperty [--userbox-radius=8px] - Corner radius of the button and panel.
+ * @cssproperty [--userbox-color=#1f1f1f] - Text and icon colour.
+ * @cssproperty [--userbox-muted-color=#444746] - Secondary text colour.
+ * @cssproperty [--userbox-radius=8px] - Corner radius of the buttons and panels (panels use twice this).
  * @cssproperty [--userbox-font=system-ui] - Font family.
  */
 export class UserBox extends LitElement {
   static override styles = styles;
   static override properties = {
-    service: { type: String },
-    returnTo: { type: String, attribute: 'return-to' },
-    _status: { state: true },
+    service: {},
+    returnTo: { attribute: 'return-to' },
+    lang: { reflect: true },
+    theme: { reflect: true },
+    hideLauncher: { type: Boolean, attribute: 'hide-launcher', reflect: true },
     _user: { state: true },
+    _apps: { state: true },
     _open: { state: true },
   };
 
@@ -54,191 +85,276 @@ export class UserBox extends LitElement {
   declare service: string;
   /** Where **Sign in** returns to. Defaults to the current page. */
   declare returnTo: string | undefined;
+  /** `light` (default), `dark`, or `auto` to follow `prefers-color-scheme`. */
+  declare theme: 'light' | 'dark' | 'auto' | undefined;
+  /** Hides the app launcher. */
+  declare hideLauncher: boolean;
 
-  declare private _status: Status;
-  declare private _user: UserboxUser | null;
-  declare private _open: boolean;
-  private client!: SessionClient;
-  private lastUserJson: string | undefined;
+  /** undefined while loading, null when signed out. */
+  declare private _user: UserboxUser | null | undefined;
+  declare private _apps: UserboxApp[] | undefined;
+  declare private _open: Popup | undefined;
+  #client!: SessionClient;
+  #unsubscribe: (() => void) | undefined;
+  #lastUserJson: string | undefined;
 
   constructor() {
     super();
     this.service = scriptOrigin;
-    this.returnTo = undefined;
-    this._status = 'loading';
-    this._user = null;
-    this._open = false;
+    this.hideLauncher = false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    document.addEventListener('pointerdown', this.onDocumentPointerDown);
+    document.addEventListener('pointerdown', this.#onDocumentPointerDown);
+    document.addEventListener('visibilitychange', this.#onWake);
+    addEventListener('focus', this.#onWake);
+    if (this.hasUpdated) this.#connect();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    document.removeEventListener('pointerdown', this.onDocumentPointerDown);
+    document.removeEventListener('pointerdown', this.#onDocumentPointerDown);
+    document.removeEventListener('visibilitychange', this.#onWake);
+    removeEventListener('focus', this.#onWake);
+    this.#unsubscribe?.();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('service')) {
-      this.client = sessionClientFor(this.service);
-      void this.refresh();
+    if (changed.has('service')) this.#connect();
+  }
+
+  protected override updated(): void {
+    // Set through CSSOM, not a style="" attribute, which a strict style-src would block.
+    for (const avatar of this.renderRoot.querySelectorAll<HTMLElement>('span[part=avatar]')) {
+      avatar.style.setProperty('--_color', /^#[\da-f]{6}$/i.test(this._user?.color ?? '') ? this._user!.color! : null);
     }
   }
 
-  /** Asks the service again who is signed in. */
-  async refresh(): Promise<void> {
+  /** Asks the service again who is signed in. Never rejects; a failure fires `userbox-error`. */
+  refresh(): Promise<void> {
+    return this.#client.refresh();
+  }
+
+  /** Signs out of this session, or of every session of the user with `everywhere`. Never rejects. */
+  async signOut({ everywhere = false }: { everywhere?: boolean } = {}): Promise<void> {
+    const hadFocus = this.matches(':focus-within');
+    this.#close();
     try {
-      const { user } = await this.client.me();
-      this.setUser(user);
-    } catch (err) {
-      // Keep what is shown; a later refresh may succeed.
-      console.warn('[user-box]', (err as Error).message);
+      await this.#client.signOut(everywhere);
+      this.#emit('userbox-signout', { everywhere });
+      await this.updateComplete;
+      if (hadFocus) this.#byPart('sign-in')?.focus();
+    } catch (error) {
+      this.#emit('userbox-error', { error });
     }
   }
 
-  /** Signs out at the service and shows **Sign in**. */
-  async signOut(): Promise<void> {
-    this.closeMenu(false);
-    await this.client.signOut();
-    this.setUser(null);
+  #connect(): void {
+    this.#unsubscribe?.();
+    this.#client = sessionClientFor(this.service);
+    this.#unsubscribe = this.#client.subscribe(this.#onSession);
+    // Another box on the page may already know the user: show it at once instead of a placeholder.
+    if (this.#client.last) this.#onSession({ me: this.#client.last });
+    void this.#client.refresh();
   }
 
-  private setUser(user: UserboxUser | null): void {
-    this._user = user;
-    this._status = user ? 'signed-in' : 'signed-out';
-    const json = JSON.stringify(user);
-    if (json === this.lastUserJson) return;
-    this.lastUserJson = json;
-    this.dispatchEvent(new CustomEvent('userbox-change', { detail: { user }, bubbles: true, composed: true }));
-  }
-
-  private get items(): HTMLElement[] {
-    return [...this.renderRoot.querySelectorAll<HTMLElement>('[role="menuitem"]')];
-  }
-
-  private async openMenu(focus: 'first' | 'last'): Promise<void> {
-    this._open = true;
-    await this.updateComplete;
-    const items = this.items;
-    (focus === 'first' ? items[0] : items[items.length - 1])?.focus();
-  }
-
-  private closeMenu(returnFocus: boolean): void {
-    if (!this._open) return;
-    this._open = false;
-    if (returnFocus) this.renderRoot.querySelector<HTMLElement>('[part="button"]')?.focus();
-  }
-
-  private readonly onDocumentPointerDown = (event: PointerEvent): void => {
-    if (this._open && !event.composedPath().includes(this)) this.closeMenu(false);
+  readonly #onSession = ({ me, error }: SessionUpdate): void => {
+    if (error) return this.#emit('userbox-error', { error });
+    const json = JSON.stringify(me.user);
+    if (json === this.#lastUserJson) return;
+    this.#lastUserJson = json;
+    this._user = me.user;
+    this.#close();
+    this.#emit('userbox-change', { user: me.user });
   };
 
-  private onButtonClick(): void {
-    if (this._open) this.closeMenu(false);
-    else void this.openMenu('first');
+  readonly #onWake = (): void => {
+    if (document.visibilityState === 'visible') void this.#client.refresh();
+  };
+
+  readonly #onDocumentPointerDown = (event: PointerEvent): void => {
+    if (this._open && !event.composedPath().includes(this)) this.#close();
+  };
+
+  #emit(type: string, detail: object): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  private onButtonKeyDown(event: KeyboardEvent): void {
+  #byPart(name: string): HTMLElement | null {
+    return this.renderRoot.querySelector(`[part=${name}]`);
+  }
+
+  /** The open menu's items in order, slotted ones included. */
+  #items(): HTMLElement[] {
+    const menu = this.renderRoot.querySelector(`#${this._open}-menu`);
+    return [...(menu?.children ?? [])].flatMap((el) =>
+      el instanceof HTMLSlotElement ? (el.assignedElements() as HTMLElement[]) : [el as HTMLElement],
+    );
+  }
+
+  async #open(popup: Popup, focus: 'first' | 'last'): Promise<void> {
+    if (popup === 'apps' && !this._apps) {
+      try {
+        this._apps = await this.#client.apps();
+      } catch (error) {
+        this.#emit('userbox-error', { error });
+        this._apps = [];
+      }
+    }
+    this._open = popup;
+    await this.updateComplete;
+    const items = this.#items();
+    items.at(focus === 'first' ? 0 : -1)?.focus();
+  }
+
+  #close(returnFocus?: boolean): void {
+    if (!this._open) return;
+    if (returnFocus) this.#byPart(this._open === 'apps' ? 'launcher' : 'button')?.focus();
+    this._open = undefined;
+  }
+
+  #onTriggerClick(popup: Popup): void {
+    if (this._open === popup) this.#close();
+    else void this.#open(popup, 'first');
+  }
+
+  #onTriggerKeyDown(event: KeyboardEvent, popup: Popup): void {
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
-      void this.openMenu(event.key === 'ArrowDown' ? 'first' : 'last');
+      void this.#open(popup, event.key === 'ArrowDown' ? 'first' : 'last');
     } else if (event.key === 'Escape') {
-      this.closeMenu(true);
+      this.#close(true);
     }
   }
 
-  private onMenuKeyDown(event: KeyboardEvent): void {
-    const items = this.items;
-    const active = this.shadowRoot?.activeElement;
-    const index = items.indexOf(active as HTMLElement);
-    const move = (to: number) => {
+  #onMenuKeyDown(event: KeyboardEvent): void {
+    const items = this.#items();
+    const index = items.indexOf(event.target as HTMLElement);
+    const rtl = this.matches(':dir(rtl)');
+    const steps: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1 };
+    const to =
+      event.key in steps ? index + steps[event.key]! : event.key === 'Home' ? 0 : event.key === 'End' ? -1 : undefined;
+    if (to !== undefined) {
       event.preventDefault();
-      items[(to + items.length) % items.length]?.focus();
-    };
-    switch (event.key) {
-      case 'ArrowDown':
-        return move(index + 1);
-      case 'ArrowUp':
-        return move(index - 1);
-      case 'Home':
-        return move(0);
-      case 'End':
-        return move(items.length - 1);
-      case 'Escape':
-        event.preventDefault();
-        return this.closeMenu(true);
-      case 'Tab':
-        // Let focus leave naturally; the menu closes behind it.
-        return this.closeMenu(false);
-      case ' ':
-        // Space activates links too, as it does for buttons.
-        if (active instanceof HTMLAnchorElement) {
-          event.preventDefault();
-          active.click();
-        }
-        return;
+      items.at(to % items.length)?.focus();
+    } else if (event.key === 'Escape') {
+      event.preventDefault();
+      this.#close(true);
+    } else if (event.key === 'Tab') {
+      // Focus leaves as usual; the menu closes behind it.
+      this.#close();
+    } else if (event.key === ' ' && event.target instanceof HTMLAnchorElement) {
+      // Space activates links too, as it does buttons.
+      event.preventDefault();
+      event.target.click();
     }
   }
 
-  private renderAvatar(user: UserboxUser, large = false) {
-    const src = safeImageUrl(user.picture, this.service);
-    const cls = large ? 'avatar large' : 'avatar';
-    if (src) return html`<img part="avatar" class=${cls} src=${src} alt="" referrerpolicy="no-referrer" />`;
-    const color = user.color && /^#[0-9a-f]{6}$/i.test(user.color) ? user.color : undefined;
-    return html`<span part="avatar" class=${cls} style=${styleMap({ background: color })} aria-hidden="true"
-      >${user.initials}</span
-    >`;
+  #onMenuClick(event: Event): void {
+    if ((event.target as Element).closest('[role=menuitem]')) this.#close();
+  }
+
+  /** Slotted custom items join the menu: the role and roving focus of the built-in ones. */
+  #onItemsSlotChange(event: Event): void {
+    for (const el of (event.target as HTMLSlotElement).assignedElements()) {
+      if (!el.hasAttribute('role')) el.setAttribute('role', 'menuitem');
+      el.setAttribute('tabindex', '-1');
+    }
+  }
+
+  #renderAvatar(user: UserboxUser) {
+    const src = safeUrl(user.picture, this.#client.serviceUrl);
+    return src
+      ? html`<img part="avatar" class="avatar" src=${src} alt="" referrerpolicy="no-referrer" />`
+      : html`<span part="avatar" class="avatar" aria-hidden="true">${user.initials}</span>`;
+  }
+
+  #renderTrigger(popup: Popup, part: string, label: string, content: unknown) {
+    return html`<button
+      part=${part}
+      class="trigger"
+      type="button"
+      aria-label=${label}
+      aria-haspopup="menu"
+      aria-expanded=${this._open === popup}
+      aria-controls="${popup}-menu"
+      @click=${() => this.#onTriggerClick(popup)}
+      @keydown=${(e: KeyboardEvent) => this.#onTriggerKeyDown(e, popup)}
+    >
+      ${content}
+    </button>`;
+  }
+
+  #renderApp(app: UserboxApp) {
+    const href = safeUrl(app.url, this.#client.serviceUrl);
+    if (!href) return nothing;
+    const icon = safeUrl(app.icon, this.#client.serviceUrl, true);
+    const current = new URL(href).origin === location.origin;
+    return html`<a part="app" role="menuitem" tabindex="-1" href=${href} aria-current=${current || nothing}>
+      ${icon
+        ? html`<img part="app-icon" class="icon" src=${icon} alt="" />`
+        : html`<span part="app-icon" class="icon" aria-hidden="true">${String(app.name).slice(0, 1)}</span>`}
+      <span class="label">${app.name}</span>
+    </a>`;
   }
 
   override render() {
-    const t = en;
-    if (this._status === 'loading') {
-      return html`<span part="placeholder" class="placeholder" role="img" aria-label=${t.loading}></span>`;
-    }
+    const t = messagesFor(this.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang);
     const user = this._user;
-    if (!user) {
-      const returnTo = this.returnTo ?? location.href;
-      return html`<a part="sign-in" class="sign-in" href=${this.client.loginUrl(returnTo)}>${t.signIn}</a>`;
+    const launcher = this.hideLauncher
+      ? nothing
+      : html`${this.#renderTrigger(
+            'apps',
+            'launcher',
+            t.apps,
+            html`<svg class="grid" viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M5 5h0m7 0h0m7 0h0M5 12h0m7 0h0m7 0h0M5 19h0m7 0h0m7 0h0" />
+            </svg>`,
+          )}
+          <div part="launcher-panel" class="panel" ?hidden=${this._open !== 'apps'}>
+            <div id="apps-menu" role="menu" aria-label=${t.apps} @keydown=${this.#onMenuKeyDown} @click=${this.#onMenuClick}>
+              ${this._apps?.map((app) => this.#renderApp(app))}
+            </div>
+          </div>`;
+    if (user === undefined) {
+      return html`${launcher}<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
     }
-    return html`
-      <button
-        part="button"
-        class="account"
-        type="button"
-        aria-label=${t.account(user.name)}
-        aria-haspopup="menu"
-        aria-expanded=${this._open ? 'true' : 'false'}
-        aria-controls="menu"
-        @click=${this.onButtonClick}
-        @keydown=${this.onButtonKeyDown}
-      >
-        ${this.renderAvatar(user)}
-      </button>
-      <div part="panel" class="panel" ?hidden=${!this._open} @keydown=${this.onMenuKeyDown}>
+    if (!user) {
+      return html`${launcher}<a part="sign-in" class="sign-in" href=${this.#client.loginUrl(this.returnTo ?? location.href)}
+          >${t.signIn}</a
+        >`;
+    }
+    const label = t.account + user.name;
+    return html`${launcher}${this.#renderTrigger('account', 'button', label, this.#renderAvatar(user))}
+      <div part="panel" class="panel account" ?hidden=${this._open !== 'account'}>
         <div class="who">
-          ${this.renderAvatar(user, true)}
+          ${this.#renderAvatar(user)}
           <span class="name">${user.name}</span>
           <span class="email">${user.email}</span>
+          <slot></slot>
         </div>
-        <div part="menu" id="menu" role="menu" aria-label=${t.accountMenu}>
-          <a part="item" role="menuitem" tabindex="-1" href=${this.client.accountUrl()}>${t.manageAccount}</a>
-          <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => void this.signOut()}>
-            ${t.signOut}
+        <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#onMenuKeyDown} @click=${this.#onMenuClick}>
+          <a part="item" role="menuitem" tabindex="-1" href=${this.#client.accountUrl()}>${t.manage}</a>
+          <slot name="menu-items" @slotchange=${this.#onItemsSlotChange}></slot>
+          <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
+          <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>
+            ${t.signOutAll}
           </button>
         </div>
-      </div>
-    `;
+      </div>`;
   }
+}
+
+export interface UserboxEventMap {
+  'userbox-change': CustomEvent<{ user: UserboxUser | null }>;
+  'userbox-signout': CustomEvent<{ everywhere: boolean }>;
+  'userbox-error': CustomEvent<{ error: SessionError }>;
 }
 
 declare global {
   interface HTMLElementTagNameMap {
     'user-box': UserBox;
   }
-  interface HTMLElementEventMap {
-    'userbox-change': CustomEvent<{ user: UserboxUser | null }>;
-  }
+  interface HTMLElementEventMap extends UserboxEventMap {}
 }
-
