@@ -1,9 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startHostPages } from './host-pages.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -12,6 +13,8 @@ export interface RunningServices {
   /** Where Node (not the browser) reaches the service: the *.test names resolve only inside Chromium. */
   serviceDirectUrl: string;
   newsUrl: string;
+  /** The test-only host pages (support/host-pages.ts) on another same-site name: the Mail app. */
+  mailUrl: string;
   stop(): Promise<void>;
 }
 
@@ -72,13 +75,23 @@ export async function startServices(): Promise<RunningServices> {
   mkdirSync(path.join(repoRoot, '.e2e-tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, '.e2e-tmp', 'run-'));
   const tls = makeCertificate(dir);
-  const [servicePort, newsPort] = [await freePort(), await freePort()];
+  const [servicePort, newsPort, hostPort] = [await freePort(), await freePort(), await freePort()];
   const serviceUrl = `https://accounts.example.test:${servicePort}`;
   const newsUrl = `https://news.example.test:${newsPort}`;
+  const mailUrl = `https://mail.example.test:${hostPort}`;
+  const calendarUrl = `https://calendar.example.test:${hostPort}`;
   const appsFile = path.join(dir, 'apps.json');
+  // The launcher lists these: https icons (served by the host pages, so they load under the strict CSP test
+  // page too) and one app without an icon.
   writeFileSync(
     appsFile,
-    JSON.stringify({ apps: [{ id: 'news', name: 'News', url: `${newsUrl}/`, origins: [newsUrl] }] }),
+    JSON.stringify({
+      apps: [
+        { id: 'news', name: 'News', url: `${newsUrl}/`, origins: [newsUrl], icon: `${mailUrl}/icons/news.svg` },
+        { id: 'mail', name: 'Mail', url: `${mailUrl}/`, origins: [mailUrl], icon: `${mailUrl}/icons/mail.svg` },
+        { id: 'calendar', name: 'Calendar', url: `${calendarUrl}/`, origins: [calendarUrl], icon: null },
+      ],
+    }),
   );
 
   const service = start(process.execPath, ['--import', 'tsx', 'src/server.ts'], path.join(repoRoot, 'auth-service'), {
@@ -90,6 +103,8 @@ export async function startServices(): Promise<RunningServices> {
     TLS_CERT_FILE: tls.cert,
     TLS_KEY_FILE: tls.key,
     LOG_LEVEL: 'warn',
+    // Every test signs up and in from 127.0.0.1; the per-IP limit has its own API tests.
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
   });
   const news = start(process.execPath, ['server.mjs'], path.join(repoRoot, 'host-examples/static'), {
     PORT: String(newsPort),
@@ -99,7 +114,9 @@ export async function startServices(): Promise<RunningServices> {
     TLS_KEY_FILE: tls.key,
   });
   const children = [service, news];
+  const hostPages = await startHostPages({ port: hostPort, serviceUrl, tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } });
   const stop = async () => {
+    await new Promise((resolve) => hostPages.close(resolve));
     await Promise.all(
       children.map(
         ({ child }) =>
@@ -119,5 +136,5 @@ export async function startServices(): Promise<RunningServices> {
     await stop();
     throw err;
   }
-  return { serviceUrl, serviceDirectUrl: `https://127.0.0.1:${servicePort}`, newsUrl, stop };
+  return { serviceUrl, serviceDirectUrl: `https://127.0.0.1:${servicePort}`, newsUrl, mailUrl, stop };
 }

@@ -1,0 +1,57 @@
+import { request, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type TestUser } from './fixtures.js';
+
+/**
+ * Signs `user` in for the whole browser context without the login page: POST /api/session from Node (the
+ * *.test names resolve only inside Chromium, so it goes to the direct address), then hands the session cookie
+ * to the browser for the service's host. The login page itself is covered by sign-in.spec.ts.
+ */
+export async function signIn(context: BrowserContext, serviceUrl: string, user: TestUser): Promise<void> {
+  const api = await request.newContext({ baseURL: process.env['USERBOX_SERVICE_DIRECT_URL'], ignoreHTTPSErrors: true });
+  const res = await api.post('/api/session', {
+    data: { email: user.email, password: user.password },
+    headers: { Origin: serviceUrl },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+  const setCookie = res.headers()['set-cookie'] ?? '';
+  await api.dispose();
+  const [, name, value] = /^([^=]+)=([^;]*)/.exec(setCookie) ?? [];
+  expect(name, setCookie).toBe('__Host-userbox_session');
+  await context.addCookies([
+    { name: name!, value: value!, domain: new URL(serviceUrl).hostname, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' },
+  ]);
+}
+
+/** Records in the page, from its first script on, what the box and the browser report. */
+export async function recordPageEvents(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as Record<string, unknown[]>;
+    w['userboxEvents'] = [];
+    w['cspViolations'] = [];
+    w['unhandled'] = [];
+    for (const type of ['userbox-change', 'userbox-signout', 'userbox-error']) {
+      document.addEventListener(type, (e) => {
+        const detail = (e as CustomEvent<Record<string, unknown>>).detail;
+        const error = detail['error'] as Error | undefined;
+        w['userboxEvents']!.push({ type, detail: error ? { error: error.name } : detail });
+      });
+    }
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w['cspViolations']!.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+    addEventListener('unhandledrejection', (e) => w['unhandled']!.push(String(e.reason)));
+  });
+}
+
+export interface PageRecord {
+  userboxEvents: { type: string; detail: Record<string, unknown> }[];
+  cspViolations: string[];
+  unhandled: string[];
+}
+
+export function pageRecord(page: Page): Promise<PageRecord> {
+  return page.evaluate(() => {
+    const w = window as unknown as PageRecord;
+    return { userboxEvents: w.userboxEvents, cspViolations: w.cspViolations, unhandled: w.unhandled };
+  });
+}
