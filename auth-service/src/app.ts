@@ -95,6 +95,11 @@ export function createApp({ config, store, registry, logger, failureCounter, clo
   });
 
   app.use(widgetRoutes(config.widgetDir));
+  // App icons are shown by the launcher on other sites: let them be loaded cross-origin.
+  app.use('/assets/icons', (_req, res, next) => {
+    res.set('Cross-Origin-Resource-Policy', 'cross-origin');
+    next();
+  });
   app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
   app.use('/api', apiCors(registry));
   app.use(requireTrustedOrigin(registry));

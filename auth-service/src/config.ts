@@ -42,6 +42,12 @@ const schema = z.object({
   LOGIN_ACCOUNT_LOCK_MINUTES: minutes.default(15),
   /** Express `trust proxy`: `false` (default: use the socket address), a hop count, or addresses/subnets. */
   TRUST_PROXY: z.string().default('false'),
+  /** Lifetime of OIDC access and ID tokens in seconds (at most 10 minutes). */
+  OIDC_TOKEN_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
+  /** Signing keys are replaced this often; `npx userbox keys rotate` replaces the key at once. */
+  OIDC_KEY_ROTATION_DAYS: z.coerce.number().int().positive().default(30),
+  /** How long a refresh token that was just rotated still works, so two tabs refreshing at once both succeed. */
+  OIDC_REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: z.string().min(1).optional(),
 });
@@ -59,11 +65,22 @@ export interface Config {
   /** Null when not configured: server.ts then finds or makes one (see SECRET_KEY). */
   secretKey: Buffer | null;
   trustProxy: boolean | number | string;
+  oidc: OidcPolicy;
   authRateLimitPerMinute: number;
   loginThrottle: { freeAttempts: number; maxDelayMs: number; accountLockThreshold: number; accountLockMs: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   widgetDir: string;
 }
+
+/** Lifetimes for the OpenID Connect provider (src/oidc). */
+export interface OidcPolicy {
+  /** Access and ID tokens. */
+  tokenTtlMs: number;
+  keyRotationMs: number;
+  refreshGraceMs: number;
+}
+
+export const defaultOidcPolicy: OidcPolicy = { tokenTtlMs: 600_000, keyRotationMs: 30 * 86_400_000, refreshGraceMs: 10_000 };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -109,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoUser: e.SEED_DEMO_USER,
     secretKey: e.SECRET_KEY ? decodeSecret(e.SECRET_KEY) : null,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    oidc: {
+      tokenTtlMs: e.OIDC_TOKEN_SECONDS * 1000,
+      keyRotationMs: e.OIDC_KEY_ROTATION_DAYS * 86_400_000,
+      refreshGraceMs: e.OIDC_REFRESH_GRACE_SECONDS * 1000,
+    },
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     loginThrottle: {
       freeAttempts: e.LOGIN_FREE_ATTEMPTS,

@@ -41,6 +41,12 @@ server.listen(config.port, config.host, () => {
   logger.info({ port, publicUrl: config.publicUrl, apps: registry.list().length }, 'userbox account service listening');
 });
 
+// The CLI (npx userbox apps …) changes the registry in the database; pick that up without a restart.
+const registryReload = setInterval(() => {
+  registry.reload().catch((err: unknown) => logger.warn({ err }, 'app registry reload failed'));
+}, 30_000);
+registryReload.unref();
+
 // Idle sessions are dropped when next seen; this sweeps the ones never seen again.
 const sweep = setInterval(() => {
   store.sessions.deleteExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import supertest from 'supertest';
+import { createAppRegistry, readAppsFile } from '../src/services/apps.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, serviceOrigin, type TestApp } from './test-app.js';
 
@@ -223,5 +227,30 @@ describe('health', () => {
     const res = await supertest(t.app).get('/readyz');
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('UNAVAILABLE');
+  });
+});
+
+describe('app registry file', () => {
+  it('turns bundled icon names into URLs on the service and keeps https icons', async () => {
+    await t.store.apps.upsert({ id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: [], position: 1 });
+    await t.store.apps.upsert({ id: 'shop', name: 'Shop', url: 'https://shop.example.test/', icon: 'https://cdn.example.test/shop.svg', origins: ['https://shop.example.test'], redirectUris: [], position: 2 });
+    const registry = createAppRegistry(t.store, serviceOrigin);
+    await registry.reload();
+    expect(registry.launcherEntries().map((a) => a.icon)).toEqual([null, `${serviceOrigin}/assets/icons/mail.svg`, 'https://cdn.example.test/shop.svg']);
+  });
+
+  it('serves bundled icons so other sites can show them', async () => {
+    const res = await supertest(t.app).get('/assets/icons/mail.svg').expect(200);
+    expect(res.headers['content-type']).toMatch(/image\/svg\+xml/);
+    expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
+  });
+
+  it('validates userbox.apps.json and names the bad field', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'userbox-apps-'));
+    const file = path.join(dir, 'apps.json');
+    writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test/*'] }] }));
+    await expect(readAppsFile(file)).rejects.toThrow(/apps\.0\.origins\.0: must be an exact origin/);
+    writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail' }] }));
+    expect(await readAppsFile(file)).toEqual([{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail', redirectUris: [], position: 0 }]);
   });
 });

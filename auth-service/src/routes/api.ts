@@ -118,7 +118,7 @@ export function apiRoutes(deps: {
   });
 
   router.get('/apps', (_req, res) => {
-    res.json({ apps: registry.list().map(({ id, name, url, icon }) => ({ id, name, url, icon })) });
+    res.json({ apps: registry.launcherEntries() });
   });
 
   return router;

@@ -10,11 +10,21 @@ const origin = z
   });
 const httpUrl = z.url({ protocol: /^https?$/ });
 
+/** Icons shipped with the service (public/icons/<name>.svg); an app may name one instead of giving a URL. */
+export const bundledIcons = ['app', 'calendar', 'chat', 'docs', 'drive', 'mail', 'maps', 'news', 'photos', 'shop'] as const;
+const iconSchema = z
+  .string()
+  .max(2048)
+  .refine(
+    (v) => (bundledIcons as readonly string[]).includes(v) || (URL.canParse(v) && new URL(v).protocol === 'https:'),
+    { message: `must be an https:// URL or one of the bundled icons: ${bundledIcons.join(', ')}` },
+  );
+
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
   name: z.string().trim().min(1).max(60),
   url: httpUrl,
-  icon: z.string().max(20_000).nullable().default(null),
+  icon: iconSchema.nullable().default(null),
   origins: z.array(origin).min(1),
   redirectUris: z.array(httpUrl).default([]),
   position: z.number().int().optional(),
@@ -50,6 +60,14 @@ export function createAppRegistry(store: Store, serviceOrigin: string) {
       origins = new Set(apps.flatMap((a) => a.origins));
     },
     list: (): readonly AppRecord[] => apps,
+    /** The launcher's view: bundled icon names become URLs on the service. */
+    launcherEntries: () =>
+      apps.map(({ id, name, url, icon }) => ({
+        id,
+        name,
+        url,
+        icon: icon && (bundledIcons as readonly string[]).includes(icon) ? `${serviceOrigin}/assets/icons/${icon}.svg` : icon,
+      })),
     /** An origin of a registered app (not the service itself). */
     isAppOrigin: (value: string | undefined): boolean => value !== undefined && origins.has(value),
     /** The service itself or a registered app. */

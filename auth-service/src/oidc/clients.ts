@@ -1,0 +1,72 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { AppRegistry } from '../services/apps.js';
+import type { AppRecord } from '../store/apps-repository.js';
+import { OAuthError } from './oauth-error.js';
+import { param } from './params.js';
+
+/**
+ * OAuth clients are the registered apps: `client_id` is the app id, redirect URIs match exactly, and every
+ * client is public (PKCE, no secret), since the one that matters is the `<user-box>` widget in a browser.
+ */
+export function createClients(registry: AppRegistry) {
+  const find = (clientId: string | undefined): AppRecord | undefined =>
+    clientId === undefined ? undefined : registry.list().find((a) => a.id === clientId);
+
+  return {
+    find,
+
+    /**
+     * Client authentication at `/token` and `/revoke` (public clients: `client_id` in the body, no secret). A
+     * browser must call from one of the client's own origins; back ends send no `Origin`.
+     */
+    authenticate(req: Request, res: Response): AppRecord {
+      if (req.headers.authorization !== undefined) {
+        res.locals['basicAuthAttempted'] = true;
+        throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.');
+      }
+      if (param(req.body, 'client_secret') !== undefined) {
+        throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.');
+      }
+      const client = find(param(req.body, 'client_id', 100));
+      if (!client) throw new OAuthError('invalid_client', 'Unknown client_id.');
+      const origin = req.headers.origin;
+      if (origin !== undefined && !client.origins.includes(origin)) {
+        throw new OAuthError('invalid_client', 'This origin is not registered for the client.');
+      }
+      return client;
+    },
+
+    /**
+     * CORS for `/token`, `/userinfo` and `/revoke`: registered app origins only, never with credentials (these
+     * endpoints take no cookies). Which client an origin may act for is checked by `authenticate`.
+     */
+    cors(methods: string): RequestHandler {
+      return (req, res, next) => {
+        const origin = req.headers.origin;
+        res.vary('Origin');
+        if (registry.isAppOrigin(origin)) {
+          res.setHeader('Access-Control-Allow-Origin', origin as string);
+          if (req.method === 'OPTIONS') {
+            res.setHeader('Access-Control-Allow-Methods', methods);
+            res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+            res.setHeader('Access-Control-Max-Age', '600');
+          } else {
+            res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
+          }
+        }
+        if (req.method === 'OPTIONS') {
+          res.status(204).end();
+          return;
+        }
+        next();
+      };
+    },
+  };
+}
+
+export type Clients = ReturnType<typeof createClients>;
+
+/** Where the provider may send a user after sign-out: one of the client's redirect URIs or its home page. */
+export function isPostLogoutRedirect(client: AppRecord, uri: string): boolean {
+  return client.redirectUris.includes(uri) || client.url === uri;
+}

@@ -1,0 +1,158 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import { OAuthError } from './oauth-error.js';
+
+/** An authorization code lives at most this long (the issue's ≤ 60 s). */
+export const codeTtlMs = 60_000;
+/** Expired codes and refresh tokens are swept at most this often, on the token path. */
+const sweepIntervalMs = 10 * 60_000;
+
+/** What a code or refresh token grants: to one client, for one user, tied to one account session. */
+export interface Grant {
+  clientId: string;
+  userId: string;
+  sessionId: string;
+  scope: string;
+  authTime: number;
+  /** The refresh-token family this grant belongs to (one per authorization code). */
+  familyId: string;
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+const secret = () => randomBytes(32).toString('base64url');
+
+/** RFC 7636: the verifier is 43–128 unreserved characters; S256 hashes it to the challenge. */
+const verifierPattern = /^[A-Za-z0-9._~-]{43,128}$/;
+
+function pkceMatches(verifier: string, challenge: string): boolean {
+  if (!verifierPattern.test(verifier)) return false;
+  const computed = Buffer.from(sha256(verifier));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+/**
+ * Authorization codes and refresh tokens. Both are random 32-byte secrets of which only the SHA-256 is stored.
+ * A code is single-use, lives 60 s and is bound to its client, redirect URI and PKCE challenge. Refresh tokens
+ * rotate on every use; presenting a used one revokes its whole family, except within `graceMs` of its first
+ * use, so two tabs refreshing with the same token at once both succeed.
+ */
+export function createGrants(store: Store, policy: { refreshGraceMs: number }, clock: () => number) {
+  let lastSweep = 0;
+
+  async function sweep(now: number): Promise<void> {
+    if (now - lastSweep < sweepIntervalMs) return;
+    lastSweep = now;
+    await store.authorizationCodes.deleteExpired(now);
+    await store.refreshTokens.deleteExpired(now);
+  }
+
+  return {
+    async issueCode(input: Omit<Grant, 'familyId'> & { redirectUri: string; codeChallenge: string; nonce: string | null }): Promise<string> {
+      const code = secret();
+      const now = clock();
+      await store.authorizationCodes.insert({
+        code_hash: sha256(code),
+        client_id: input.clientId,
+        redirect_uri: input.redirectUri,
+        user_id: input.userId,
+        session_id: input.sessionId,
+        code_challenge: input.codeChallenge,
+        scope: input.scope,
+        nonce: input.nonce,
+        auth_time: input.authTime,
+        family_id: randomBytes(16).toString('base64url'),
+        expires_at: now + codeTtlMs,
+        used_at: null,
+      });
+      return code;
+    },
+
+    /** Redeems a code once. A replayed code also revokes the refresh tokens issued from it (RFC 6749 §4.1.2). */
+    async redeemCode(input: { code: string; clientId: string; redirectUri: string; codeVerifier: string }): Promise<Grant & { nonce: string | null }> {
+      const now = clock();
+      await sweep(now);
+      const codeHash = sha256(input.code);
+      const row = await store.authorizationCodes.consume(codeHash, now);
+      if (!row) {
+        const used = await store.authorizationCodes.find(codeHash);
+        if (used) {
+          await store.refreshTokens.deleteFamily(used.family_id);
+          throw new OAuthError('invalid_grant', 'The authorization code was already used.');
+        }
+        throw new OAuthError('invalid_grant', 'The authorization code is invalid.');
+      }
+      if (now >= Number(row.expires_at)) throw new OAuthError('invalid_grant', 'The authorization code has expired.');
+      if (row.client_id !== input.clientId) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client.');
+      if (row.redirect_uri !== input.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request.');
+      if (!pkceMatches(input.codeVerifier, row.code_challenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge.');
+      return {
+        clientId: row.client_id,
+        userId: row.user_id,
+        sessionId: row.session_id,
+        scope: row.scope,
+        authTime: Number(row.auth_time),
+        familyId: row.family_id,
+        nonce: row.nonce,
+      };
+    },
+
+    /** A new refresh token in the grant's family; it cannot outlive the account session (`expiresAt`). */
+    async issueRefreshToken(grant: Grant, expiresAt: number): Promise<string> {
+      const token = secret();
+      await store.refreshTokens.insert({
+        token_hash: sha256(token),
+        family_id: grant.familyId,
+        client_id: grant.clientId,
+        user_id: grant.userId,
+        session_id: grant.sessionId,
+        scope: grant.scope,
+        auth_time: grant.authTime,
+        created_at: clock(),
+        expires_at: expiresAt,
+        used_at: null,
+      });
+      return token;
+    },
+
+    /** Uses up a refresh token and returns its grant; the caller then issues the next token in the family. */
+    async useRefreshToken(token: string, clientId: string): Promise<Grant> {
+      const now = clock();
+      await sweep(now);
+      const tokenHash = sha256(token);
+      const row = await store.refreshTokens.find(tokenHash);
+      if (!row || now >= Number(row.expires_at)) throw new OAuthError('invalid_grant', 'The refresh token is invalid or expired.');
+      if (row.client_id !== clientId) throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
+      if (!(await store.refreshTokens.markUsed(tokenHash, now))) {
+        const usedAt = Number((await store.refreshTokens.find(tokenHash))?.used_at ?? row.used_at ?? 0);
+        if (now - usedAt > policy.refreshGraceMs) {
+          await store.refreshTokens.deleteFamily(row.family_id);
+          throw new OAuthError('invalid_grant', 'The refresh token was already used; every token of this grant is now revoked.');
+        }
+      }
+      return {
+        clientId: row.client_id,
+        userId: row.user_id,
+        sessionId: row.session_id,
+        scope: row.scope,
+        authTime: Number(row.auth_time),
+        familyId: row.family_id,
+      };
+    },
+
+    /** RFC 7009: revokes the refresh token's family. Unknown tokens are ignored; another client's are refused. */
+    async revokeRefreshToken(token: string, clientId: string): Promise<void> {
+      const row = await store.refreshTokens.find(sha256(token));
+      if (!row) return;
+      if (row.client_id !== clientId) throw new OAuthError('invalid_request', 'The token was not issued to this client.');
+      await store.refreshTokens.deleteFamily(row.family_id);
+    },
+
+    /** Ends a grant, e.g. when its session turned out to be gone. */
+    async revokeFamily(familyId: string): Promise<void> {
+      await store.refreshTokens.deleteFamily(familyId);
+    },
+  };
+}
+
+export type Grants = ReturnType<typeof createGrants>;

@@ -1,0 +1,152 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { SigningKeyRecord } from '../store/signing-keys-repository.js';
+import type { Store } from '../store/store.js';
+
+export const signingAlg = 'ES256';
+
+export interface SigningKeyPolicy {
+  /** A key signs for this long before a new one replaces it. */
+  rotationMs: number;
+  /** The longest lifetime of a token it signs: a retired key is published for this long (plus skew). */
+  tokenTtlMs: number;
+}
+
+/** Keys are re-read from the store this often, so every instance picks up another's rotation. */
+const reloadMs = 60_000;
+/** Clock skew allowed to verifiers: a retired key stays published this much longer. */
+const skewMs = 60_000;
+
+/** AES-256-GCM under a key derived from SECRET_KEY (never SECRET_KEY itself); the kid is the associated data. */
+function sealer(secretKey: Buffer) {
+  const key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'userbox oidc signing keys at rest v1', 32));
+  return {
+    seal(plaintext: string, kid: string): string {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(kid));
+      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return ['v1', iv, ciphertext, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    },
+    open(sealed: string, kid: string): string {
+      const [version, iv, ciphertext, tag] = sealed.split('.');
+      if (version !== 'v1' || !iv || !ciphertext || !tag) throw new Error(`signing key ${kid}: unknown encryption format`);
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
+        .setAAD(Buffer.from(kid))
+        .setAuthTag(Buffer.from(tag, 'base64url'));
+      try {
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+      } catch (err) {
+        throw new Error(`signing key ${kid} cannot be decrypted: was SECRET_KEY changed?`, { cause: err });
+      }
+    },
+  };
+}
+
+interface LoadedKeys {
+  loadedAt: number;
+  active: { kid: string; key: CryptoKey; createdAt: number };
+  jwks: JSONWebKeySet;
+  getKey: JWTVerifyGetKey;
+}
+
+/**
+ * The provider's signing keys: ES256 pairs with a `kid`, kept in the store with the private half encrypted.
+ * The newest key signs; when it is older than `rotationMs` (or on `rotate()`, the CLI), a new one replaces it.
+ * Retired public keys stay in the JWKS until every token they signed has expired, then they are deleted.
+ */
+export function createSigningKeys(store: Store, secretKey: Buffer, policy: SigningKeyPolicy, clock: () => number) {
+  const box = sealer(secretKey);
+  let loaded: LoadedKeys | undefined;
+  let loading: Promise<LoadedKeys> | undefined;
+
+  async function addKey(now: number): Promise<void> {
+    const kid = randomBytes(12).toString('base64url');
+    const { publicKey, privateKey } = await generateKeyPair(signingAlg, { extractable: true });
+    const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: signingAlg, use: 'sig' };
+    const row: SigningKeyRecord = {
+      kid,
+      alg: signingAlg,
+      public_jwk: JSON.stringify(publicJwk),
+      private_jwk_encrypted: box.seal(JSON.stringify(await exportJWK(privateKey)), kid),
+      created_at: now,
+      retired_at: null,
+    };
+    await store.signingKeys.insertAndRetireOthers(row, now);
+  }
+
+  async function load(): Promise<LoadedKeys> {
+    const now = clock();
+    await store.signingKeys.deleteRetiredBefore(now - policy.tokenTtlMs - skewMs);
+    let rows = await store.signingKeys.list();
+    let newest = rows.find((r) => r.retired_at === null);
+    if (!newest || now - Number(newest.created_at) >= policy.rotationMs) {
+      await addKey(now);
+      rows = await store.signingKeys.list();
+      newest = rows.find((r) => r.retired_at === null);
+    }
+    if (!newest) throw new Error('no active signing key after rotation');
+    const jwks: JSONWebKeySet = { keys: rows.map((r) => JSON.parse(r.public_jwk) as JWK) };
+    const key = (await importJWK(JSON.parse(box.open(newest.private_jwk_encrypted, newest.kid)) as JWK, signingAlg)) as CryptoKey;
+    return {
+      loadedAt: now,
+      active: { kid: newest.kid, key, createdAt: Number(newest.created_at) },
+      jwks,
+      getKey: createLocalJWKSet(jwks),
+    };
+  }
+
+  async function current(force = false): Promise<LoadedKeys> {
+    const now = clock();
+    const fresh =
+      loaded && !force && now - loaded.loadedAt < reloadMs && now - loaded.active.createdAt < policy.rotationMs;
+    if (fresh) return loaded!;
+    // Concurrent callers share one load.
+    loading ??= load().finally(() => {
+      loading = undefined;
+    });
+    loaded = await loading;
+    return loaded;
+  }
+
+  return {
+    /** The key to sign with now. */
+    async signer(): Promise<{ kid: string; key: CryptoKey }> {
+      const { active } = await current();
+      return { kid: active.kid, key: active.key };
+    },
+    /** The public keys to publish: the active one and the retired ones still needed. */
+    async jwks(): Promise<JSONWebKeySet> {
+      return (await current()).jwks;
+    },
+    /**
+     * Key lookup for jose's `jwtVerify`. An unknown `kid` re-reads the store once (another instance may have
+     * rotated) but no more than once a second.
+     */
+    getKey: (async (header, token) => {
+      let keys = await current();
+      try {
+        return await keys.getKey(header, token);
+      } catch (err) {
+        if (clock() - keys.loadedAt < 1000) throw err;
+        keys = await current(true);
+        return keys.getKey(header, token);
+      }
+    }) satisfies JWTVerifyGetKey,
+    /** Replaces the signing key now (`npx userbox keys rotate`); returns the new kid. */
+    async rotate(): Promise<string> {
+      await addKey(clock());
+      return (await current(true)).active.kid;
+    },
+  };
+}
+
+export type SigningKeys = ReturnType<typeof createSigningKeys>;

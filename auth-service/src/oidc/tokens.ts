@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, compactVerify, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { PublicUser } from '../services/users.js';
+import { OAuthError } from './oauth-error.js';
+import { signingAlg, type SigningKeys } from './signing-keys.js';
+
+/** What a token is about: the user, the client, the account session it is tied to and what was granted. */
+export interface TokenSubject {
+  user: Pick<PublicUser, 'id' | 'name' | 'email' | 'picture'>;
+  clientId: string;
+  sessionId: string;
+  scope: string;
+  /** When the user signed in (the session's start), ms. */
+  authTime: number;
+}
+
+/** The claims of a verified access token (RFC 9068). */
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  client_id: string;
+  sid: string;
+  scope: string;
+  exp: number;
+}
+
+export const accessTokenType = 'at+jwt';
+
+const scopes = (scope: string) => new Set(scope.split(' '));
+
+/** The user claims a scope allows, for the ID token and `/userinfo`. */
+export function userClaims(user: TokenSubject['user'], scope: string): Record<string, string> {
+  const granted = scopes(scope);
+  return {
+    sub: user.id,
+    ...(granted.has('profile') ? { name: user.name, ...(user.picture ? { picture: user.picture } : {}) } : {}),
+    ...(granted.has('email') ? { email: user.email } : {}),
+  };
+}
+
+/** Verified access tokens are remembered (until they expire) so a token is checked once, not on every request. */
+const verifiedCacheSize = 10_000;
+
+/**
+ * Signs and verifies the provider's JWTs. Access tokens are RFC 9068 JWTs (`typ: at+jwt`, `aud` = the client id,
+ * `sid` = the account session); ID tokens are OpenID Connect Core ones. Both live `ttlMs` (at most 10 minutes).
+ */
+export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: number; clock: () => number }) {
+  const { issuer, keys, ttlMs, clock } = deps;
+  const verified = new Map<string, AccessTokenClaims>();
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+
+  async function sign(payload: JWTPayload, typ: string): Promise<string> {
+    const { kid, key } = await keys.signer();
+    const now = seconds(clock());
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: signingAlg, kid, typ })
+      .setIssuer(issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + seconds(ttlMs))
+      .sign(key);
+  }
+
+  return {
+    ttlSeconds: seconds(ttlMs),
+
+    accessToken: (s: TokenSubject): Promise<string> =>
+      sign(
+        {
+          sub: s.user.id,
+          aud: s.clientId,
+          client_id: s.clientId,
+          sid: s.sessionId,
+          scope: s.scope,
+          auth_time: seconds(s.authTime),
+          jti: randomBytes(16).toString('base64url'),
+        },
+        accessTokenType,
+      ),
+
+    idToken: (s: TokenSubject, nonce: string | null): Promise<string> =>
+      sign(
+        {
+          ...userClaims(s.user, s.scope),
+          aud: s.clientId,
+          sid: s.sessionId,
+          auth_time: seconds(s.authTime),
+          ...(nonce !== null ? { nonce } : {}),
+        },
+        'JWT',
+      ),
+
+    /**
+     * Checks an access token: signature by one of our keys (ES256 only, so `alg: none` and HMAC tricks fail),
+     * `typ`, issuer and expiry. Throws `invalid_token`. The session behind `sid` is checked by the caller.
+     */
+    async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+      const cached = verified.get(token);
+      if (cached && cached.exp * 1000 > clock()) return cached;
+      if (cached) verified.delete(token);
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys.getKey, {
+          issuer,
+          typ: accessTokenType,
+          algorithms: [signingAlg],
+          requiredClaims: ['sub', 'exp', 'client_id', 'sid'],
+          currentDate: new Date(clock()),
+        }));
+      } catch (err) {
+        throw new OAuthError('invalid_token', describe(err));
+      }
+      const claims = payload as AccessTokenClaims;
+      if (typeof claims.sid !== 'string' || typeof claims.client_id !== 'string' || typeof claims.scope !== 'string') {
+        throw new OAuthError('invalid_token', 'The access token is missing claims.');
+      }
+      if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value as string);
+      verified.set(token, claims);
+      return claims;
+    },
+
+    /**
+     * Checks an `id_token_hint` for RP-initiated logout: signed by us, for us. An expired one is accepted, as
+     * OpenID Connect RP-Initiated Logout allows, because sign-out often comes after the ID token's short life.
+     */
+    async verifyIdTokenHint(token: string): Promise<{ aud: string; sid: string | undefined; sub: string }> {
+      let payload: JWTPayload;
+      try {
+        const { payload: bytes } = await compactVerify(token, keys.getKey, { algorithms: [signingAlg] });
+        payload = JSON.parse(new TextDecoder().decode(bytes)) as JWTPayload;
+      } catch (err) {
+        throw new OAuthError('invalid_request', `id_token_hint: ${describe(err)}`);
+      }
+      const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+      if (payload.iss !== issuer || typeof aud !== 'string' || typeof payload.sub !== 'string') {
+        throw new OAuthError('invalid_request', 'id_token_hint was not issued by this provider.');
+      }
+      return { aud, sub: payload.sub, sid: typeof payload['sid'] === 'string' ? payload['sid'] : undefined };
+    },
+  };
+}
+
+export type Tokens = ReturnType<typeof createTokens>;
+
+/** A short reason for a rejected JWT; never the token itself. */
+function describe(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'The token has expired.';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'The token was signed with an unknown key.';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'The token algorithm is not allowed.';
+  if (err instanceof errors.JWTClaimValidationFailed) return `The token claim "${err.claim}" is invalid.`;
+  return 'The token is malformed.';
+}
