@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../src/app.js';
@@ -26,7 +26,13 @@ let counter = 0;
 
 /** A fresh app on its own in-memory database, with one registered app at `appOrigin`. */
 export async function createTestApp(
-  options: { publicUrl?: string; trustProxy?: boolean | number | string; authRateLimitPerMinute?: number; loginThrottle?: ThrottlePolicy } = {},
+  options: {
+    publicUrl?: string;
+    trustProxy?: boolean | number | string;
+    authRateLimitPerMinute?: number;
+    loginThrottle?: ThrottlePolicy;
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const publicUrl = options.publicUrl ?? serviceOrigin;
   const store = await openStore(':memory:');
@@ -54,7 +60,7 @@ export async function createTestApp(
     },
     store,
     registry,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     clock: () => now.value,
   });
   const agent = supertest.agent(app).set('Origin', publicUrl);

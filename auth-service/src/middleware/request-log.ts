@@ -15,11 +15,19 @@ export function requestLog(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const route = (req.route as { path?: string } | undefined)?.path;
+      // Express resets req.baseUrl when an error leaves a router; the router recorded it on the way in.
+      const base = typeof res.locals['routeBase'] === 'string' ? res.locals['routeBase'] : req.baseUrl;
       logger.info(
-        { reqId: id, method: req.method, route: route ? req.baseUrl + route : '(unmatched)', path: req.path.slice(0, 200), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        { reqId: id, method: req.method, route: route ? base + route : '(unmatched)', path: req.path.slice(0, 200), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         'request',
       );
     });
     next();
   };
 }
+
+/** First middleware of a mounted router: remembers its mount path for the log line. */
+export const markRouteBase: RequestHandler = (req, res, next) => {
+  res.locals['routeBase'] = req.baseUrl;
+  next();
+};

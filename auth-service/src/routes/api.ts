@@ -1,6 +1,7 @@
 import { Router, json, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
 import type { SessionService, SessionView } from '../services/sessions.js';
 import {
@@ -42,6 +43,7 @@ export function apiRoutes(deps: {
 }): Router {
   const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
+  router.use(markRouteBase);
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

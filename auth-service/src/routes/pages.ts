@@ -1,5 +1,6 @@
 import { Router, urlencoded, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '../errors.js';
+import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
 import type { SessionService, SessionView, SignedIn } from '../services/sessions.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
@@ -32,6 +33,7 @@ export function pageRoutes(deps: {
 }): Router {
   const { sessions, users, registry, cookie, deviceCookie, formTokens, authLimit } = deps;
   const router = Router();
+  router.use(markRouteBase);
   router.use(urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   router.use((req, res, next) => {
     res.set('Cache-Control', 'no-store');

@@ -1,0 +1,141 @@
+import { Router, type Request, type Response } from 'express';
+import type { SessionCookie } from '../routes/session-cookie.js';
+import type { SessionService } from '../services/sessions.js';
+import type { Clients } from './clients.js';
+import type { Grants } from './grants.js';
+import { OAuthError, noStore } from './oauth-error.js';
+import { sendErrorPage } from './pages.js';
+import { param, requiredParam } from './params.js';
+import type { SessionBinding } from './session-binding.js';
+
+const supportedScopes = new Set(['openid', 'profile', 'email', 'offline_access']);
+const supportedPrompts = new Set(['none', 'login', 'consent', 'select_account']);
+/** Internal: set when we send the user to sign in again; the session must then be at least this new (ms). */
+const authAfterParam = 'auth_after';
+
+function grantedScope(requested: string): string {
+  const asked = requested.split(' ').filter(Boolean);
+  if (!asked.includes('openid')) throw new OAuthError('invalid_scope', 'scope must include openid.');
+  return [...new Set(asked.filter((s) => supportedScopes.has(s)))].join(' ');
+}
+
+function optionalInt(source: unknown, name: string): number | undefined {
+  const raw = param(source, name, 15);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new OAuthError('invalid_request', `${name} must be a non-negative integer.`);
+  return Number(raw);
+}
+
+/**
+ * `GET /authorize`: the authorization code flow with PKCE (S256 only). The client and its redirect URI are
+ * checked first; until both are valid, errors show a page and never redirect. After that every error goes back to
+ * the client as `error=` (RFC 6749 §4.1.2.1), with `state` and `iss` (RFC 9207).
+ */
+export function authorizeRoutes(deps: {
+  issuer: string;
+  clients: Clients;
+  grants: Grants;
+  sessions: SessionService;
+  cookie: SessionCookie;
+  binding: SessionBinding;
+  clock: () => number;
+}): Router {
+  const { issuer, clients, grants, sessions, cookie, binding, clock } = deps;
+  const router = Router();
+
+  /** Sends the user to sign in, then back to this same request (minus what forced the sign-in). */
+  function redirectToLogin(req: Request, res: Response, forceFresh: boolean): void {
+    const back = new URL(`${issuer}/authorize`);
+    for (const [name, value] of Object.entries(req.query)) if (typeof value === 'string') back.searchParams.set(name, value);
+    if (forceFresh) {
+      back.searchParams.delete('prompt');
+      back.searchParams.delete('max_age');
+      back.searchParams.set(authAfterParam, String(clock()));
+    }
+    res.redirect(303, `${issuer}/login?return_to=${encodeURIComponent(back.href)}`);
+  }
+
+  router.get('/authorize', async (req, res) => {
+    noStore(res);
+    const q = req.query;
+    let clientId: string | undefined;
+    let redirectUri: string | undefined;
+    try {
+      clientId = param(q, 'client_id', 100);
+      redirectUri = param(q, 'redirect_uri');
+    } catch {
+      return sendErrorPage(res, 'Invalid sign-in request', 'client_id and redirect_uri must each be given once.');
+    }
+    const client = clients.find(clientId);
+    if (!client) {
+      return sendErrorPage(res, 'Unknown application', 'The application that sent you here is not registered with this account service.');
+    }
+    if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
+      return sendErrorPage(res, 'Invalid redirect address', `${client.name} asked to send you back to an address it has not registered.`);
+    }
+    const target = redirectUri;
+    const state = typeof q['state'] === 'string' && q['state'] !== '' ? q['state'].slice(0, 2048) : undefined;
+    const respond = (fields: Record<string, string>) => {
+      const url = new URL(target);
+      for (const [name, value] of Object.entries(fields)) url.searchParams.set(name, value);
+      if (state !== undefined) url.searchParams.set('state', state);
+      url.searchParams.set('iss', issuer);
+      res.redirect(303, url.href);
+    };
+
+    try {
+      if (param(q, 'request', 8192) !== undefined) throw new OAuthError('request_not_supported', 'Request objects are not supported.');
+      if (param(q, 'request_uri') !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported.');
+      const responseType = requiredParam(q, 'response_type');
+      if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
+      const responseMode = param(q, 'response_mode');
+      if (responseMode !== undefined && responseMode !== 'query') throw new OAuthError('invalid_request', 'Only response_mode=query is supported.');
+      param(q, 'state');
+      const scope = grantedScope(requiredParam(q, 'scope'));
+      const codeChallenge = param(q, 'code_challenge', 128);
+      if (codeChallenge === undefined) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE with S256).');
+      if (param(q, 'code_challenge_method') !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256.');
+      if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) throw new OAuthError('invalid_request', 'code_challenge is not an S256 challenge.');
+      const nonce = param(q, 'nonce', 512) ?? null;
+      const prompts = new Set((param(q, 'prompt') ?? '').split(' ').filter(Boolean));
+      for (const p of prompts) if (!supportedPrompts.has(p)) throw new OAuthError('invalid_request', `prompt=${p} is not supported.`);
+      if (prompts.has('none') && prompts.size > 1) throw new OAuthError('invalid_request', 'prompt=none cannot be combined with other values.');
+      const maxAge = optionalInt(q, 'max_age');
+      const authAfter = optionalInt(q, authAfterParam);
+
+      const me = await sessions.authenticate(cookie.read(req));
+      const session = me ? await binding.live(me.session.id) : null;
+      const now = clock();
+      const tooOld = session !== null && maxAge !== undefined && now - Number(session.created_at) > maxAge * 1000;
+      if (session && authAfter !== undefined && Number(session.created_at) < authAfter) {
+        // We already sent the user to sign in again and they came back with the old session.
+        throw new OAuthError('login_required', 'The user did not sign in again.');
+      }
+      if (!session) {
+        if (prompts.has('none')) throw new OAuthError('login_required', 'The user is not signed in.');
+        return redirectToLogin(req, res, false);
+      }
+      if (prompts.has('login') || tooOld) {
+        if (prompts.has('none')) throw new OAuthError('login_required', 'The user must sign in again.');
+        return redirectToLogin(req, res, true);
+      }
+
+      const code = await grants.issueCode({
+        clientId: client.id,
+        redirectUri: target,
+        userId: session.user_id,
+        sessionId: session.id,
+        scope,
+        authTime: Number(session.created_at),
+        codeChallenge,
+        nonce,
+      });
+      respond({ code });
+    } catch (err) {
+      if (!(err instanceof OAuthError)) throw err;
+      respond({ error: err.code, error_description: err.message });
+    }
+  });
+
+  return router;
+}

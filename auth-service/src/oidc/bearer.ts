@@ -1,0 +1,39 @@
+import type { SessionView } from '../services/sessions.js';
+import type { SessionWithUser } from '../store/sessions-repository.js';
+import type { Clients } from './clients.js';
+import { OAuthError } from './oauth-error.js';
+import type { SessionBinding } from './session-binding.js';
+import type { AccessTokenClaims, Tokens } from './tokens.js';
+
+/**
+ * `Authorization: Bearer <access token>` for `/userinfo` and `/api/me`: a valid JWT from us, for a registered
+ * client, whose account session (`sid`) is still alive. Anything else is `invalid_token`.
+ */
+export function createBearerAuthentication(deps: { tokens: Tokens; clients: Clients; binding: SessionBinding }) {
+  const { tokens, clients, binding } = deps;
+
+  async function authenticate(header: string | undefined): Promise<{ claims: AccessTokenClaims; session: SessionWithUser & { effectiveExpiresAt: number } }> {
+    const match = header === undefined ? null : /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
+    if (!match?.[1]) throw new OAuthError('invalid_token', 'Send the access token as Authorization: Bearer <token>.');
+    const claims = await tokens.verifyAccessToken(match[1]);
+    if (!clients.find(claims.client_id)) throw new OAuthError('invalid_token', 'The client of this token is no longer registered.');
+    const session = await binding.live(claims.sid);
+    if (!session || session.user_id !== claims.sub) throw new OAuthError('invalid_token', 'The account session behind this token has ended.');
+    return { claims, session };
+  }
+
+  return {
+    authenticate,
+    /** For `GET /api/me`: the same body as with the cookie, or null when the token is not valid. */
+    async sessionView(header: string): Promise<SessionView | null> {
+      try {
+        return binding.view((await authenticate(header)).session);
+      } catch (err) {
+        if (err instanceof OAuthError) return null;
+        throw err;
+      }
+    },
+  };
+}
+
+export type BearerAuthentication = ReturnType<typeof createBearerAuthentication>;

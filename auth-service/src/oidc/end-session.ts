@@ -1,0 +1,75 @@
+import { Router, urlencoded, type Request, type Response } from 'express';
+import type { SessionCookie } from '../routes/session-cookie.js';
+import type { SessionService } from '../services/sessions.js';
+import { isPostLogoutRedirect, type Clients } from './clients.js';
+import { OAuthError, noStore } from './oauth-error.js';
+import { sendConfirmSignOutPage, sendErrorPage, sendSignedOutPage } from './pages.js';
+import { param } from './params.js';
+import type { Tokens } from './tokens.js';
+
+/**
+ * `GET|POST /end_session` (OpenID Connect RP-Initiated Logout 1.0). With an `id_token_hint` for the browser's own
+ * session the user is signed out at once; otherwise the service asks first, so a link on any site cannot sign
+ * people out. `post_logout_redirect_uri` must be registered for the client (a redirect URI or its home page).
+ */
+export function endSessionRoutes(deps: { issuer: string; clients: Clients; tokens: Tokens; sessions: SessionService; cookie: SessionCookie }): Router {
+  const { issuer, clients, tokens, sessions, cookie } = deps;
+  const router = Router();
+
+  async function endSession(req: Request, res: Response, source: unknown, confirmed: boolean): Promise<void> {
+    noStore(res);
+    let hint: string | undefined, postLogout: string | undefined, state: string | undefined, clientIdParam: string | undefined;
+    try {
+      hint = param(source, 'id_token_hint', 8192);
+      postLogout = param(source, 'post_logout_redirect_uri');
+      state = param(source, 'state');
+      clientIdParam = param(source, 'client_id', 100);
+    } catch (err) {
+      if (!(err instanceof OAuthError)) throw err;
+      return sendErrorPage(res, 'Invalid sign-out request', err.message);
+    }
+    let claims: Awaited<ReturnType<Tokens['verifyIdTokenHint']>> | undefined;
+    if (hint !== undefined) {
+      try {
+        claims = await tokens.verifyIdTokenHint(hint);
+      } catch (err) {
+        if (!(err instanceof OAuthError)) throw err;
+        return sendErrorPage(res, 'Invalid sign-out request', err.message);
+      }
+    }
+    if (claims && clientIdParam !== undefined && clientIdParam !== claims.aud) {
+      return sendErrorPage(res, 'Invalid sign-out request', 'client_id does not match the id_token_hint.');
+    }
+    const client = clients.find(claims?.aud ?? clientIdParam);
+    if (postLogout !== undefined && (!client || !isPostLogoutRedirect(client, postLogout))) {
+      return sendErrorPage(res, 'Invalid sign-out request', 'post_logout_redirect_uri is not registered for this application.');
+    }
+
+    const done = () => {
+      if (postLogout === undefined) return sendSignedOutPage(res);
+      const url = new URL(postLogout);
+      if (state !== undefined) url.searchParams.set('state', state);
+      res.redirect(303, url.href);
+    };
+    const cookieValue = cookie.read(req);
+    const me = await sessions.authenticate(cookieValue);
+    if (!me) return done();
+    if (confirmed || (claims?.sid !== undefined && claims.sid === me.session.id)) {
+      await sessions.signOut(cookieValue);
+      cookie.clear(res);
+      return done();
+    }
+    sendConfirmSignOutPage(res, { post_logout_redirect_uri: postLogout, state, client_id: client?.id }, client?.name);
+  }
+
+  /** The confirmation form posts back here; it counts only when the browser says it came from our own page. */
+  const fromOwnPage = (req: Request) =>
+    req.headers.origin === issuer || (req.headers.origin === undefined && req.headers['sec-fetch-site'] === 'same-origin');
+
+  router.get('/end_session', (req, res) => endSession(req, res, req.query, false));
+  router.post('/end_session', urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }), (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    return endSession(req, res, body, body?.['confirm'] === 'yes' && fromOwnPage(req));
+  });
+  return router;
+}

@@ -1,0 +1,63 @@
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import type { OidcPolicy } from '../config.js';
+import type { SessionCookie } from '../routes/session-cookie.js';
+import type { AppRegistry } from '../services/apps.js';
+import type { SessionPolicy, SessionService } from '../services/sessions.js';
+import type { Store } from '../store/store.js';
+import { authorizeRoutes } from './authorize.js';
+import { createBearerAuthentication } from './bearer.js';
+import { createClients } from './clients.js';
+import { discoveryRoutes } from './discovery.js';
+import { endSessionRoutes } from './end-session.js';
+import { createGrants } from './grants.js';
+import { oauthErrorHandler } from './oauth-error.js';
+import { revocationRoutes } from './revocation.js';
+import { createSessionBinding } from './session-binding.js';
+import { createSigningKeys } from './signing-keys.js';
+import { tokenRoutes } from './token-endpoint.js';
+import { createTokens } from './tokens.js';
+import { userinfoRoutes } from './userinfo.js';
+
+export interface OidcProviderDependencies {
+  /** The service's public origin; the `iss` of every token. */
+  issuer: string;
+  store: Store;
+  registry: AppRegistry;
+  sessions: SessionService;
+  cookie: SessionCookie;
+  sessionPolicy: SessionPolicy;
+  policy: OidcPolicy;
+  /** Encrypts the private signing keys at rest. */
+  secretKey: Buffer;
+  logger: Logger;
+  clock: () => number;
+}
+
+/**
+ * The OpenID Connect provider: discovery, JWKS, `/authorize`, `/token`, `/userinfo`, `/revoke`, `/end_session`.
+ * Mount `router` before the CSRF check: these endpoints take no cookies except `/authorize` and `/end_session`,
+ * which follow the spec's own rules. `bearer` lets `/api/me` accept the access tokens it issues.
+ */
+export function createOidcProvider(deps: OidcProviderDependencies) {
+  const { issuer, store, registry, sessions, cookie, policy, clock } = deps;
+  const keys = createSigningKeys(store, deps.secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, clock);
+  const tokens = createTokens({ issuer, keys, ttlMs: policy.tokenTtlMs, clock });
+  const grants = createGrants(store, policy, clock);
+  const binding = createSessionBinding(store, deps.sessionPolicy, clock);
+  const clients = createClients(registry);
+  const bearer = createBearerAuthentication({ tokens, clients, binding });
+
+  const router = Router();
+  router.use(discoveryRoutes(issuer, keys));
+  router.use(authorizeRoutes({ issuer, clients, grants, sessions, cookie, binding, clock }));
+  router.use(tokenRoutes({ clients, grants, tokens, binding }));
+  router.use(userinfoRoutes({ clients, bearer }));
+  router.use(revocationRoutes({ clients, grants }));
+  router.use(endSessionRoutes({ issuer, clients, tokens, sessions, cookie }));
+  router.use(oauthErrorHandler(deps.logger));
+
+  return { router, keys, bearer };
+}
+
+export type OidcProvider = ReturnType<typeof createOidcProvider>;

@@ -1,0 +1,82 @@
+import { Router, urlencoded, type RequestHandler } from 'express';
+import type { Clients } from './clients.js';
+import type { Grant, Grants } from './grants.js';
+import { OAuthError, noStore } from './oauth-error.js';
+import { param, requiredParam } from './params.js';
+import type { SessionBinding } from './session-binding.js';
+import type { Tokens } from './tokens.js';
+
+/** OAuth bodies are forms (RFC 6749 §3.2), small, with each parameter once. */
+export const formBody: RequestHandler[] = [
+  (req, _res, next) => {
+    if (!req.is('application/x-www-form-urlencoded')) {
+      throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+    }
+    next();
+  },
+  urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
+];
+
+/**
+ * `POST /token`: `authorization_code` (with the PKCE verifier) and `refresh_token` (rotated on every use). Both
+ * fail with `invalid_grant` once the account session behind the grant has ended.
+ */
+export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: Tokens; binding: SessionBinding }): Router {
+  const { clients, grants, tokens, binding } = deps;
+  const router = Router();
+
+  async function respond(grant: Grant, nonce: string | null, scope: string) {
+    const session = await binding.live(grant.sessionId);
+    if (!session || session.user_id !== grant.userId) {
+      await grants.revokeFamily(grant.familyId);
+      throw new OAuthError('invalid_grant', 'The account session behind this grant has ended.');
+    }
+    const subject = { user: session.user, clientId: grant.clientId, sessionId: session.id, scope, authTime: grant.authTime };
+    const [accessToken, idToken, refreshToken] = await Promise.all([
+      tokens.accessToken(subject),
+      tokens.idToken(subject, nonce),
+      grants.issueRefreshToken(grant, Number(session.expires_at)),
+    ]);
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: tokens.ttlSeconds,
+      scope,
+      id_token: idToken,
+      refresh_token: refreshToken,
+    };
+  }
+
+  router.options('/token', clients.cors('POST'));
+  router.post('/token', clients.cors('POST'), ...formBody, async (req, res) => {
+    noStore(res);
+    const client = clients.authenticate(req, res);
+    const body: unknown = req.body;
+    const grantType = requiredParam(body, 'grant_type', 50);
+    if (grantType === 'authorization_code') {
+      const grant = await grants.redeemCode({
+        code: requiredParam(body, 'code', 100),
+        redirectUri: requiredParam(body, 'redirect_uri'),
+        codeVerifier: requiredParam(body, 'code_verifier', 200),
+        clientId: client.id,
+      });
+      res.json(await respond(grant, grant.nonce, grant.scope));
+    } else if (grantType === 'refresh_token') {
+      const refreshToken = requiredParam(body, 'refresh_token', 100);
+      const requested = param(body, 'scope');
+      const grant = await grants.useRefreshToken(refreshToken, client.id);
+      let scope = grant.scope;
+      if (requested !== undefined) {
+        const granted = new Set(grant.scope.split(' '));
+        const asked = requested.split(' ').filter(Boolean);
+        if (!asked.every((s) => granted.has(s))) throw new OAuthError('invalid_scope', 'scope exceeds what was granted.');
+        scope = asked.join(' ');
+      }
+      res.json(await respond(grant, null, scope));
+    } else {
+      throw new OAuthError('unsupported_grant_type', 'Only authorization_code and refresh_token are supported.');
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,21 @@
+import { Router, type RequestHandler } from 'express';
+import type { Clients } from './clients.js';
+import { noStore } from './oauth-error.js';
+import type { BearerAuthentication } from './bearer.js';
+import { formBody } from './token-endpoint.js';
+import { userClaims } from './tokens.js';
+
+/** `GET|POST /userinfo` (OpenID Connect Core §5.3): the user's claims for the token's scope. */
+export function userinfoRoutes(deps: { clients: Clients; bearer: BearerAuthentication }): Router {
+  const { clients, bearer } = deps;
+  const router = Router();
+  router.options('/userinfo', clients.cors('GET, POST'));
+  const handler: RequestHandler = async (req, res) => {
+    noStore(res);
+    const { claims, session } = await bearer.authenticate(req.headers.authorization);
+    res.json(userClaims(session.user, claims.scope));
+  };
+  router.get('/userinfo', clients.cors('GET, POST'), handler);
+  router.post('/userinfo', clients.cors('GET, POST'), ...formBody, handler);
+  return router;
+}
