@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { defaultOidcPolicy, type Config } from './config.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
+import { createOidcProvider } from './oidc/provider.js';
 import { apiRoutes } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';
@@ -34,6 +35,8 @@ export interface AppDependencies {
     /** Password and sign-up attempts per client IP per minute (default 30). */
     authRateLimitPerMinute?: number;
     loginThrottle?: ThrottlePolicy;
+    /** OpenID Connect token lifetimes and key rotation (defaults in config.ts). */
+    oidc?: Config['oidc'];
   };
   /** Where login failures are counted; in memory unless given (Redis for several instances). */
   failureCounter?: FailureCounter;
@@ -58,6 +61,18 @@ export function createApp({ config, store, registry, logger, failureCounter, clo
   const deviceCookie = createDeviceCookie(config.publicUrl);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({ limit: config.authRateLimitPerMinute ?? 30, windowMs: 60_000 });
+  const oidc = createOidcProvider({
+    issuer: config.publicUrl,
+    store,
+    registry,
+    sessions,
+    cookie,
+    sessionPolicy: config.session,
+    policy: config.oidc ?? defaultOidcPolicy,
+    secretKey: config.secretKey,
+    logger,
+    clock,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -102,8 +117,10 @@ export function createApp({ config, store, registry, logger, failureCounter, clo
   });
   app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
   app.use('/api', apiCors(registry));
+  // OAuth endpoints take no cookies (or follow the spec's rules) and do their own CORS: before the CSRF check.
+  app.use(oidc.router);
   app.use(requireTrustedOrigin(registry));
-  app.use('/api', apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit }));
+  app.use('/api', apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer }));
   app.use(pageRoutes({ sessions, users, registry, cookie, deviceCookie, formTokens, authLimit }));
 
   app.use(notFound);

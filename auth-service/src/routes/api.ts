@@ -40,6 +40,8 @@ export function apiRoutes(deps: {
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
   authLimit: RequestHandler;
+  /** Access tokens from the OIDC provider (token mode: cross-site pages without the cookie). */
+  bearer?: { sessionView(authorization: string): Promise<SessionView | null> };
 }): Router {
   const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
@@ -57,6 +59,14 @@ export function apiRoutes(deps: {
   }
 
   router.get('/me', async (req, res) => {
+    const authorization = req.get('authorization');
+    if (authorization !== undefined && deps.bearer) {
+      // Token mode answers the same body as the cookie; a bad token is an error, not "signed out".
+      const me = await deps.bearer.sessionView(authorization);
+      if (!me) throw new AppError('UNAUTHENTICATED', 'The access token is invalid or expired.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+      res.json(me);
+      return;
+    }
     const me = await sessions.authenticate(cookie.read(req));
     res.json(me ?? { user: null });
   });
