@@ -43,6 +43,12 @@ export async function recordPageEvents(page: Page): Promise<void> {
   });
 }
 
+/** The element's public methods, as a page script sees them (the e2e project does not import the widget). */
+export interface UserBoxApi {
+  refresh(): Promise<void>;
+  signOut(options?: { everywhere?: boolean }): Promise<void>;
+}
+
 export interface PageRecord {
   userboxEvents: { type: string; detail: Record<string, unknown> }[];
   cspViolations: string[];
