@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
+import { keysCommand } from './oidc/keys-command.js';
 import { appSchema } from './services/apps.js';
 import { openStore } from './store/store.js';
 
@@ -7,6 +8,7 @@ const usage = `Usage:
   userbox apps list
   userbox apps add --id ID --name NAME --url URL --origin ORIGIN [--origin …] [--redirect-uri URI …] [--icon ICON] [--position N]
   userbox apps remove ID
+  userbox keys rotate
 
 Uses the same settings as the service (DATABASE_URL, …). A running service picks up changes within 30 s.`;
 
@@ -70,6 +72,7 @@ async function appsCommand(args: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === 'apps') return appsCommand(args);
+  if (command === 'keys') return keysCommand(args);
   console.error(usage);
   return 2;
 }

@@ -1,0 +1,33 @@
+import { pino } from 'pino';
+import { defaultOidcPolicy, loadConfig } from '../config.js';
+import { loadOrCreateSecretKey } from '../secret-key.js';
+import { openStore } from '../store/store.js';
+import { createSigningKeys } from './signing-keys.js';
+
+/**
+ * `userbox keys rotate`: a new signing key signs from now on (every instance picks it up within a minute, or at
+ * once on an unknown kid); the old public key stays in the JWKS until the tokens it signed have expired.
+ */
+export async function keysCommand(args: string[]): Promise<number> {
+  if (args[0] !== 'rotate' || args.length !== 1) {
+    console.error('Usage: userbox keys rotate');
+    return 2;
+  }
+  const config = loadConfig();
+  const persistentSqlite = config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:';
+  if (!config.secretKey && !persistentSqlite) {
+    console.error('Set SECRET_KEY to the value the service uses: signing keys are encrypted with it.');
+    return 2;
+  }
+  const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, pino({ level: 'warn' })));
+  const store = await openStore(config.databaseUrl);
+  try {
+    const policy = config.oidc ?? defaultOidcPolicy;
+    const keys = createSigningKeys(store, secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, Date.now);
+    const kid = await keys.rotate();
+    console.log(`New signing key ${kid}; the previous one stays published for ${Math.round(policy.tokenTtlMs / 60_000) + 1} more minutes.`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
