@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
 import { createAppRegistry, readAppsFile } from '../src/services/apps.js';
+import { initialsOf } from '../src/services/users.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, serviceOrigin, type TestApp } from './test-app.js';
 
@@ -252,5 +253,22 @@ describe('app registry file', () => {
     await expect(readAppsFile(file)).rejects.toThrow(/apps\.0\.origins\.0: must be an exact origin/);
     writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail' }] }));
     expect(await readAppsFile(file)).toEqual([{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail', redirectUris: [], position: 0 }]);
+  });
+});
+
+describe('initials', () => {
+  it.each([
+    ['Ada Lovelace', 'AL'],
+    ['ada king lovelace', 'AL'],
+    ['Plato', 'P'],
+    ['  Grace   Hopper  ', 'GH'],
+    ['李小龍', '李'],
+    ['مريم الأسطرلابي', 'ما'],
+    ['Émile Zola', 'ÉZ'],
+    ['E\u0301mile Zola', 'E\u0301Z'],
+    ['👩🏽‍💻 Coder', '👩🏽‍💻C'],
+    ['𝒜da Lovelace', '𝒜L'],
+  ])('%s → %s', (name, initials) => {
+    expect(initialsOf(name)).toBe(initials);
   });
 });

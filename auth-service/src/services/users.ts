@@ -53,7 +53,12 @@ export type NewUser = { email: string; name: string; password: string };
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+// A second code unit that joins the first into one visible character: a combining mark, ZWJ, a variation
+// selector, or the low half of a surrogate pair. Only then is the (slower) segmenter needed.
+const joinsPrevious = /^[\p{M}\u200D\uFE0E\uFE0F\uDC00-\uDFFF]/u;
+
 function firstGrapheme(word: string): string {
+  if (word.length < 2 || !joinsPrevious.test(word.slice(1, 2))) return word.slice(0, 1);
   for (const { segment } of segmenter.segment(word)) return segment;
   return '';
 }
