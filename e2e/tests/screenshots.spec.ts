@@ -23,4 +23,9 @@ test('screenshots of the box for the docs', async ({ page, urls, makeUser }) => 
   await box.getByRole('button', { name: 'Account: Ada Lovelace' }).click();
   await expect(box.getByRole('menu')).toBeVisible();
   await page.screenshot({ path: path.join(out, 'menu-open.png') });
+
+  await page.setViewportSize({ width: 720, height: 1000 });
+  await page.goto(`${urls.service}/account`);
+  await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  await page.screenshot({ path: path.join(out, 'account.png'), fullPage: true });
 });
