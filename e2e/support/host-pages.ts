@@ -54,6 +54,10 @@ export function startHostPages({
       res.writeHead(200, { 'content-type': 'text/css' }).end(pageCss);
       return;
     }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (url.pathname !== '/') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       return;

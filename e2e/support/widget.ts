@@ -1,4 +1,4 @@
-import { request, type BrowserContext, type Page } from '@playwright/test';
+import { request, type APIResponse, type BrowserContext, type Page, type Route } from '@playwright/test';
 import { expect, type TestUser } from './fixtures.js';
 
 /**
@@ -20,6 +20,15 @@ export async function signIn(context: BrowserContext, serviceUrl: string, user: 
   await context.addCookies([
     { name: name!, value: value!, domain: new URL(serviceUrl).hostname, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' },
   ]);
+}
+
+/**
+ * `route.fetch()` for a request the page made to the service: Node cannot resolve the *.test names, so it goes
+ * to the direct address with the browser's headers (cookie and Origin included). For tests that alter an answer.
+ */
+export function fetchFromService(route: Route): Promise<APIResponse> {
+  const url = new URL(route.request().url());
+  return route.fetch({ url: `${process.env['USERBOX_SERVICE_DIRECT_URL']}${url.pathname}${url.search}` });
 }
 
 /** Records in the page, from its first script on, what the box and the browser report. */
