@@ -1,0 +1,149 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from '../support/fixtures.js';
+import { pageRecord, recordPageEvents, signIn, type UserBoxApi } from '../support/widget.js';
+
+function refresh(page: Page): Promise<void> {
+  return page.evaluate(() => document.querySelector<HTMLElement & UserBoxApi>('user-box')!.refresh());
+}
+
+test.describe('<user-box> across tabs', () => {
+  test('signing out in one tab updates the other tabs of the app at once (BroadcastChannel)', async ({
+    context,
+    urls,
+    user,
+  }) => {
+    await signIn(context, urls.service, user);
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    for (const page of [first, second]) {
+      await page.goto(`${urls.mail}/`);
+      await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    }
+    const box = first.locator('user-box');
+    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    // No reload, no focus: the other tab hears it.
+    await expect(second.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+    // And the other way: a tab that learns of a new user tells the rest.
+    await signIn(context, urls.service, user);
+    await first.reload();
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await expect(second.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+  });
+
+  test('another app on the same site rechecks when its tab comes back (visibilitychange/focus)', async ({
+    context,
+    urls,
+    user,
+  }) => {
+    await signIn(context, urls.service, user);
+    const news = await context.newPage();
+    await news.goto(`${urls.news}/`);
+    const newsBox = news.locator('user-box');
+    await expect(newsBox.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+
+    const mail = await context.newPage();
+    await mail.goto(`${urls.mail}/`);
+    const mailBox = mail.locator('user-box');
+    await mailBox.getByRole('button', { name: `Account: ${user.name}` }).click();
+    await mailBox.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(mailBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+    // BroadcastChannel does not cross origins; the News tab catches up as soon as the user returns to it.
+    // Headless tabs are all "visible", so the test sends the event the browser sends on a tab switch.
+    await news.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await expect(newsBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  });
+});
+
+test.describe('<user-box> when the service fails', () => {
+  test('service stopped mid-session: keeps the user shown, warns once, reports, retries and recovers', async ({
+    page,
+    context,
+    urls,
+    user,
+  }) => {
+    await signIn(context, urls.service, user);
+    await recordPageEvents(page);
+    const warnings: string[] = [];
+    page.on('console', (msg) => msg.type() === 'warning' && warnings.push(msg.text()));
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${urls.mail}/`);
+    const box = page.locator('user-box');
+    const account = box.getByRole('button', { name: `Account: ${user.name}` });
+    await expect(account).toBeVisible();
+
+    // First the connection fails, then the service answers 503: the box keeps retrying through both.
+    let failures = 0;
+    await page.route(`${urls.service}/api/me`, async (route) => {
+      failures += 1;
+      if (failures === 1) return route.abort('connectionrefused');
+      return route.fulfill({
+        status: 503,
+        headers: { 'access-control-allow-origin': urls.mail, 'access-control-allow-credentials': 'true' },
+        json: { error: { code: 'UNAVAILABLE', message: 'Down for maintenance' } },
+      });
+    });
+    await refresh(page); // resolves, does not reject
+    await expect(account).toBeVisible();
+    await expect.poll(() => failures, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect(account).toBeVisible();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toHaveCount(0);
+
+    const record = await pageRecord(page);
+    expect(record.userboxEvents.filter((e) => e.type === 'userbox-error').length).toBeGreaterThanOrEqual(3);
+    expect(record.userboxEvents.filter((e) => e.type === 'userbox-change')).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('[user-box]'))).toEqual([
+      expect.stringContaining('Account service unreachable'),
+    ]);
+    expect(record.unhandled).toEqual([]);
+    expect(errors).toEqual([]);
+
+    // The service comes back: the next retry gets through, and the box follows the service again.
+    const recovered = page.waitForResponse((res) => res.url() === `${urls.service}/api/me` && res.status() === 200);
+    await page.unroute(`${urls.service}/api/me`);
+    await recovered;
+    await page.evaluate(() => document.querySelector<HTMLElement & UserBoxApi>('user-box')!.signOut());
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  });
+
+  test('service down at page load: a neutral placeholder, never Sign in, then the user when it is back', async ({
+    page,
+    context,
+    urls,
+    user,
+  }) => {
+    await signIn(context, urls.service, user);
+    await recordPageEvents(page);
+    let failures = 0;
+    let release!: () => void;
+    const serviceBack = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`${urls.service}/api/me`, async (route) => {
+      failures += 1;
+      if (failures > 1) {
+        await serviceBack;
+        return route.continue();
+      }
+      return route.fulfill({
+        status: 500,
+        headers: { 'access-control-allow-origin': urls.mail, 'access-control-allow-credentials': 'true' },
+        json: { error: { code: 'INTERNAL' } },
+      });
+    });
+    await page.goto(`${urls.mail}/`);
+    const box = page.locator('user-box');
+    await expect.poll(async () => (await pageRecord(page)).userboxEvents.length).toBe(1);
+    await expect(box.getByRole('img', { name: 'Loading account' })).toBeVisible();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toHaveCount(0);
+    await expect(box.getByRole('alert')).toHaveCount(0);
+
+    release();
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    const record = await pageRecord(page);
+    expect(record.userboxEvents.map((e) => e.type)).toEqual(['userbox-error', 'userbox-change']);
+    expect(record.userboxEvents[0]!.detail).toEqual({ error: 'SessionError' });
+    expect(record.unhandled).toEqual([]);
+  });
+});
