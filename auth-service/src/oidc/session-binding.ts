@@ -25,7 +25,7 @@ export function createSessionBinding(store: Store, policy: SessionPolicy, clock:
       let lastSeen = Number(found.last_seen_at);
       if (now - lastSeen >= touchIntervalMs) {
         lastSeen = now;
-        await store.sessions.touch(found.id, now);
+        await store.sessions.touch(found, now);
       }
       return { ...found, last_seen_at: lastSeen, effectiveExpiresAt: effectiveExpiry({ ...found, last_seen_at: lastSeen }) };
     },

@@ -110,7 +110,7 @@ export function createSessionService(
       let lastSeen = Number(found.last_seen_at);
       if (now - lastSeen >= touchIntervalMs) {
         lastSeen = now;
-        await store.sessions.touch(found.id, now);
+        await store.sessions.touch(found, now);
       }
       return view(found, lastSeen);
     },

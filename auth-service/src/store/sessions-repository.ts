@@ -53,8 +53,9 @@ export function createSessionsRepository(db: Kysely<Database>) {
         },
       };
     },
-    async touch(id: string, lastSeenAt: number): Promise<void> {
-      await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', id).execute();
+    /** Records activity; takes the session (not just its id) so a cache in front can update its copy. */
+    async touch(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, lastSeenAt: number): Promise<void> {
+      await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', session.id).execute();
     },
     async deleteByTokenHash(tokenHash: string): Promise<void> {
       await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();

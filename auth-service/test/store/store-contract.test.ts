@@ -91,7 +91,7 @@ describe.each(databases)('store contract on $name', ({ open, cleanup }) => {
     const [a, b, c] = [session(u.id, { last_seen_at: 1 }), session(u.id, { last_seen_at: 2 }), session(u.id, { last_seen_at: 3 })];
     const theirs = session(other.id);
     for (const s of [a, b, c, theirs]) await store.sessions.insert(s);
-    await store.sessions.touch(a.id, 10);
+    await store.sessions.touch(a, 10);
     expect((await store.sessions.listByUser(u.id)).map((s) => s.id)).toEqual([a.id, c.id, b.id]);
 
     expect(await store.sessions.deleteForUser(u.id, theirs.id)).toBe(false);
