@@ -95,7 +95,7 @@ describe('GET /authorize: errors sent back to the client', () => {
 describe('GET /authorize: signing in', () => {
   it('issues a code for a signed-in user (prompt=none included), with state and iss', async () => {
     const { agent } = await t.signedIn();
-    for (const extra of [{}, { prompt: 'none' }]) {
+    for (const extra of [{}, { prompt: 'none' }] as Array<Record<string, string>>) {
       const params = redirectParams(await agent.get('/authorize').query(authorizeQuery({ extra })), newsRedirect);
       expect(params.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(params.get('state')).toBe('st-123');

@@ -1,0 +1,73 @@
+import supertest from 'supertest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createOidcTestApp, newsOrigin, newsRedirect, shopRedirect, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
+
+let t: OidcTestApp;
+beforeEach(async () => {
+  t = await createOidcTestApp();
+});
+
+describe('GET /end_session', () => {
+  it('with the session’s own id_token_hint: signs out at once and returns to the registered URI with state', async () => {
+    const { tokens, agent } = await signInWithCode(t);
+    const res = await agent
+      .get('/end_session')
+      .query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: `${newsOrigin}/`, state: 'bye' })
+      .expect(303);
+    expect(res.headers['location']).toBe(`${newsOrigin}/?state=bye`);
+    expect((await agent.get('/api/me')).body).toEqual({ user: null });
+    const refreshed = await supertest(t.app).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'news' });
+    expect(refreshed.body.error).toBe('invalid_grant');
+  });
+
+  it('accepts an expired id_token_hint', async () => {
+    const { tokens, agent } = await signInWithCode(t);
+    t.now.value += 30 * 60_000;
+    await agent.get('/api/me').expect(200);
+    await agent.get('/end_session').query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: newsRedirect }).expect(303);
+    expect((await agent.get('/api/me')).body).toEqual({ user: null });
+  });
+
+  it('without a hint asks first; the confirmation posted from the service’s own page signs out', async () => {
+    const { agent } = await signInWithCode(t);
+    const ask = await agent.get('/end_session').query({ client_id: 'news', post_logout_redirect_uri: newsRedirect, state: 's' }).expect(200);
+    expect(ask.text).toContain('<form method="post" action="/end_session">');
+    expect(ask.text).toContain('News asks to sign you out');
+    expect((await agent.get('/api/me')).body.user).not.toBeNull();
+
+    // A cross-site form post with the same fields does not count as the confirmation.
+    await agent.post('/end_session').set('Origin', 'https://evil.test').type('form')
+      .send({ client_id: 'news', post_logout_redirect_uri: newsRedirect, confirm: 'yes' }).expect(200);
+    expect((await agent.get('/api/me')).body.user).not.toBeNull();
+
+    const done = await agent.post('/end_session').type('form')
+      .send({ client_id: 'news', post_logout_redirect_uri: newsRedirect, state: 's', confirm: 'yes' }).expect(303);
+    expect(done.headers['location']).toBe(`${newsRedirect}?state=s`);
+    expect((await agent.get('/api/me')).body).toEqual({ user: null });
+  });
+
+  it('asks first when the hint belongs to another session', async () => {
+    const other = await signInWithCode(t);
+    const { agent } = await signInWithCode(t);
+    await agent.get('/end_session').query({ id_token_hint: other.tokens.id_token }).expect(200);
+    expect((await agent.get('/api/me')).body.user).not.toBeNull();
+    expect((await other.agent.get('/api/me')).body.user).not.toBeNull();
+  });
+
+  it('shows an error page (no redirect) for an unregistered post_logout_redirect_uri or a forged hint', async () => {
+    const { tokens, agent } = await signInWithCode(t);
+    const foreign = await agent.get('/end_session').query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: 'https://evil.test/' }).expect(400);
+    expect(foreign.headers['location']).toBeUndefined();
+    const otherClients = await agent.get('/end_session').query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: shopRedirect }).expect(400);
+    expect(otherClients.headers['location']).toBeUndefined();
+    const [h, p] = tokens.id_token.split('.');
+    await agent.get('/end_session').query({ id_token_hint: `${h}.${p}.AAAA`, post_logout_redirect_uri: newsRedirect }).expect(400);
+    expect((await agent.get('/api/me')).body.user).not.toBeNull();
+  });
+
+  it('when already signed out, just returns to the registered URI', async () => {
+    const { tokens } = await signInWithCode(t);
+    const res = await supertest(t.app).get('/end_session').query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: newsRedirect }).expect(303);
+    expect(res.headers['location']).toBe(newsRedirect);
+  });
+});
