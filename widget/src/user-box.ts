@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { messagesFor } from './messages.js';
+import { safeUrl } from './safe-url.js';
 import {
   sessionClientFor,
   type SessionClient,
@@ -17,23 +18,6 @@ const scriptOrigin = new URL(
 ).origin;
 
 type Popup = 'account' | 'apps';
-
-/**
- * A URL the box may use as a link or image: https, http only on this page's or the service's origin, and (for
- * images) an SVG data URL, which cannot run script inside `<img>`. Anything else, `javascript:` first, is refused.
- */
-export function safeUrl(url: unknown, service: string, image?: boolean): string | undefined {
-  if (typeof url !== 'string' || !URL.canParse(url)) return;
-  const { protocol, origin, href } = new URL(url);
-  if (
-    protocol === 'https:' ||
-    (protocol === 'http:' && (origin === service || origin === location.origin)) ||
-    (image && /^data:image\/svg\+xml[,;]/i.test(url))
-  ) {
-    return href;
-  }
-  return;
-}
 
 /**
  * @summary The shared account bar: who is signed in, their account menu, and a launcher for the family's apps.
@@ -181,6 +165,11 @@ export class UserBox extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
+  /** Origins whose plain-http URLs the box may use: the page's and the service's. */
+  #trusted(): string[] {
+    return [location.origin, this.#client.serviceUrl];
+  }
+
   #byPart(name: string): HTMLElement | null {
     return this.renderRoot.querySelector(`[part=${name}]`);
   }
@@ -264,7 +253,7 @@ export class UserBox extends LitElement {
   }
 
   #renderAvatar(user: UserboxUser) {
-    const src = safeUrl(user.picture, this.#client.serviceUrl);
+    const src = safeUrl(user.picture, this.#trusted());
     return src
       ? html`<img part="avatar" class="avatar" src=${src} alt="" referrerpolicy="no-referrer" />`
       : html`<span part="avatar" class="avatar" aria-hidden="true">${user.initials}</span>`;
@@ -287,9 +276,9 @@ export class UserBox extends LitElement {
   }
 
   #renderApp(app: UserboxApp) {
-    const href = safeUrl(app.url, this.#client.serviceUrl);
+    const href = safeUrl(app.url, this.#trusted());
     if (!href) return nothing;
-    const icon = safeUrl(app.icon, this.#client.serviceUrl, true);
+    const icon = safeUrl(app.icon, this.#trusted(), true);
     const current = new URL(href).origin === location.origin;
     return html`<a part="app" role="menuitem" tabindex="-1" href=${href} aria-current=${current || nothing}>
       ${icon

@@ -1,5 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { SessionClient, SessionError } from '../src/session-client.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { retryDelay, SessionClient, SessionError, type SessionUpdate, type SyncChannel } from '../src/session-client.js';
 
 function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -47,5 +47,140 @@ describe('SessionClient', () => {
     expect(client.loginUrl('https://news.example.test/a?b=c&d=e#f')).toBe(
       'https://a.test/login?return_to=https%3A%2F%2Fnews.example.test%2Fa%3Fb%3Dc%26d%3De%23f',
     );
+  });
+});
+
+describe('SessionClient.refresh', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  const ada = { id: 'u1', name: 'Ada', email: 'ada@example.test', picture: null, initials: 'A', color: '#336699' };
+
+  it('tells every subscriber the answer and keeps it as last', async () => {
+    const client = new SessionClient('https://a.test', async () => jsonResponse({ user: ada }));
+    const heard = vi.fn();
+    const stop = client.subscribe(heard);
+    await client.refresh();
+    expect(heard).toHaveBeenCalledWith({ me: { user: ada } });
+    expect(client.last).toEqual({ user: ada });
+    stop();
+    await client.refresh();
+    expect(heard).toHaveBeenCalledTimes(1);
+  });
+
+  it('never rejects: reports the error, warns once per outage, retries with backoff, and recovers', async () => {
+    vi.useFakeTimers();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    let up = false;
+    const fetchMock = vi.fn<typeof fetch>(async () =>
+      up ? jsonResponse({ user: ada }) : jsonResponse({ error: { code: 'INTERNAL' } }, 503),
+    );
+    const client = new SessionClient('https://a.test', fetchMock);
+    const heard: SessionUpdate[] = [];
+    client.subscribe((u) => heard.push(u));
+
+    await expect(client.refresh()).resolves.toBeUndefined();
+    expect(heard).toEqual([{ error: new SessionError('Account service answered 503', 503) }]);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+
+    // Retries after about 1 s, then about 2 s; still one warning.
+    await vi.advanceTimersByTimeAsync(1200);
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fetchMock).toHaveBeenCalledTimes(3);
+    expect(warn).toHaveBeenCalledTimes(1);
+
+    up = true;
+    await vi.advanceTimersByTimeAsync(4800);
+    expect(fetchMock).toHaveBeenCalledTimes(4);
+    expect(heard.at(-1)).toEqual({ me: { user: ada } });
+    // Recovered: no more retries.
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(fetchMock).toHaveBeenCalledTimes(4);
+
+    // A new outage warns again, once.
+    up = false;
+    await client.refresh();
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+
+  it('backs off exponentially to a minute, with ±20 % jitter', () => {
+    expect(retryDelay(0, () => 0.5)).toBe(1000);
+    expect(retryDelay(3, () => 0.5)).toBe(8000);
+    expect(retryDelay(20, () => 0.5)).toBe(60_000);
+    expect(retryDelay(0, () => 0)).toBe(800);
+    expect(retryDelay(0, () => 1)).toBeCloseTo(1200);
+  });
+
+  it('signs out everywhere with DELETE /api/sessions and tells subscribers the user is gone', async () => {
+    const fetchMock = vi.fn<typeof fetch>(async () => new Response(null, { status: 204 }));
+    const client = new SessionClient('https://a.test', fetchMock);
+    const heard = vi.fn();
+    client.subscribe(heard);
+    await client.signOut(true);
+    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/sessions', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
+    expect(heard).toHaveBeenCalledWith({ me: { user: null } });
+  });
+
+  it('rejects a failed sign-out with a SessionError and keeps the user', async () => {
+    let answer = jsonResponse({ user: ada });
+    const client = new SessionClient('https://a.test', async () => answer);
+    await client.refresh();
+    answer = jsonResponse({ error: { code: 'FORBIDDEN_ORIGIN' } }, 403);
+    await expect(client.signOut()).rejects.toMatchObject({ status: 403 });
+    expect(client.last).toEqual({ user: ada });
+  });
+});
+
+describe('SessionClient.apps', () => {
+  it('asks once per page and again after a failure', async () => {
+    const apps = [{ id: 'news', name: 'News', url: 'https://news.test/', icon: null }];
+    let fail = true;
+    const fetchMock = vi.fn<typeof fetch>(async () => (fail ? jsonResponse({}, 500) : jsonResponse({ apps })));
+    const client = new SessionClient('https://a.test', fetchMock);
+    await expect(client.apps()).rejects.toBeInstanceOf(SessionError);
+    fail = false;
+    await expect(client.apps()).resolves.toEqual(apps);
+    await expect(client.apps()).resolves.toEqual(apps);
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect(fetchMock).toHaveBeenLastCalledWith('https://a.test/api/apps', expect.objectContaining({ method: 'GET' }));
+  });
+
+  it('treats an answer without an apps array as no apps', async () => {
+    const client = new SessionClient('https://a.test', async () => jsonResponse({ apps: 'nope' }));
+    await expect(client.apps()).resolves.toEqual([]);
+  });
+});
+
+describe('cross-tab sync', () => {
+  /** Two tabs' channels: what one posts, the other receives (as BroadcastChannel does, never the sender). */
+  function channelPair(): [SyncChannel, SyncChannel] {
+    const a: SyncChannel = { onmessage: null, postMessage: (data) => b.onmessage?.(new MessageEvent('message', { data })) };
+    const b: SyncChannel = { onmessage: null, postMessage: (data) => a.onmessage?.(new MessageEvent('message', { data })) };
+    return [a, b];
+  }
+
+  it('a sign-out in one tab makes the other ask the service again; the same user does not', async () => {
+    const [one, two] = channelPair();
+    let user: object | null = { id: 'u1', name: 'Ada' };
+    const fetchOne = vi.fn<typeof fetch>(async (_url, init) =>
+      init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ user }),
+    );
+    const fetchTwo = vi.fn<typeof fetch>(async () => jsonResponse({ user }));
+    const first = new SessionClient('https://a.test', fetchOne, one);
+    const second = new SessionClient('https://a.test', fetchTwo, two);
+    await second.refresh();
+    // The first tab loads the same user: the second has nothing to do.
+    await first.refresh();
+    expect(fetchTwo).toHaveBeenCalledTimes(1);
+
+    user = null;
+    await first.signOut();
+    await vi.waitFor(() => expect(second.last).toEqual({ user: null }));
+    expect(fetchTwo).toHaveBeenCalledTimes(2);
   });
 });
