@@ -9,12 +9,20 @@ export function minifyCss(text: string): string {
     .replace(/ ?([{};,>]) ?/g, '$1')
     .replace(/: /g, ':')
     .replace(/;}/g, '}')
+    .replace(/\[([\w-]+)='([\w-]+)'\]/g, '[$1=$2]')
     .trim();
 }
 
-/** Markup inside html``: indentation and line breaks between tags and attributes become at most one space. */
+/**
+ * Markup inside html``: a line break with its indentation goes away next to a tag and becomes one space
+ * elsewhere (between attributes, or text and an expression). Whitespace within a line is left as written.
+ */
 export function minifyHtml(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/> </g, '><');
+  return text
+    .replace(/>\s*\n\s*/g, '>')
+    .replace(/\s*\n\s*</g, '<')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/ \/>/g, '>');
 }
 
 /**
