@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
+import type { Store as RateLimitStore } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { defaultOidcPolicy, type Config } from './config.js';
@@ -40,6 +41,8 @@ export interface AppDependencies {
   };
   /** Where login failures are counted; in memory unless given (Redis for several instances). */
   failureCounter?: FailureCounter;
+  /** Where per-IP rate-limit counters live; in memory unless given (Redis for several instances). */
+  rateLimitStore?: RateLimitStore;
   store: Store;
   /** Loaded (`reload()`ed) before the app serves requests. */
   registry: AppRegistry;
@@ -48,7 +51,7 @@ export interface AppDependencies {
 }
 
 /** Builds the Express app from its dependencies; it does not listen, so tests drive it with supertest. */
-export function createApp({ config, store, registry, logger, failureCounter, clock = Date.now }: AppDependencies): Express {
+export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock = Date.now }: AppDependencies): Express {
   const throttle = createLoginThrottle({
     counter: failureCounter ?? createMemoryFailureCounter(),
     secretKey: config.secretKey,
@@ -60,7 +63,11 @@ export function createApp({ config, store, registry, logger, failureCounter, clo
   const cookie = createSessionCookie(config.publicUrl);
   const deviceCookie = createDeviceCookie(config.publicUrl);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
-  const authLimit = authRateLimit({ limit: config.authRateLimitPerMinute ?? 30, windowMs: 60_000 });
+  const authLimit = authRateLimit({
+    limit: config.authRateLimitPerMinute ?? 30,
+    windowMs: 60_000,
+    ...(rateLimitStore ? { store: rateLimitStore } : {}),
+  });
   const oidc = createOidcProvider({
     issuer: config.publicUrl,
     store,

@@ -20,6 +20,12 @@ const schema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** `sqlite:<file>` (the default, relative to the package) or `:memory:`. */
   DATABASE_URL: z.string().min(1).default('sqlite:data/userbox.sqlite'),
+  /** PostgreSQL only: the schema to use (created if missing). */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
+  /** With several instances: sessions cache, invalidation, rate-limit and login-failure counters. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Prefix of every Redis key and channel, so several installations can share one Redis. */
+  REDIS_PREFIX: z.string().min(1).max(64).default('userbox:'),
   /** The registry of apps that share the bar, loaded at start. */
   APPS_FILE: z.string().min(1).default(path.join(packageDir, 'userbox.apps.json')),
   TLS_CERT_FILE: z.string().min(1).optional(),
@@ -58,6 +64,8 @@ export interface Config {
   /** Origin-only URL without a trailing slash, e.g. `https://accounts.example.test`. */
   publicUrl: string;
   databaseUrl: string;
+  databaseSchema: string | undefined;
+  redis: { url: string; prefix: string } | null;
   appsFile: string;
   tls: { certFile: string; keyFile: string } | null;
   session: { idleMs: number; absoluteMs: number };
@@ -120,6 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     publicUrl,
     databaseUrl,
+    databaseSchema: e.DATABASE_SCHEMA,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,
     appsFile: e.APPS_FILE,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : null,
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_MINUTES * 60_000 },

@@ -7,13 +7,19 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createAppRegistry, readAppsFile } from './services/apps.js';
 import { createUserService } from './services/users.js';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { connectRedis, createRedisFailureCounter, withSessionCache } from './store/redis.js';
 import { openStore } from './store/store.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', '*.password'] });
 
-const store = await openStore(config.databaseUrl);
+const database = await openStore(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {});
+const redis = config.redis ? connectRedis(config.redis.url, logger) : null;
+const store = redis && config.redis
+  ? withSessionCache(database, { redis, subscriber: connectRedis(config.redis.url, logger, 'redis-subscriber'), prefix: config.redis.prefix, logger })
+  : database;
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
 for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
 const registry = createAppRegistry(store, config.publicUrl);
@@ -26,7 +32,21 @@ if (config.seedDemoUser && (await store.users.count()) === 0) {
   process.stdout.write(`\n  Demo account created: demo@example.com / ${password}\n  (shown only this once)\n\n`);
 }
 
-const app = createApp({ config: { ...config, secretKey }, store, registry, logger });
+const app = createApp({
+  config: { ...config, secretKey },
+  store,
+  registry,
+  logger,
+  ...(redis && config.redis
+    ? {
+        failureCounter: createRedisFailureCounter(redis, config.redis.prefix),
+        rateLimitStore: new RedisStore({
+          prefix: `${config.redis.prefix}rl:`,
+          sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+        }),
+      }
+    : {}),
+});
 const server = config.tls
   ? https.createServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, app)
   : http.createServer(app);
@@ -62,7 +82,9 @@ function shutdown(signal: string): void {
   server.close(() => {
     void store.close().then(() => process.exit(0));
   });
+  // Keep-alive sockets of requests that finish now go idle later; close them as they do.
   server.closeIdleConnections();
+  setInterval(() => server.closeIdleConnections(), 100).unref();
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

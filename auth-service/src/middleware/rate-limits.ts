@@ -16,6 +16,9 @@ export function authRateLimit(options: { limit: number; windowMs: number; store?
     // A client may send X-Forwarded-For when we trust no proxy; req.ip then rightly ignores it. Not an error.
     validate: { xForwardedForHeader: false },
     ...(options.store ? { store: options.store } : {}),
+    // If the shared counter store (Redis) is away, let requests through rather than refuse everyone;
+    // the per-account throttle still counts in memory meanwhile.
+    passOnStoreError: true,
     handler: (req, _res, next) => {
       const info = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit;
       const resetTime = info?.resetTime?.getTime() ?? Date.now() + options.windowMs;

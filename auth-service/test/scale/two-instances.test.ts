@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startInstance, uniqueName, type Instance } from './instances.js';
+
+// Two service processes on one PostgreSQL schema and one Redis, as a load balancer would see them.
+// Uses the PostgreSQL and Redis on this machine (and in CI); each run has its own schema and key prefix.
+const postgresUrl = process.env['USERBOX_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env['USERBOX_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const skip = postgresUrl === 'skip' || redisUrl === 'skip';
+
+const schema = uniqueName('userbox_scale');
+const secret = 'b'.repeat(64);
+// Behind a load balancer every instance has the same public address, which is what browsers send as Origin.
+const publicUrl = 'http://accounts.example.test';
+
+async function dropSchema(name: string) {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  await client.end();
+}
+
+function json(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', origin: publicUrl, ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function signUpAndIn(a: Instance, email: string, password: string): Promise<string> {
+  expect((await json('POST', `${a.url}/api/users`, { email, name: 'Scale Out', password })).status).toBe(201);
+  const res = await json('POST', `${a.url}/api/session`, { email, password });
+  expect(res.status).toBe(200);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+const me = async (i: Instance, cookie: string) =>
+  ((await (await fetch(`${i.url}/api/me`, { headers: { cookie } })).json()) as { user: { email: string } | null }).user;
+
+describe.skipIf(skip)('two instances on PostgreSQL and Redis', () => {
+  let a: Instance;
+  let b: Instance;
+  beforeAll(async () => {
+    const env = {
+      DATABASE_URL: postgresUrl,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: `${schema}:`,
+      SECRET_KEY: secret,
+      PUBLIC_URL: publicUrl,
+      AUTH_RATE_LIMIT_PER_MINUTE: '8',
+    };
+    // One after the other: both run the migrations, and the second finds nothing to do.
+    a = await startInstance(env);
+    b = await startInstance(env);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await dropSchema(schema);
+  });
+
+  it('a session made through one instance works through the other', async () => {
+    const cookie = await signUpAndIn(a, `one-${schema}@example.test`, 'scale out password 1');
+    expect(await me(b, cookie)).toMatchObject({ email: `one-${schema}@example.test` });
+    expect(await me(a, cookie)).toMatchObject({ email: `one-${schema}@example.test` });
+  });
+
+  it('signing out through one instance is refused by the other within 100 ms', async () => {
+    const cookie = await signUpAndIn(a, `two-${schema}@example.test`, 'scale out password 2');
+    // Warm both instances' caches first, so the test covers invalidation, not a cold miss.
+    expect(await me(b, cookie)).not.toBeNull();
+    expect(await me(b, cookie)).not.toBeNull();
+    expect((await fetch(`${a.url}/api/session`, { method: 'DELETE', headers: { cookie, origin: publicUrl } })).status).toBe(204);
+    // Ten polls, ten milliseconds apart: B must refuse by the tenth.
+    let polls = 0;
+    while ((await me(b, cookie)) !== null) {
+      polls += 1;
+      expect(polls, 'B still accepted the session after 100 ms').toBeLessThan(10);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await me(a, cookie)).toBeNull();
+  });
+
+  it('a profile change through one instance shows through the other', async () => {
+    const cookie = await signUpAndIn(b, `three-${schema}@example.test`, 'scale out password 3');
+    expect(await me(a, cookie)).toMatchObject({ name: 'Scale Out' });
+    expect((await json('PATCH', `${b.url}/api/me`, { name: 'Renamed' }, { cookie })).status).toBe(200);
+    let polls = 0;
+    while (((await me(a, cookie)) as { name?: string } | null)?.name !== 'Renamed') {
+      polls += 1;
+      expect(polls).toBeLessThan(10);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+
+  it('shares the per-IP rate limit across instances', async () => {
+    // Sign-ups above used some of the 8 per minute; spend the rest alternately on both instances.
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const target = i % 2 === 0 ? a : b;
+      statuses.push((await json('POST', `${target.url}/api/session`, { email: `nobody${i}@example.test`, password: 'wrong password' })).status);
+    }
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(-1);
+    // Once limited, both instances refuse: the counter is shared, not per process.
+    expect(statuses.slice(firstLimited)).toEqual(statuses.slice(firstLimited).map(() => 429));
+    expect(firstLimited).toBeLessThan(8);
+  });
+});
+
+describe.skipIf(skip)('when Redis goes away', () => {
+  let redis: ChildProcess;
+  let redisPort: number;
+  let a: Instance;
+  let b: Instance;
+  const schema2 = uniqueName('userbox_redisdown');
+
+  const startRedis = async () => {
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 50; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = net.connect(redisPort, '127.0.0.1', () => {
+          s.end();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      });
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('redis-server did not start');
+  };
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    await startRedis();
+    const env = {
+      DATABASE_URL: postgresUrl,
+      DATABASE_SCHEMA: schema2,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      SECRET_KEY: secret,
+      PUBLIC_URL: publicUrl,
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    };
+    a = await startInstance(env);
+    b = await startInstance(env);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    redis?.kill('SIGKILL');
+    await dropSchema(schema2);
+  });
+
+  it('keeps answering correctly from PostgreSQL, and stays correct when Redis returns', async () => {
+    const keep = await signUpAndIn(a, `keep-${schema2}@example.test`, 'redis down password 1');
+    const gone = await signUpAndIn(a, `gone-${schema2}@example.test`, 'redis down password 2');
+    expect(await me(b, keep)).not.toBeNull();
+    expect(await me(b, gone)).not.toBeNull(); // now cached in Redis and in B
+
+    redis.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    // Sign out through A while Redis is away: A cannot invalidate anybody's cache.
+    expect((await fetch(`${a.url}/api/session`, { method: 'DELETE', headers: { cookie: gone, origin: publicUrl } })).status).toBe(204);
+    expect(await me(b, gone)).toBeNull();
+    expect(await me(b, keep)).not.toBeNull();
+    const fresh = await signUpAndIn(b, `fresh-${schema2}@example.test`, 'redis down password 3');
+    expect(await me(a, fresh)).not.toBeNull();
+
+    await startRedis(); // empty again, like a restarted cache; the instances reconnect by themselves
+    let polls = 0;
+    while (polls < 50) {
+      const [k, g, f] = await Promise.all([me(b, keep), me(b, gone), me(a, fresh)]);
+      expect(g).toBeNull();
+      expect(k).not.toBeNull();
+      expect(f).not.toBeNull();
+      polls += 1;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(a.output() + b.output()).toContain('redis unavailable');
+  }, 30_000);
+});
