@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { defaultOidcPolicy, loadConfig } from '../config.js';
 import { loadOrCreateSecretKey } from '../secret-key.js';
 import { openStore } from '../store/store.js';
-import { createSigningKeys } from './signing-keys.js';
+import { createSigningKeys, retiredKeyRetentionMs } from './signing-keys.js';
 
 /**
  * `userbox keys rotate`: a new signing key signs from now on (every instance picks it up within a minute, or at
@@ -23,9 +23,10 @@ export async function keysCommand(args: string[]): Promise<number> {
   const store = await openStore(config.databaseUrl);
   try {
     const policy = config.oidc ?? defaultOidcPolicy;
-    const keys = createSigningKeys(store, secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, Date.now);
-    const kid = await keys.rotate();
-    console.log(`New signing key ${kid}; the previous one stays published for ${Math.round(policy.tokenTtlMs / 60_000) + 1} more minutes.`);
+    const keyPolicy = { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs };
+    const kid = await createSigningKeys(store, secretKey, keyPolicy, Date.now).rotate();
+    const minutes = Math.ceil(retiredKeyRetentionMs(keyPolicy) / 60_000);
+    console.log(`New signing key ${kid}. Running services sign with it within a minute; earlier keys stay published for ${minutes} minutes.`);
     return 0;
   } finally {
     await store.close();

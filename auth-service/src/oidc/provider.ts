@@ -41,7 +41,7 @@ export interface OidcProviderDependencies {
  */
 export function createOidcProvider(deps: OidcProviderDependencies) {
   const { issuer, store, registry, sessions, cookie, policy, clock } = deps;
-  const keys = createSigningKeys(store, deps.secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, clock);
+  const keys = createSigningKeys(store, deps.secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, clock, deps.logger);
   const tokens = createTokens({ issuer, keys, ttlMs: policy.tokenTtlMs, clock });
   const grants = createGrants(store, policy, clock);
   const binding = createSessionBinding(store, deps.sessionPolicy, clock);

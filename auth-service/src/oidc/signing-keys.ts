@@ -9,6 +9,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
+import type { Logger } from 'pino';
 import type { SigningKeyRecord } from '../store/signing-keys-repository.js';
 import type { Store } from '../store/store.js';
 
@@ -23,8 +24,16 @@ export interface SigningKeyPolicy {
 
 /** Keys are re-read from the store this often, so every instance picks up another's rotation. */
 const reloadMs = 60_000;
-/** Clock skew allowed to verifiers: a retired key stays published this much longer. */
+/** Clock skew allowed to verifiers. */
 const skewMs = 60_000;
+
+/**
+ * How long a retired key stays published: another instance may sign with it for up to `reloadMs` after the
+ * rotation, its tokens then live `tokenTtlMs`, and verifiers' clocks may be `skewMs` behind.
+ */
+export function retiredKeyRetentionMs(policy: SigningKeyPolicy): number {
+  return reloadMs + policy.tokenTtlMs + skewMs;
+}
 
 /** AES-256-GCM under a key derived from SECRET_KEY (never SECRET_KEY itself); the kid is the associated data. */
 function sealer(secretKey: Buffer) {
@@ -63,7 +72,13 @@ interface LoadedKeys {
  * The newest key signs; when it is older than `rotationMs` (or on `rotate()`, the CLI), a new one replaces it.
  * Retired public keys stay in the JWKS until every token they signed has expired, then they are deleted.
  */
-export function createSigningKeys(store: Store, secretKey: Buffer, policy: SigningKeyPolicy, clock: () => number) {
+export function createSigningKeys(
+  store: Store,
+  secretKey: Buffer,
+  policy: SigningKeyPolicy,
+  clock: () => number,
+  logger?: Pick<Logger, 'warn'>,
+) {
   const box = sealer(secretKey);
   let loaded: LoadedKeys | undefined;
   let loading: Promise<LoadedKeys> | undefined;
@@ -85,17 +100,31 @@ export function createSigningKeys(store: Store, secretKey: Buffer, policy: Signi
 
   async function load(): Promise<LoadedKeys> {
     const now = clock();
-    await store.signingKeys.deleteRetiredBefore(now - policy.tokenTtlMs - skewMs);
+    await store.signingKeys.deleteRetiredBefore(now - retiredKeyRetentionMs(policy));
     let rows = await store.signingKeys.list();
     let newest = rows.find((r) => r.retired_at === null);
-    if (!newest || now - Number(newest.created_at) >= policy.rotationMs) {
+    let privateJwk: string | undefined;
+    if (newest && now - Number(newest.created_at) < policy.rotationMs) {
+      try {
+        privateJwk = box.open(newest.private_jwk_encrypted, newest.kid);
+      } catch (err) {
+        // SECRET_KEY changed (or differs between instances): sign with a new key; the old public keys stay
+        // published, so tokens already issued keep working.
+        logger?.warn({ err, kid: newest.kid }, 'cannot decrypt the signing key: rotating to a new one');
+      }
+    }
+    if (privateJwk === undefined) {
       await addKey(now);
       rows = await store.signingKeys.list();
       newest = rows.find((r) => r.retired_at === null);
+      if (!newest) throw new Error('no active signing key after rotation');
+      privateJwk = box.open(newest.private_jwk_encrypted, newest.kid);
     }
-    if (!newest) throw new Error('no active signing key after rotation');
+    if (!newest) throw new Error('no active signing key');
+    // The signing key first, then the retired ones.
+    rows.sort((a, b) => Number(a.retired_at !== null) - Number(b.retired_at !== null));
     const jwks: JSONWebKeySet = { keys: rows.map((r) => JSON.parse(r.public_jwk) as JWK) };
-    const key = (await importJWK(JSON.parse(box.open(newest.private_jwk_encrypted, newest.kid)) as JWK, signingAlg)) as CryptoKey;
+    const key = (await importJWK(JSON.parse(privateJwk) as JWK, signingAlg)) as CryptoKey;
     return {
       loadedAt: now,
       active: { kid: newest.kid, key, createdAt: Number(newest.created_at) },

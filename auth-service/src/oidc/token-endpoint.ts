@@ -9,7 +9,8 @@ import type { Tokens } from './tokens.js';
 /** OAuth bodies are forms (RFC 6749 §3.2), small, with each parameter once. */
 export const formBody: RequestHandler[] = [
   (req, _res, next) => {
-    if (!req.is('application/x-www-form-urlencoded')) {
+    // `req.is` is null without a body (a POST /userinfo may have none), false for another type.
+    if (req.is('application/x-www-form-urlencoded') === false) {
       throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
     }
     next();

@@ -39,6 +39,12 @@ describe('GET /userinfo', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
+  it('answers POST /userinfo too, with the token in the header and no body', async () => {
+    const { tokens, userId } = await signInWithCode(t);
+    const res = await supertest(t.app).post('/userinfo').set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
+    expect(res.body.sub).toBe(userId);
+  });
+
   it('answers CORS for a registered origin (no credentials) and its preflight', async () => {
     const { tokens } = await signInWithCode(t, 'shop', shopRedirect);
     const res = await supertest(t.app).get('/userinfo').set('Origin', shopOrigin).set('Authorization', `Bearer ${tokens.access_token}`).expect(200);

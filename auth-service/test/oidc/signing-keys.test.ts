@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultOidcPolicy } from '../../src/config.js';
-import { createSigningKeys } from '../../src/oidc/signing-keys.js';
+import { createSigningKeys, retiredKeyRetentionMs } from '../../src/oidc/signing-keys.js';
 import { createOidcTestApp, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 
 let t: OidcTestApp;
@@ -22,10 +22,16 @@ describe('signing keys', () => {
     expect(JSON.parse(row!.public_jwk).d).toBeUndefined();
   });
 
-  it('refuses to use keys under another SECRET_KEY', async () => {
-    await supertest(t.app).get('/jwks.json').expect(200);
-    const other = createSigningKeys(t.store, Buffer.alloc(32, 9), { rotationMs: 30 * day, tokenTtlMs: 600_000 }, () => t.now.value);
-    await expect(other.signer()).rejects.toThrow(/cannot be decrypted/);
+  it('signs with a new key when SECRET_KEY has changed, keeping the old public key published', async () => {
+    const before = await kids(t);
+    const warnings: string[] = [];
+    const other = createSigningKeys(t.store, Buffer.alloc(32, 9), { rotationMs: 30 * day, tokenTtlMs: 600_000 }, () => t.now.value, {
+      warn: (_obj: unknown, msg?: string) => warnings.push(msg ?? ''),
+    } as never);
+    const { kid } = await other.signer();
+    expect(before).not.toContain(kid);
+    expect(warnings).toEqual(['cannot decrypt the signing key: rotating to a new one']);
+    expect((await other.jwks()).keys.map((k) => k.kid)).toEqual([kid, ...before]);
   });
 
   it('rotates on schedule; the retired key stays published until its tokens expire, and still verifies them', async () => {
@@ -44,7 +50,7 @@ describe('signing keys', () => {
     const jwks = createLocalJWKSet((await supertest(t.app).get('/jwks.json')).body);
     await expect(jwtVerify(tokens.access_token, jwks, { currentDate: new Date(t.now.value - defaultOidcPolicy.keyRotationMs) })).resolves.toBeDefined();
 
-    t.now.value += defaultOidcPolicy.tokenTtlMs + 60_000 + 60_000; // past every token's expiry plus skew, and the reload interval
+    t.now.value += retiredKeyRetentionMs({ rotationMs: defaultOidcPolicy.keyRotationMs, tokenTtlMs: defaultOidcPolicy.tokenTtlMs });
     expect(await kids(t)).toEqual([second]);
   });
 
