@@ -9,8 +9,9 @@ import type { Tokens } from './tokens.js';
 /** OAuth bodies are forms (RFC 6749 §3.2), small, with each parameter once. */
 export const formBody: RequestHandler[] = [
   (req, _res, next) => {
-    // `req.is` is null without a body (a POST /userinfo may have none), false for another type.
-    if (req.is('application/x-www-form-urlencoded') === false) {
+    // A POST /userinfo may come without a body; anything with one must be a form.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
+    if (hasBody && !req.is('application/x-www-form-urlencoded')) {
       throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
     }
     next();
