@@ -113,6 +113,25 @@ describe('GET /authorize: signing in', () => {
     expect(Object.fromEntries(back.searchParams)).toEqual(query);
   });
 
+  it('the whole browser path: /authorize → the login form → back to /authorize → a code', async () => {
+    const user = await t.signedIn();
+    const browser = supertest.agent(t.app); // a new browser: no session yet
+    const start = await browser.get('/authorize').query(authorizeQuery()).expect(303);
+    const login = new URL(start.headers['location'] as string);
+    const loginPage = await browser.get(login.pathname + login.search).expect(200);
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(loginPage.text)?.[1]?.replaceAll('&amp;', '&');
+    const signedIn = await browser
+      .post('/login')
+      .set('Origin', t.issuer)
+      .type('form')
+      .send({ email: user.email, password: 'correct horse battery staple', return_to: field('return_to')!, csrf: field('csrf')! })
+      .expect(303);
+    const back = new URL(signedIn.headers['location'] as string);
+    expect(back.origin + back.pathname).toBe(`${t.issuer}/authorize`);
+    const done = await browser.get(back.pathname + back.search);
+    expect(redirectParams(done, newsRedirect).get('code')).toEqual(expect.any(String));
+  });
+
   it('prompt=login sends even a signed-in user to sign in again, and only a new sign-in gets a code', async () => {
     const { agent, email } = await t.signedIn();
     t.now.value += 1000;
