@@ -1,0 +1,43 @@
+# Userbox account service. Multi-stage: build the widget bundle with dev dependencies, then ship only the
+# service's runtime dependencies, as a non-root user, with a health check.
+# syntax=docker/dockerfile:1
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles from source when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json tsconfig.base.json ./
+COPY auth-service/package.json auth-service/
+COPY widget/package.json widget/
+COPY host-examples/static/package.json host-examples/static/
+COPY e2e/package.json e2e/
+RUN npm ci --workspace @userbox/widget --workspace @userbox/auth-service --include-workspace-root
+COPY widget widget
+RUN npm run build -w @userbox/widget
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+COPY auth-service/package.json auth-service/
+COPY widget/package.json widget/
+COPY host-examples/static/package.json host-examples/static/
+COPY e2e/package.json e2e/
+RUN npm ci --omit=dev --workspace @userbox/auth-service \
+ && node -e "new (require('better-sqlite3'))(':memory:').close()"
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules
+COPY --from=build /app/widget/dist widget/dist
+COPY widget/package.json widget/
+COPY package.json tsconfig.base.json ./
+COPY auth-service auth-service
+RUN mkdir -p auth-service/data && chown -R node:node auth-service/data
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+WORKDIR /app/auth-service
+CMD ["node", "--import", "tsx", "src/server.ts"]
