@@ -172,19 +172,3 @@ export class SessionClient {
     return res;
   }
 }
-
-const clients = new Map<string, SessionClient>();
-
-/**
- * The one shared client per service origin, so many boxes on a page make one request. Tabs of the same origin
- * keep each other current through a BroadcastChannel named after the service.
- */
-export function sessionClientFor(serviceUrl: string): SessionClient {
-  const origin = new URL(serviceUrl).origin;
-  let client = clients.get(origin);
-  if (!client) {
-    client = new SessionClient(origin, undefined, new BroadcastChannel(`userbox ${origin}`));
-    clients.set(origin, client);
-  }
-  return client;
-}

@@ -6,10 +6,7 @@ export const styles = css`
   :host {
     --_size: var(--userbox-size, 32px);
     --_accent: var(--userbox-accent, light-dark(#0b57d0, #a8c7fa));
-    --_on-accent: var(--userbox-on-accent, light-dark(#fff, #062e6f));
-    --_bg: var(--userbox-background, light-dark(#fff, #1f1f1f));
     --_fg: var(--userbox-color, light-dark(#1f1f1f, #e3e3e3));
-    --_muted: var(--userbox-muted-color, light-dark(#444746, #c4c7c5));
     --_tint: color-mix(in srgb, var(--_fg) 10%, transparent);
     --_radius: var(--userbox-radius, 8px);
     color-scheme: light;
@@ -28,9 +25,6 @@ export const styles = css`
   }
   :host([theme='auto']) {
     color-scheme: light dark;
-  }
-  [hidden] {
-    display: none !important;
   }
   :focus-visible {
     outline: 2px solid var(--_accent);
@@ -57,8 +51,6 @@ export const styles = css`
   .grid {
     width: var(--_size);
     height: var(--_size);
-    padding: 4px;
-    box-sizing: border-box;
     fill: none;
     stroke: currentColor;
     stroke-width: 3.5;
@@ -67,7 +59,6 @@ export const styles = css`
   .avatar {
     display: inline-grid;
     place-items: center;
-    box-sizing: border-box;
     width: var(--_size);
     height: var(--_size);
     border-radius: 50%;
@@ -77,7 +68,6 @@ export const styles = css`
     font-size: calc(var(--_size) * 0.42);
     font-weight: 500;
     object-fit: cover;
-    user-select: none;
   }
   .placeholder {
     margin: 4px;
@@ -90,7 +80,7 @@ export const styles = css`
     padding: 0 16px;
     border-radius: var(--_radius);
     background: var(--_accent);
-    color: var(--_on-accent);
+    color: var(--userbox-on-accent, light-dark(#fff, #062e6f));
     font-weight: 500;
     text-decoration: none;
     white-space: nowrap;
@@ -100,16 +90,14 @@ export const styles = css`
     top: calc(100% + 4px);
     inset-inline-end: 0;
     z-index: 1000;
-    box-sizing: border-box;
-    max-width: calc(100vw - 16px);
     padding: 8px;
     border-radius: calc(var(--_radius) * 2);
-    background: var(--_bg);
+    background: var(--userbox-background, light-dark(#fff, #1f1f1f));
     color: var(--_fg);
     box-shadow: 0 4px 16px rgb(0 0 0 / 0.25);
   }
   .account {
-    width: 300px;
+    width: min(284px, 100vw - 32px);
     padding-top: 20px;
   }
   .who {
@@ -128,7 +116,7 @@ export const styles = css`
     font-weight: 500;
   }
   .email {
-    color: var(--_muted);
+    color: var(--userbox-muted-color, light-dark(#444746, #c4c7c5));
   }
   [role='menu'] {
     display: grid;
@@ -174,9 +162,6 @@ export const styles = css`
     background: var(--_tint);
     font-size: 20px;
     object-fit: contain;
-  }
-  img.icon {
-    background: none;
   }
   .label {
     max-width: 100%;

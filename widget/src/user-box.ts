@@ -1,8 +1,9 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { MenuController, type Popup } from './menu-controller.js';
 import { messagesFor } from './messages.js';
 import { safeUrl } from './safe-url.js';
+import { sharedSessionClient } from './shared-session.js';
 import {
-  sessionClientFor,
   type SessionClient,
   type SessionError,
   type SessionUpdate,
@@ -16,8 +17,6 @@ import { styles } from './user-box.styles.js';
 const scriptOrigin = new URL(
   (document.currentScript as HTMLScriptElement | null)?.src || import.meta.url || location.href,
 ).origin;
-
-type Popup = 'account' | 'apps';
 
 /**
  * @summary The shared account bar: who is signed in, their account menu, and a launcher for the family's apps.
@@ -62,7 +61,6 @@ export class UserBox extends LitElement {
     hideLauncher: { type: Boolean, attribute: 'hide-launcher', reflect: true },
     _user: { state: true },
     _apps: { state: true },
-    _open: { state: true },
   };
 
   /** Origin of the account service. Defaults to the origin this script was loaded from. */
@@ -77,8 +75,8 @@ export class UserBox extends LitElement {
   /** undefined while loading, null when signed out. */
   declare private _user: UserboxUser | null | undefined;
   declare private _apps: UserboxApp[] | undefined;
-  declare private _open: Popup | undefined;
   #client!: SessionClient;
+  readonly #menus = new MenuController(this, (popup) => this.#loadApps(popup));
   #unsubscribe: (() => void) | undefined;
   #lastUserJson: string | undefined;
 
@@ -90,17 +88,11 @@ export class UserBox extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    document.addEventListener('pointerdown', this.#onDocumentPointerDown);
-    document.addEventListener('visibilitychange', this.#onWake);
-    addEventListener('focus', this.#onWake);
     if (this.hasUpdated) this.#connect();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    document.removeEventListener('pointerdown', this.#onDocumentPointerDown);
-    document.removeEventListener('visibilitychange', this.#onWake);
-    removeEventListener('focus', this.#onWake);
     this.#unsubscribe?.();
   }
 
@@ -123,12 +115,12 @@ export class UserBox extends LitElement {
   /** Signs out of this session, or of every session of the user with `everywhere`. Never rejects. */
   async signOut({ everywhere = false }: { everywhere?: boolean } = {}): Promise<void> {
     const hadFocus = this.matches(':focus-within');
-    this.#close();
+    this.#menus.close();
     try {
       await this.#client.signOut(everywhere);
       this.#emit('userbox-signout', { everywhere });
       await this.updateComplete;
-      if (hadFocus) this.#byPart('sign-in')?.focus();
+      if (hadFocus) this.renderRoot.querySelector<HTMLElement>('[part=sign-in]')?.focus();
     } catch (error) {
       this.#emit('userbox-error', { error });
     }
@@ -136,7 +128,7 @@ export class UserBox extends LitElement {
 
   #connect(): void {
     this.#unsubscribe?.();
-    this.#client = sessionClientFor(this.service);
+    this.#client = sharedSessionClient(this.service);
     this.#unsubscribe = this.#client.subscribe(this.#onSession);
     // Another box on the page may already know the user: show it at once instead of a placeholder.
     if (this.#client.last) this.#onSession({ me: this.#client.last });
@@ -149,17 +141,20 @@ export class UserBox extends LitElement {
     if (json === this.#lastUserJson) return;
     this.#lastUserJson = json;
     this._user = me.user;
-    this.#close();
+    this.#menus.close();
     this.#emit('userbox-change', { user: me.user });
   };
 
-  readonly #onWake = (): void => {
-    if (document.visibilityState === 'visible') void this.#client.refresh();
-  };
-
-  readonly #onDocumentPointerDown = (event: PointerEvent): void => {
-    if (this._open && !event.composedPath().includes(this)) this.#close();
-  };
+  /** The launcher's list, asked for when it first opens. */
+  async #loadApps(popup: Popup): Promise<void> {
+    if (popup !== 'apps' || this._apps) return;
+    try {
+      this._apps = await this.#client.apps();
+    } catch (error) {
+      this.#emit('userbox-error', { error });
+      this._apps = [];
+    }
+  }
 
   #emit(type: string, detail: object): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
@@ -168,88 +163,6 @@ export class UserBox extends LitElement {
   /** Origins whose plain-http URLs the box may use: the page's and the service's. */
   #trusted(): string[] {
     return [location.origin, this.#client.serviceUrl];
-  }
-
-  #byPart(name: string): HTMLElement | null {
-    return this.renderRoot.querySelector(`[part=${name}]`);
-  }
-
-  /** The open menu's items in order, slotted ones included. */
-  #items(): HTMLElement[] {
-    const menu = this.renderRoot.querySelector(`#${this._open}-menu`);
-    return [...(menu?.children ?? [])].flatMap((el) =>
-      el instanceof HTMLSlotElement ? (el.assignedElements() as HTMLElement[]) : [el as HTMLElement],
-    );
-  }
-
-  async #open(popup: Popup, focus: 'first' | 'last'): Promise<void> {
-    if (popup === 'apps' && !this._apps) {
-      try {
-        this._apps = await this.#client.apps();
-      } catch (error) {
-        this.#emit('userbox-error', { error });
-        this._apps = [];
-      }
-    }
-    this._open = popup;
-    await this.updateComplete;
-    const items = this.#items();
-    items.at(focus === 'first' ? 0 : -1)?.focus();
-  }
-
-  #close(returnFocus?: boolean): void {
-    if (!this._open) return;
-    if (returnFocus) this.#byPart(this._open === 'apps' ? 'launcher' : 'button')?.focus();
-    this._open = undefined;
-  }
-
-  #onTriggerClick(popup: Popup): void {
-    if (this._open === popup) this.#close();
-    else void this.#open(popup, 'first');
-  }
-
-  #onTriggerKeyDown(event: KeyboardEvent, popup: Popup): void {
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      void this.#open(popup, event.key === 'ArrowDown' ? 'first' : 'last');
-    } else if (event.key === 'Escape') {
-      this.#close(true);
-    }
-  }
-
-  #onMenuKeyDown(event: KeyboardEvent): void {
-    const items = this.#items();
-    const index = items.indexOf(event.target as HTMLElement);
-    const rtl = this.matches(':dir(rtl)');
-    const steps: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1 };
-    const to =
-      event.key in steps ? index + steps[event.key]! : event.key === 'Home' ? 0 : event.key === 'End' ? -1 : undefined;
-    if (to !== undefined) {
-      event.preventDefault();
-      items.at(to % items.length)?.focus();
-    } else if (event.key === 'Escape') {
-      event.preventDefault();
-      this.#close(true);
-    } else if (event.key === 'Tab') {
-      // Focus leaves as usual; the menu closes behind it.
-      this.#close();
-    } else if (event.key === ' ' && event.target instanceof HTMLAnchorElement) {
-      // Space activates links too, as it does buttons.
-      event.preventDefault();
-      event.target.click();
-    }
-  }
-
-  #onMenuClick(event: Event): void {
-    if ((event.target as Element).closest('[role=menuitem]')) this.#close();
-  }
-
-  /** Slotted custom items join the menu: the role and roving focus of the built-in ones. */
-  #onItemsSlotChange(event: Event): void {
-    for (const el of (event.target as HTMLSlotElement).assignedElements()) {
-      if (!el.hasAttribute('role')) el.setAttribute('role', 'menuitem');
-      el.setAttribute('tabindex', '-1');
-    }
   }
 
   #renderAvatar(user: UserboxUser) {
@@ -266,10 +179,9 @@ export class UserBox extends LitElement {
       type="button"
       aria-label=${label}
       aria-haspopup="menu"
-      aria-expanded=${this._open === popup}
-      aria-controls="${popup}-menu"
-      @click=${() => this.#onTriggerClick(popup)}
-      @keydown=${(e: KeyboardEvent) => this.#onTriggerKeyDown(e, popup)}
+      aria-expanded=${this.#menus.open === popup}
+      @click=${(e: Event) => this.#menus.trigger(e, popup)}
+      @keydown=${(e: Event) => this.#menus.trigger(e, popup)}
     >
       ${content}
     </button>`;
@@ -283,7 +195,7 @@ export class UserBox extends LitElement {
     return html`<a part="app" role="menuitem" tabindex="-1" href=${href} aria-current=${current || nothing}>
       ${icon
         ? html`<img part="app-icon" class="icon" src=${icon} alt="" />`
-        : html`<span part="app-icon" class="icon" aria-hidden="true">${String(app.name).slice(0, 1)}</span>`}
+        : html`<span part="app-icon" class="icon" aria-hidden="true">${app.name[0]}</span>`}
       <span class="label">${app.name}</span>
     </a>`;
   }
@@ -297,12 +209,12 @@ export class UserBox extends LitElement {
             'apps',
             'launcher',
             t.apps,
-            html`<svg class="grid" viewBox="0 0 24 24" aria-hidden="true">
+            html`<svg class="grid" viewBox="-4 -4 32 32" aria-hidden="true">
               <path d="M5 5h0m7 0h0m7 0h0M5 12h0m7 0h0m7 0h0M5 19h0m7 0h0m7 0h0" />
             </svg>`,
           )}
-          <div part="launcher-panel" class="panel" ?hidden=${this._open !== 'apps'}>
-            <div id="apps-menu" role="menu" aria-label=${t.apps} @keydown=${this.#onMenuKeyDown} @click=${this.#onMenuClick}>
+          <div part="launcher-panel" class="panel" ?hidden=${this.#menus.open !== 'apps'}>
+            <div id="apps-menu" role="menu" aria-label=${t.apps} @keydown=${this.#menus.menuKeyDown} @click=${this.#menus.menuClick}>
               ${this._apps?.map((app) => this.#renderApp(app))}
             </div>
           </div>`;
@@ -316,16 +228,16 @@ export class UserBox extends LitElement {
     }
     const label = t.account + user.name;
     return html`${launcher}${this.#renderTrigger('account', 'button', label, this.#renderAvatar(user))}
-      <div part="panel" class="panel account" ?hidden=${this._open !== 'account'}>
+      <div part="panel" class="panel account" ?hidden=${this.#menus.open !== 'account'}>
         <div class="who">
           ${this.#renderAvatar(user)}
           <span class="name">${user.name}</span>
           <span class="email">${user.email}</span>
           <slot></slot>
         </div>
-        <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#onMenuKeyDown} @click=${this.#onMenuClick}>
+        <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus.menuKeyDown} @click=${this.#menus.menuClick}>
           <a part="item" role="menuitem" tabindex="-1" href=${this.#client.accountUrl()}>${t.manage}</a>
-          <slot name="menu-items" @slotchange=${this.#onItemsSlotChange}></slot>
+          <slot name="menu-items" @slotchange=${this.#menus.slotChange}></slot>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>
             ${t.signOutAll}

@@ -1,0 +1,114 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+export type Popup = 'account' | 'apps';
+
+type Host = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment };
+
+/**
+ * The WAI-ARIA menu-button pattern for the box's two popups, the account menu and the app launcher. On the
+ * trigger (a native button: Enter and Space click it) a click opens on the first item, ArrowDown too, ArrowUp
+ * on the last. In the menu the arrows move and wrap (Left/Right as well, mirrored right-to-left, for the
+ * launcher's grid), Home/End jump, Escape closes and refocuses the trigger, Tab closes as focus leaves, and a
+ * pointer down outside the box closes. Items are the menu's `[role=menuitem]` children, slotted ones included.
+ *
+ * The host renders `#<popup>-menu` elements and triggers with `part` `launcher` (apps) and `button` (account),
+ * and reads `open` in render.
+ */
+export class MenuController implements ReactiveController {
+  /** The popup shown, if any: one at a time. */
+  open: Popup | undefined;
+  readonly #host: Host;
+  readonly #beforeOpen: (popup: Popup) => Promise<void>;
+
+  constructor(host: Host, beforeOpen: (popup: Popup) => Promise<void>) {
+    this.#host = host;
+    this.#beforeOpen = beforeOpen;
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.close();
+  }
+
+  async show(popup: Popup, focus: 'first' | 'last' = 'first'): Promise<void> {
+    await this.#beforeOpen(popup);
+    this.#set(popup);
+    await this.#host.updateComplete;
+    this.#items().at(focus === 'first' ? 0 : -1)?.focus();
+  }
+
+  close(returnFocus?: boolean): void {
+    if (!this.open) return;
+    if (returnFocus) this.#host.renderRoot.querySelector<HTMLElement>(`[part=${this.open === 'apps' ? 'launcher' : 'button'}]`)?.focus();
+    this.#set(undefined);
+  }
+
+  /** The trigger's click (which Enter and Space make too) toggles; its arrow keys open, Escape closes. */
+  trigger(event: Event, popup: Popup): void {
+    const key = (event as KeyboardEvent).key;
+    if (event.type === 'click') {
+      if (this.open === popup) this.close();
+      else void this.show(popup);
+    } else if (key === 'ArrowDown' || key === 'ArrowUp') {
+      event.preventDefault();
+      void this.show(popup, key === 'ArrowDown' ? 'first' : 'last');
+    } else if (key === 'Escape') {
+      this.close(true);
+    }
+  }
+
+  // Arrow functions: Lit calls template listeners with the host as `this`.
+  readonly menuKeyDown = (event: KeyboardEvent): void => {
+    const items = this.#items();
+    const index = items.indexOf(event.target as HTMLElement);
+    const rtl = this.#host.matches(':dir(rtl)');
+    const steps: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1 };
+    const to =
+      event.key in steps ? index + steps[event.key]! : event.key === 'Home' ? 0 : event.key === 'End' ? -1 : undefined;
+    if (to !== undefined) {
+      event.preventDefault();
+      items.at(to % items.length)?.focus();
+    } else if (event.key === 'Escape') {
+      event.preventDefault();
+      this.close(true);
+    } else if (event.key === 'Tab') {
+      // Focus leaves as usual; the menu closes behind it.
+      this.close();
+    } else if (event.key === ' ' && event.target instanceof HTMLAnchorElement) {
+      // Space activates links too, as it does buttons.
+      event.preventDefault();
+      event.target.click();
+    }
+  };
+
+  readonly menuClick = (event: Event): void => {
+    if ((event.target as Element).closest('[role=menuitem]')) this.close();
+  };
+
+  /** Slotted custom items join the menu: the role and roving focus of the built-in ones. */
+  readonly slotChange = (event: Event): void => {
+    for (const el of (event.target as HTMLSlotElement).assignedElements()) {
+      if (!el.hasAttribute('role')) el.setAttribute('role', 'menuitem');
+      el.setAttribute('tabindex', '-1');
+    }
+  };
+
+  #set(popup: Popup | undefined): void {
+    this.open = popup;
+    // Listen for a pointer down outside only while a popup is open.
+    document[popup ? 'addEventListener' : 'removeEventListener']('pointerdown', this.#onDocumentPointerDown);
+    this.#host.requestUpdate();
+  }
+
+  /** The open menu's items in order, slotted ones included. */
+  #items(): HTMLElement[] {
+    const menu = this.#host.renderRoot.querySelector(`#${this.open}-menu`);
+    return [...(menu?.children ?? [])].flatMap((el) =>
+      el instanceof HTMLSlotElement ? (el.assignedElements() as HTMLElement[]) : [el as HTMLElement],
+    );
+  }
+
+  readonly #onDocumentPointerDown = (event: Event): void => {
+    if (!event.composedPath().includes(this.#host)) this.close();
+  };
+}
