@@ -49,6 +49,9 @@ function openDialect(databaseUrl: string, options: StoreOptions): Dialect {
       max: 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
+    // An idle client whose connection drops emits 'error' on the pool; unheard, it would end the process.
+    // The pool discards that client and the next query opens a new connection (or fails with 503).
+    pool.on('error', () => undefined);
     return new PostgresDialect({ pool });
   }
   if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') {
