@@ -28,9 +28,9 @@ export interface OidcTestApp {
 let counter = 0;
 
 /** The app with two registered clients (news: same-site, shop: cross-site) on a fresh in-memory database. */
-export async function createOidcTestApp(options: { issuer?: string; now?: number } = {}): Promise<OidcTestApp> {
+export async function createOidcTestApp(options: { issuer?: string; now?: number; store?: Store } = {}): Promise<OidcTestApp> {
   const publicUrl = options.issuer ?? issuer;
-  const store = await openStore(':memory:');
+  const store = options.store ?? (await openStore(':memory:'));
   await store.apps.upsert({ id: 'news', name: 'News', url: `${newsOrigin}/`, icon: null, origins: [newsOrigin], redirectUris: [newsRedirect], position: 0 });
   await store.apps.upsert({ id: 'shop', name: 'Shop', url: `${shopOrigin}/`, icon: null, origins: [shopOrigin], redirectUris: [shopRedirect], position: 1 });
   const registry = createAppRegistry(store, publicUrl);
