@@ -74,7 +74,10 @@ function openDialect(databaseUrl: string, options: StoreOptions): Dialect {
 export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
   const db = new Kysely<Database>({ dialect: openDialect(databaseUrl, options) });
   if (options.schema) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(options.schema)}`.execute(db);
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  // With a schema, Kysely's own tables go there too: otherwise it finds another schema's (a parallel test run's)
+  // kysely_migration_lock, skips creating its own, and fails.
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(options.schema ? { migrationTableSchema: options.schema } : {}) });
+  const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
     throw error;
