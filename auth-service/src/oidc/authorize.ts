@@ -90,7 +90,7 @@ export function authorizeRoutes(deps: {
       if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
       const responseMode = param(q, 'response_mode');
       if (responseMode !== undefined && responseMode !== 'query') throw new OAuthError('invalid_request', 'Only response_mode=query is supported.');
-      param(q, 'state');
+      param(q, 'state'); // given twice → invalid_request
       const scope = grantedScope(requiredParam(q, 'scope'));
       const codeChallenge = param(q, 'code_challenge', 128);
       if (codeChallenge === undefined) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE with S256).');

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { AppRegistry } from '../services/apps.js';
 import type { AppRecord } from '../store/apps-repository.js';
 import { OAuthError } from './oauth-error.js';
@@ -19,10 +19,11 @@ export function createClients(registry: AppRegistry) {
      * Client authentication at `/token` and `/revoke` (public clients: `client_id` in the body, no secret). A
      * browser must call from one of the client's own origins; back ends send no `Origin`.
      */
-    authenticate(req: Request, res: Response): AppRecord {
+    authenticate(req: Request): AppRecord {
       if (req.headers.authorization !== undefined) {
-        res.locals['basicAuthAttempted'] = true;
-        throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.');
+        throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.', {
+          headers: { 'WWW-Authenticate': 'Basic realm="userbox"' },
+        });
       }
       if (param(req.body, 'client_secret') !== undefined) {
         throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.');

@@ -26,11 +26,14 @@ export class OAuthError extends Error {
   override name = 'OAuthError';
   readonly code: OAuthErrorCode;
   readonly status: number;
+  /** Extra response headers, e.g. `WWW-Authenticate` for a failed Basic authentication. */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: OAuthErrorCode, description: string) {
+  constructor(code: OAuthErrorCode, description: string, options?: { headers?: Record<string, string> }) {
     super(description);
     this.code = code;
     this.status = statusOf[code] ?? 400;
+    this.headers = options?.headers ?? {};
   }
 
   toJSON(): { error: OAuthErrorCode; error_description: string } {
@@ -60,10 +63,9 @@ export function oauthErrorHandler(logger: Logger): ErrorRequestHandler {
       error = new OAuthError('server_error', 'Something went wrong on our side.');
     }
     noStore(res);
+    res.set(error.headers);
     if (error.code === 'invalid_token') {
       res.set('WWW-Authenticate', `Bearer error="invalid_token", error_description="${error.message.replaceAll('"', "'")}"`);
-    } else if (error.code === 'invalid_client' && res.locals['basicAuthAttempted']) {
-      res.set('WWW-Authenticate', 'Basic realm="userbox"');
     }
     res.status(error.status).json(error.toJSON());
   };

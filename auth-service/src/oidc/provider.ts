@@ -55,7 +55,8 @@ export function createOidcProvider(deps: OidcProviderDependencies) {
   router.use(userinfoRoutes({ clients, bearer }));
   router.use(revocationRoutes({ clients, grants }));
   router.use(endSessionRoutes({ issuer, clients, tokens, sessions, cookie }));
-  router.use(oauthErrorHandler(deps.logger));
+  // The JSON endpoints answer errors in RFC shape; the browser-facing ones fall through to the app's handler.
+  router.use(['/token', '/userinfo', '/revoke'], oauthErrorHandler(deps.logger));
 
   return { router, keys, bearer };
 }

@@ -15,7 +15,7 @@ export function revocationRoutes(deps: { clients: Clients; grants: Grants }): Ro
   router.options('/revoke', clients.cors('POST'));
   router.post('/revoke', clients.cors('POST'), ...formBody, async (req, res) => {
     noStore(res);
-    const client = clients.authenticate(req, res);
+    const client = clients.authenticate(req);
     const token = requiredParam(req.body, 'token', 4096);
     await grants.revokeRefreshToken(token, client.id);
     res.status(200).end();

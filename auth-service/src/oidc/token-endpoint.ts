@@ -52,7 +52,7 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
   router.options('/token', clients.cors('POST'));
   router.post('/token', clients.cors('POST'), ...formBody, async (req, res) => {
     noStore(res);
-    const client = clients.authenticate(req, res);
+    const client = clients.authenticate(req);
     const body: unknown = req.body;
     const grantType = requiredParam(body, 'grant_type', 50);
     if (grantType === 'authorization_code') {
