@@ -1,7 +1,7 @@
 import https from 'node:https';
 
-/** Icons for the registered test apps: coloured tiles with a letter, served over https like a real CDN's. */
-const icons: Record<string, string> = { news: '#0b57d0', mail: '#c5221f' };
+/** Icons for registered test apps that are not bundled with the service, served over https like a CDN's. */
+const icons: Record<string, string> = { mail: '#c5221f' };
 
 /** Attributes a test may put on the page's `<user-box>` through the query string. */
 const boxAttributes = ['theme', 'lang', 'hide-launcher', 'return-to', 'service'];

@@ -81,13 +81,13 @@ export async function startServices(): Promise<RunningServices> {
   const mailUrl = `https://mail.example.test:${hostPort}`;
   const calendarUrl = `https://calendar.example.test:${hostPort}`;
   const appsFile = path.join(dir, 'apps.json');
-  // The launcher lists these: https icons (served by the host pages, so they load under the strict CSP test
-  // page too) and one app without an icon.
+  // The launcher lists these: one of the service's bundled icons, an https icon from elsewhere (the host pages),
+  // and an app without an icon.
   writeFileSync(
     appsFile,
     JSON.stringify({
       apps: [
-        { id: 'news', name: 'News', url: `${newsUrl}/`, origins: [newsUrl], icon: `${mailUrl}/icons/news.svg` },
+        { id: 'news', name: 'News', url: `${newsUrl}/`, origins: [newsUrl], icon: 'news' },
         { id: 'mail', name: 'Mail', url: `${mailUrl}/`, origins: [mailUrl], icon: `${mailUrl}/icons/mail.svg` },
         { id: 'calendar', name: 'Calendar', url: `${calendarUrl}/`, origins: [calendarUrl], icon: null },
       ],

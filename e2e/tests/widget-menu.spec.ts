@@ -110,7 +110,8 @@ test.describe('<user-box> account menu and app launcher', () => {
     await expect(apps.getByRole('menuitem', { name: 'Mail' })).toHaveAttribute('aria-current', 'true');
     await expect(news).not.toHaveAttribute('aria-current');
     // Registered icons are images; an app without one gets a generic tile, not a broken image.
-    await expect(news.locator('img')).toHaveAttribute('src', `${urls.mail}/icons/news.svg`);
+    await expect(news.locator('img')).toHaveAttribute('src', `${urls.service}/assets/icons/news.svg`);
+    await expect(apps.getByRole('menuitem', { name: 'Mail' }).locator('img')).toHaveAttribute('src', `${urls.mail}/icons/mail.svg`);
     await expect(apps.getByRole('menuitem', { name: 'Calendar' }).locator('img')).toHaveCount(0);
 
     await page.keyboard.press('ArrowRight');
