@@ -203,7 +203,7 @@ test.describe('<user-box> under a strict Content-Security-Policy', () => {
   }
 });
 
-test.describe('<user-box> with hostile data', () => {
+test.describe('<user-box> with pictures, hostile names and hostile URLs', () => {
   for (const name of ['<img src=x onerror="window.pwned=1">', '"><svg onload="window.pwned=2"></svg>']) {
     test(`shows the name ${JSON.stringify(name)} as text`, async ({ page, context, urls, makeUser }) => {
       const user = await makeUser({ name });
@@ -217,6 +217,22 @@ test.describe('<user-box> with hostile data', () => {
       expect(await box.locator('img[src=x], svg[onload]').count()).toBe(0);
     });
   }
+
+  test('an https picture becomes the avatar, in the button and the panel', async ({ page, context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const picture = `${urls.mail}/icons/mail.svg`;
+    await page.route(`${urls.service}/api/me`, async (route) => {
+      const response = await fetchFromService(route);
+      const body = (await response.json()) as { user: Record<string, unknown> };
+      await route.fulfill({ response, json: { ...body, user: { ...body.user, picture } } });
+    });
+    await page.goto(`${urls.mail}/`);
+    const account = page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` });
+    await expect(account.locator('img')).toHaveAttribute('src', picture);
+    await expect(account).toHaveText('');
+    await account.click();
+    await expect(page.locator('user-box').locator('[part=panel] img')).toHaveAttribute('src', picture);
+  });
 
   test('javascript: and foreign http URLs never become links or images', async ({ page, context, urls, user }) => {
     await signIn(context, urls.service, user);
