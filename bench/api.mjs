@@ -1,44 +1,11 @@
 // `npm run bench` (part): GET /api/me against bare Express and bare node:http, measured side by side in one
 // run with autocannon on 127.0.0.1; then /api/me while password logins run beside it; then the time of a
 // wrong password against an unknown email. Prints tables and saves JSON under bench/results/.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const connections = 50;
-
-function startProcess(args, options) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
-  return child;
-}
-
-function firstLine(child) {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (d) => {
-      buffer += d;
-      const nl = buffer.indexOf('\n');
-      if (nl >= 0) resolve(buffer.slice(0, nl));
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before printing its ports`)));
-  });
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
+import { connections, measure, row, saveResult, seconds, startBaselines, startService } from './lib.mjs';
 
 function run(opts) {
   return new Promise((resolve, reject) => {
@@ -47,58 +14,37 @@ function run(opts) {
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'userbox-bench-'));
-const port = 4700 + Math.floor(Math.random() * 200);
-const origin = `http://127.0.0.1:${port}`;
-const service = startProcess(['--import', 'tsx', 'src/server.ts'], {
-  cwd: path.join(root, 'auth-service'),
-  env: {
-    ...process.env,
-    PORT: String(port),
-    PUBLIC_URL: origin,
-    DATABASE_URL: `sqlite:${path.join(dir, 'bench.sqlite')}`,
-    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
-    LOG_LEVEL: 'info',
-  },
-});
-service.stdout.resume(); // the request log goes nowhere, but it is still written, as in production
+const origin = 'http://accounts.example.test';
+let service;
 let bare;
 try {
-  await waitFor(`${origin}/readyz`);
+  service = await startService({ DATABASE_URL: `sqlite:${path.join(dir, 'bench.sqlite')}`, PUBLIC_URL: origin });
+  const serviceUrl = service.url;
   const headers = { 'content-type': 'application/json', origin };
   const users = [];
   for (let i = 0; i < 40; i++) {
     const user = { email: `bench${i}@example.test`, name: 'Bench Mark', password: `bench password ${i}` };
-    const res = await fetch(`${origin}/api/users`, { method: 'POST', headers, body: JSON.stringify(user) });
+    const res = await fetch(`${serviceUrl}/api/users`, { method: 'POST', headers, body: JSON.stringify(user) });
     if (res.status !== 201) throw new Error(`sign-up failed: ${res.status}`);
     users.push(user);
   }
-  const login = await fetch(`${origin}/api/session`, { method: 'POST', headers, body: JSON.stringify({ email: users[0].email, password: users[0].password }) });
+  const login = await fetch(`${serviceUrl}/api/session`, { method: 'POST', headers, body: JSON.stringify({ email: users[0].email, password: users[0].password }) });
   const cookie = login.headers.get('set-cookie').split(';')[0];
-  const meBody = await (await fetch(`${origin}/api/me`, { headers: { cookie } })).json();
+  const meBody = await (await fetch(`${serviceUrl}/api/me`, { headers: { cookie } })).json();
   if (!meBody.user) throw new Error('the benchmark session does not work');
 
-  bare = startProcess([path.join(here, 'bare-servers.mjs')], { cwd: root, env: { ...process.env, BENCH_BODY: JSON.stringify(meBody) } });
-  const ports = JSON.parse(await firstLine(bare));
-
-  const targets = [
-    ['node:http (bare)', `http://127.0.0.1:${ports.node}/api/me`, {}],
-    ['Express 5 (bare route)', `http://127.0.0.1:${ports.express}/api/me`, {}],
-    ['Userbox GET /api/me (SQLite, signed in)', `${origin}/api/me`, { cookie }],
-    ['Userbox GET /api/me (signed out)', `${origin}/api/me`, {}],
+  bare = await startBaselines(meBody);
+  const results = [
+    await measure('node:http (bare)', bare.node, {}, [bare.pid]),
+    await measure('Express 5 (bare route)', bare.express, {}, [bare.pid]),
+    await measure('Userbox GET /api/me (SQLite, signed in)', `${serviceUrl}/api/me`, { cookie }, [service.child.pid]),
+    await measure('Userbox GET /api/me (signed out)', `${serviceUrl}/api/me`, {}, [service.child.pid]),
   ];
-  const results = [];
-  for (const [name, url, hdrs] of targets) {
-    await run({ url, headers: hdrs, duration: 1 }); // warm-up
-    const r = await run({ url, headers: hdrs });
-    if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 });
-  }
-  const express = results[1].rps;
-  const nodeRps = results[0].rps;
   console.log(`\nGET /api/me vs bare routes (autocannon -c ${connections}, ${seconds} s each, 127.0.0.1)`);
-  console.table(results.map((r) => ({ target: r.name, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'vs Express': (r.rps / express).toFixed(2), 'vs node:http': (r.rps / nodeRps).toFixed(3) })));
-  const ratio = results[2].rps / express;
-  console.log(`Target: /api/me (signed in) ≥ 0.70 × bare Express → measured ${ratio.toFixed(2)} ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
+  console.table(results.map((r) => row(r, results[1], results[0])));
+  const ratio = results[2].rps / results[1].rps;
+  const cpuRatio = results[1].cpuUsPerRequest / results[2].cpuUsPerRequest;
+  console.log(`Target: /api/me (signed in) ≥ 0.70 × bare Express → throughput ${ratio.toFixed(2)} ${ratio >= 0.7 ? 'MET' : 'NOT MET'}; by server CPU per request ${cpuRatio.toFixed(2)} ${cpuRatio >= 0.7 ? 'MET' : 'NOT MET'}`);
 
   // /api/me while 20 password sign-ins per second run beside it (argon2id on libuv's pool).
   const quiet = results[2];
@@ -113,7 +59,7 @@ try {
       for (let k = 0; k < 20 && !stop; k++) {
         const u = users[(i++ % (users.length - 1)) + 1];
         batch.push(
-          fetch(`${origin}/api/session`, { method: 'POST', headers, body: JSON.stringify({ email: u.email, password: u.password }) }).then(
+          fetch(`${serviceUrl}/api/session`, { method: 'POST', headers, body: JSON.stringify({ email: u.email, password: u.password }) }).then(
             (r) => (r.ok ? logins++ : loginFailures++),
           ),
         );
@@ -123,7 +69,7 @@ try {
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
     }
   })();
-  const during = await run({ url: `${origin}/api/me`, headers: { cookie } });
+  const during = await run({ url: `${serviceUrl}/api/me`, headers: { cookie } });
   stop = true;
   await storm;
   console.log(`\nGET /api/me during a login storm (~20 argon2id sign-ins/s beside it)`);
@@ -137,7 +83,7 @@ try {
     const times = [];
     for (let k = 0; k < n; k++) {
       const t0 = performance.now();
-      await fetch(`${origin}/api/session`, { method: 'POST', headers, body: JSON.stringify({ email, password: 'not the password' }) });
+      await fetch(`${serviceUrl}/api/session`, { method: 'POST', headers, body: JSON.stringify({ email, password: 'not the password' }) });
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
@@ -147,12 +93,9 @@ try {
   const unknown = await timeLogins('nobody-here@example.test');
   console.log(`\nFailed sign-in, median of 30: wrong password ${wrong.toFixed(1)} ms, unknown email ${unknown.toFixed(1)} ms, ratio ${(unknown / wrong).toFixed(2)}`);
 
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  const file = path.join(here, 'results', `api-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ seconds, connections, results, meVsExpress: ratio, storm: { logins, loginFailures, p50: during.latency.p50, p99: during.latency.p99, rps: during.requests.average }, timing: { wrongMs: wrong, unknownMs: unknown } }, null, 2));
-  console.log(`\nSaved ${path.relative(root, file)}`);
+  saveResult('api', { seconds, connections, results, meVsExpress: ratio, meVsExpressCpu: cpuRatio, storm: { logins, loginFailures, p50: during.latency.p50, p99: during.latency.p99, rps: during.requests.average }, timing: { wrongMs: wrong, unknownMs: unknown } });
 } finally {
-  service.kill('SIGTERM');
-  bare?.kill('SIGTERM');
+  await service?.stop();
+  bare?.stop();
   rmSync(dir, { recursive: true, force: true });
 }

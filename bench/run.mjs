@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['size.mjs', 'api.mjs', 'verify.mjs'].filter((f) => existsSync(path.join(here, f)));
+const benches = ['size.mjs', 'api.mjs', 'scale.mjs', 'verify.mjs'].filter((f) => existsSync(path.join(here, f)));
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== ${file} ==`);

@@ -38,6 +38,25 @@ export interface StoreOptions {
   schema?: string;
 }
 
+/**
+ * Kysely prepares every query anew; on the hot path that costs more than running it. better-sqlite3
+ * statements are reusable, and Kysely runs one query at a time per connection, so keep them by SQL text.
+ */
+function withStatementCache(database: SQLite.Database, max = 500): SQLite.Database {
+  const prepare = database.prepare.bind(database);
+  const cache = new Map<string, SQLite.Statement>();
+  database.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof database.prepare;
+  return database;
+}
+
 function openDialect(databaseUrl: string, options: StoreOptions): Dialect {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
@@ -49,13 +68,14 @@ function openDialect(databaseUrl: string, options: StoreOptions): Dialect {
       max: 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    // An idle client whose connection drops emits 'error' on the pool; unheard, it would end the process.
-    // The pool discards that client and the next query opens a new connection (or fails with 503).
+    // A connection that drops emits 'error' on its client (and, when idle, on the pool); unheard, either would
+    // end the process. The query in flight fails (503), the pool discards the client, the next query reconnects.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresDialect({ pool });
   }
   if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') {
-    return new SqliteDialect({ database: new SQLite(':memory:') });
+    return new SqliteDialect({ database: withStatementCache(new SQLite(':memory:')) });
   }
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
@@ -65,7 +85,7 @@ function openDialect(databaseUrl: string, options: StoreOptions): Dialect {
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    return new SqliteDialect({ database });
+    return new SqliteDialect({ database: withStatementCache(database) });
   }
   throw new Error(`Unsupported DATABASE_URL (use sqlite:<file>, :memory: or postgres://…): scheme: ${databaseUrl.split(':')[0] ?? ''}`);
 }
