@@ -1,8 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultOidcPolicy } from '../../src/config.js';
 import { createSigningKeys, retiredKeyRetentionMs } from '../../src/oidc/signing-keys.js';
+import { openStore } from '../../src/store/store.js';
 import { createOidcTestApp, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 
 let t: OidcTestApp;
@@ -68,4 +73,32 @@ describe('signing keys', () => {
     const next = await signInWithCode(app);
     expect(decodeProtectedHeader(next.tokens.access_token).kid).toBe(kid);
   });
+});
+
+describe('npx userbox keys rotate', () => {
+  it('adds a new signing key and retires the previous one, which stays published', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'userbox-keys-'));
+    const env = { ...process.env, DATABASE_URL: `sqlite:${path.join(dir, 'keys.sqlite')}`, SECRET_KEY: Buffer.alloc(32, 3).toString('hex') };
+    const cli = path.resolve(import.meta.dirname, '../../bin/userbox.mjs');
+    try {
+      const first = execFileSync(process.execPath, [cli, 'keys', 'rotate'], { env, encoding: 'utf8' });
+      const second = execFileSync(process.execPath, [cli, 'keys', 'rotate'], { env, encoding: 'utf8' });
+      const kid = (out: string) => /New signing key ([\w-]+)/.exec(out)?.[1];
+      const store = await openStore(env.DATABASE_URL);
+      try {
+        const rows = await store.signingKeys.list();
+        expect(rows.map((r) => [r.kid, r.retired_at === null])).toEqual([
+          [kid(second), true],
+          [kid(first), false],
+        ]);
+        const keys = createSigningKeys(store, Buffer.alloc(32, 3), { rotationMs: 30 * day, tokenTtlMs: 600_000 }, Date.now);
+        expect((await keys.signer()).kid).toBe(kid(second));
+        expect((await keys.jwks()).keys.map((k) => k.kid)).toEqual([kid(second), kid(first)]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000); // two CLI processes, each compiling TypeScript through tsx
 });
