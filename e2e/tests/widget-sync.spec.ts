@@ -147,3 +147,32 @@ test.describe('<user-box> when the service fails', () => {
     expect(record.unhandled).toEqual([]);
   });
 });
+
+test.describe('<user-box> launcher when /api/apps fails', () => {
+  test('opens empty, reports the error, and asks again on the next open', async ({ page, urls }) => {
+    await recordPageEvents(page);
+    let calls = 0;
+    await page.route(`${urls.service}/api/apps`, async (route) => {
+      calls += 1;
+      if (calls > 1) return route.continue();
+      return route.fulfill({
+        status: 503,
+        headers: { 'access-control-allow-origin': urls.mail, 'access-control-allow-credentials': 'true' },
+        json: { error: { code: 'UNAVAILABLE' } },
+      });
+    });
+    await page.goto(`${urls.mail}/`);
+    const box = page.locator('user-box');
+    const launcher = box.getByRole('button', { name: 'Apps' });
+    await launcher.click();
+    await expect(launcher).toHaveAttribute('aria-expanded', 'true');
+    await expect(box.getByRole('menuitem')).toHaveCount(0);
+    await expect.poll(async () => (await pageRecord(page)).userboxEvents.map((e) => e.type)).toContain('userbox-error');
+    await page.keyboard.press('Escape');
+    await expect(launcher).toHaveAttribute('aria-expanded', 'false');
+
+    await launcher.click();
+    await expect(box.getByRole('menu', { name: 'Apps' }).getByRole('menuitem')).toHaveCount(3);
+    expect((await pageRecord(page)).unhandled).toEqual([]);
+  });
+});

@@ -145,14 +145,13 @@ export class UserBox extends LitElement {
     this.#emit('userbox-change', { user: me.user });
   };
 
-  /** The launcher's list, asked for when it first opens. */
+  /** The launcher's list, asked for when it first opens (and again on the next open after a failure). */
   async #loadApps(popup: Popup): Promise<void> {
     if (popup !== 'apps' || this._apps) return;
     try {
       this._apps = await this.#client.apps();
     } catch (error) {
       this.#emit('userbox-error', { error });
-      this._apps = [];
     }
   }
 
