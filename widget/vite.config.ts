@@ -19,6 +19,7 @@ export function minifyCss(text: string): string {
  */
 export function minifyHtml(text: string): string {
   return text
+    .replace(/\s*\n\s*>/g, '>')
     .replace(/>\s*\n\s*/g, '>')
     .replace(/\s*\n\s*</g, '<')
     .replace(/\s*\n\s*/g, ' ')

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { minifyCss, minifyHtml } from '../vite.config.js';
+
+describe('build-time template minification', () => {
+  it('drops CSS comments and spaces the parser does not need, keeping descendant and value spaces', () => {
+    const css = `
+      /* why */
+      :host([theme='dark']) .panel > a ,
+      :host :focus-visible {
+        margin: 0 4px ;
+        width: calc(var(--a) + 8px);
+      }
+    `;
+    expect(minifyCss(css)).toBe(':host([theme=dark]) .panel>a,:host :focus-visible{margin:0 4px;width:calc(var(--a) + 8px)}');
+  });
+
+  it('removes line breaks next to tags and keeps one space between attributes', () => {
+    const html = `<button
+        part="button"
+        type="button"
+      >
+        text
+      </button>
+      <img src="x" />`;
+    expect(minifyHtml(html)).toBe('<button part="button" type="button">text</button><img src="x">');
+  });
+});
