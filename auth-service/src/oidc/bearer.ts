@@ -7,16 +7,24 @@ import type { AccessTokenClaims, Tokens } from './tokens.js';
 
 /**
  * `Authorization: Bearer <access token>` for `/userinfo` and `/api/me`: a valid JWT from us, for a registered
- * client, whose account session (`sid`) is still alive. Anything else is `invalid_token`.
+ * client, whose account session (`sid`) is still alive. From a browser, only the client's own origins (or the
+ * service's) may present it. Anything else is `invalid_token`.
  */
-export function createBearerAuthentication(deps: { tokens: Tokens; clients: Clients; binding: SessionBinding }) {
-  const { tokens, clients, binding } = deps;
+export function createBearerAuthentication(deps: { issuer: string; tokens: Tokens; clients: Clients; binding: SessionBinding }) {
+  const { issuer, tokens, clients, binding } = deps;
 
-  async function authenticate(header: string | undefined): Promise<{ claims: AccessTokenClaims; session: SessionWithUser & { effectiveExpiresAt: number } }> {
+  async function authenticate(
+    header: string | undefined,
+    origin?: string,
+  ): Promise<{ claims: AccessTokenClaims; session: SessionWithUser & { effectiveExpiresAt: number } }> {
     const match = header === undefined ? null : /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
     if (!match?.[1]) throw new OAuthError('invalid_token', 'Send the access token as Authorization: Bearer <token>.');
     const claims = await tokens.verifyAccessToken(match[1]);
-    if (!clients.find(claims.client_id)) throw new OAuthError('invalid_token', 'The client of this token is no longer registered.');
+    const client = clients.find(claims.client_id);
+    if (!client) throw new OAuthError('invalid_token', 'The client of this token is no longer registered.');
+    if (origin !== undefined && origin !== issuer && !client.origins.includes(origin)) {
+      throw new OAuthError('invalid_token', 'This token was issued to another application.');
+    }
     const session = await binding.live(claims.sid);
     if (!session || session.user_id !== claims.sub) throw new OAuthError('invalid_token', 'The account session behind this token has ended.');
     return { claims, session };
@@ -25,9 +33,9 @@ export function createBearerAuthentication(deps: { tokens: Tokens; clients: Clie
   return {
     authenticate,
     /** For `GET /api/me`: the same body as with the cookie, or null when the token is not valid. */
-    async sessionView(header: string): Promise<SessionView | null> {
+    async sessionView(header: string, origin?: string): Promise<SessionView | null> {
       try {
-        return binding.view((await authenticate(header)).session);
+        return binding.view((await authenticate(header, origin)).session);
       } catch (err) {
         if (err instanceof OAuthError) return null;
         throw err;

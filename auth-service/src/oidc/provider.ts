@@ -46,7 +46,7 @@ export function createOidcProvider(deps: OidcProviderDependencies) {
   const grants = createGrants(store, policy, clock);
   const binding = createSessionBinding(store, deps.sessionPolicy, clock);
   const clients = createClients(registry);
-  const bearer = createBearerAuthentication({ tokens, clients, binding });
+  const bearer = createBearerAuthentication({ issuer, tokens, clients, binding });
 
   const router = Router();
   router.use(discoveryRoutes(issuer, keys));

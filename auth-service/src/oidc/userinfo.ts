@@ -12,7 +12,7 @@ export function userinfoRoutes(deps: { clients: Clients; bearer: BearerAuthentic
   router.options('/userinfo', clients.cors('GET, POST'));
   const handler: RequestHandler = async (req, res) => {
     noStore(res);
-    const { claims, session } = await bearer.authenticate(req.headers.authorization);
+    const { claims, session } = await bearer.authenticate(req.headers.authorization, req.headers.origin);
     res.json(userClaims(session.user, claims.scope));
   };
   router.get('/userinfo', clients.cors('GET, POST'), handler);

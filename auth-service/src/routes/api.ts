@@ -41,7 +41,7 @@ export function apiRoutes(deps: {
   deviceCookie: DeviceCookie;
   authLimit: RequestHandler;
   /** Access tokens from the OIDC provider (token mode: cross-site pages without the cookie). */
-  bearer?: { sessionView(authorization: string): Promise<SessionView | null> };
+  bearer?: { sessionView(authorization: string, origin?: string): Promise<SessionView | null> };
 }): Router {
   const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
@@ -62,7 +62,7 @@ export function apiRoutes(deps: {
     const authorization = req.get('authorization');
     if (authorization !== undefined && deps.bearer) {
       // Token mode answers the same body as the cookie; a bad token is an error, not "signed out".
-      const me = await deps.bearer.sessionView(authorization);
+      const me = await deps.bearer.sessionView(authorization, req.headers.origin);
       if (!me) throw new AppError('UNAUTHENTICATED', 'The access token is invalid or expired.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
       res.json(me);
       return;

@@ -1,7 +1,7 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createOidcTestApp, shopOrigin, shopRedirect, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
+import { createOidcTestApp, newsOrigin, shopOrigin, shopRedirect, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 
 let t: OidcTestApp;
 beforeEach(async () => {
@@ -52,6 +52,14 @@ describe('GET /userinfo', () => {
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     const pre = await supertest(t.app).options('/userinfo').set('Origin', shopOrigin).set('Access-Control-Request-Headers', 'authorization').expect(204);
     expect(pre.headers['access-control-allow-headers']).toMatch(/Authorization/);
+  });
+
+  it('refuses a token presented from another registered app’s origin → invalid_token', async () => {
+    const { tokens } = await signInWithCode(t, 'shop', shopRedirect);
+    const res = await supertest(t.app).get('/userinfo').set('Origin', newsOrigin).set('Authorization', `Bearer ${tokens.access_token}`).expect(401);
+    expect(res.body.error).toBe('invalid_token');
+    await supertest(t.app).get('/api/me').set('Origin', newsOrigin).set('Authorization', `Bearer ${tokens.access_token}`).expect(401);
+    await supertest(t.app).get('/api/me').set('Origin', shopOrigin).set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
   });
 
   it('refuses a missing token and forged ones → 401 invalid_token with WWW-Authenticate', async () => {
