@@ -116,6 +116,9 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     res.json({ status: 'ready' });
   });
 
+  // The JSON API first: /api/me is the hottest route, so it should not walk past the others' matchers.
+  const trusted = requireTrustedOrigin(registry);
+  app.use('/api', apiCors(registry), trusted, apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer }));
   app.use(widgetRoutes(config.widgetDir));
   // App icons are shown by the launcher on other sites: let them be loaded cross-origin.
   app.use('/assets/icons', (_req, res, next) => {
@@ -123,11 +126,9 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     next();
   });
   app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
-  app.use('/api', apiCors(registry));
   // OAuth endpoints take no cookies (or follow the spec's rules) and do their own CORS: before the CSRF check.
   app.use(oidc.router);
-  app.use(requireTrustedOrigin(registry));
-  app.use('/api', apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer }));
+  app.use(trusted);
   app.use(pageRoutes({ sessions, users, registry, cookie, deviceCookie, formTokens, authLimit }));
 
   app.use(notFound);

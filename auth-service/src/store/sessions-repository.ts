@@ -1,10 +1,11 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database, SessionsTable, UsersTable } from './schema.js';
+import type { DirectRead } from './store.js';
 
 export type SessionRecord = Selectable<SessionsTable>;
 export type SessionWithUser = SessionRecord & { user: Selectable<UsersTable> };
 
-export function createSessionsRepository(db: Kysely<Database>) {
+export function createSessionsRepository(db: Kysely<Database>, directRead?: DirectRead) {
   // /api/me runs this on every page view of every app. Building and compiling it through Kysely costs
   // about twice the query itself, so it is compiled once and re-run with the new parameter.
   let findByTokenHashSql: string | undefined;
@@ -37,7 +38,8 @@ export function createSessionsRepository(db: Kysely<Database>) {
     /** The hot path of `/api/me`: one lookup on the unique token_hash index, joined to its user. */
     async findByTokenHash(tokenHash: string): Promise<SessionWithUser | undefined> {
       findByTokenHashSql ??= buildFindByTokenHash('').compile().sql;
-      const { rows } = await db.executeQuery<FoundRow>(CompiledQuery.raw(findByTokenHashSql, [tokenHash]));
+      const direct = directRead?.(findByTokenHashSql, [tokenHash]);
+      const rows = direct ? ((await direct) as FoundRow[]) : (await db.executeQuery<FoundRow>(CompiledQuery.raw(findByTokenHashSql, [tokenHash]))).rows;
       const row = rows[0];
       if (!row) return undefined;
       const { u_email, u_name, u_picture, u_password_hash, u_created_at, ...session } = row;
