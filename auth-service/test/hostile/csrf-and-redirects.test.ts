@@ -107,3 +107,27 @@ describe('open redirects', () => {
     }
   });
 });
+
+describe('open redirects through the OpenID Connect endpoints', () => {
+  const pkce = { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+
+  it.each(lookAlikes)('/authorize never redirects to redirect_uri=%s', async (redirectUri) => {
+    const res = await supertest(t.app)
+      .get('/authorize')
+      .set('Cookie', cookie)
+      .query({ response_type: 'code', client_id: 'news', redirect_uri: redirectUri, state: 's', nonce: 'n', scope: 'openid', ...pkce });
+    expect(res.status).toBe(400);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it.each(lookAlikes)('/end_session never redirects to post_logout_redirect_uri=%s', async (target) => {
+    for (const query of [{ client_id: 'news', post_logout_redirect_uri: target }, { post_logout_redirect_uri: target }]) {
+      const res = await supertest(t.app).get('/end_session').set('Cookie', cookie).query(query);
+      expect(res.status).toBeLessThan(500);
+      if (res.headers.location) {
+        expect([serviceOrigin, appOrigin]).toContain(new URL(res.headers.location, serviceOrigin).origin);
+      }
+    }
+  });
+});
