@@ -83,6 +83,8 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
 
   const app = express();
   app.disable('x-powered-by');
+  // API answers are no-store; hashing every body for an ETag is work nobody uses. Files keep theirs.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy ?? false);
   app.set('query parser', 'simple');
   app.use(requestLog(logger));

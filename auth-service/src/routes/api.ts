@@ -50,7 +50,9 @@ export function apiRoutes(deps: {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  router.use(jsonOnly, json({ limit: '16kb', strict: true }));
+  // GET and HEAD carry no body: skipping the parser spares the hottest route a stream read.
+  const parseJson = json({ limit: '16kb', strict: true });
+  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : jsonOnly(req, res, () => parseJson(req, res, next))));
 
   async function requireSession(req: Request): Promise<SessionView> {
     const me = await sessions.authenticate(cookie.read(req));

@@ -58,7 +58,7 @@ describe('fuzzing the provider', () => {
       }),
       { numRuns: runs },
     );
-  });
+  }, 300_000);
 
   it('/authorize and /end_session only redirect to registered places', async () => {
     await fc.assert(
@@ -77,5 +77,5 @@ describe('fuzzing the provider', () => {
     );
     expect((await agent.get('/api/me')).body.user).not.toBeNull();
     await supertest(t.app).get('/userinfo').set('Authorization', `Bearer ${real.access_token}`).expect(200);
-  });
+  }, 300_000);
 });
