@@ -2,12 +2,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { defaultOidcPolicy, type Config } from './config.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { createOidcProvider } from './oidc/provider.js';
 import { apiRoutes } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
@@ -88,27 +88,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   app.set('trust proxy', config.trustProxy ?? false);
   app.set('query parser', 'simple');
   app.use(requestLog(logger));
-  app.use(
-    helmet({
-      // Not helmet's `no-referrer`: under it browsers send `Origin: null` on our own form posts, which the
-      // CSRF check must then refuse. `same-origin` keeps paths from leaking to other sites all the same.
-      referrerPolicy: { policy: 'same-origin' },
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'https:', 'data:'],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          frameAncestors: ["'none'"],
-          // Chromium applies form-action to the redirect after a form post, so the apps' origins belong here.
-          formAction: ["'self'", () => registry.appOrigins().join(' ')],
-        },
-      },
-    }),
-  );
+  app.use(securityHeaders(registry));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -60,6 +60,26 @@ describe('GET /login', () => {
   });
 });
 
+describe('security headers', () => {
+  it('are helmet’s, on every answer, with form-action following the registry', async () => {
+    const res = await supertest(t.app).get('/api/me').expect(200);
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.stringContaining('max-age='),
+      'cross-origin-opener-policy': 'same-origin',
+      'referrer-policy': 'same-origin',
+    });
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['content-security-policy']).toContain(`form-action 'self' ${appOrigin}`);
+
+    await t.store.apps.upsert({ id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: null, origins: ['https://mail.example.test'], redirectUris: [], position: 1 });
+    expect((await supertest(t.app).get('/login')).headers['content-security-policy']).not.toContain('https://mail.example.test');
+    await t.registry.reload();
+    expect((await supertest(t.app).get('/login')).headers['content-security-policy']).toContain(`form-action 'self' ${appOrigin} https://mail.example.test`);
+  });
+});
+
 describe('POST /login', () => {
   it('signs in and redirects 303 to return_to', async () => {
     const user = await t.createUser();

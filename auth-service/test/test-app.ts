@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../src/app.js';
-import { createAppRegistry } from '../src/services/apps.js';
+import { createAppRegistry, type AppRegistry } from '../src/services/apps.js';
 import type { ThrottlePolicy } from '../src/services/login-throttle.js';
 import { openStore, type Store } from '../src/store/store.js';
 
@@ -13,6 +13,7 @@ export const foreignOrigin = 'http://evil.test';
 export interface TestApp {
   app: Express;
   store: Store;
+  registry: AppRegistry;
   /** A supertest agent that keeps cookies, sending `Origin: <service>` like the service's own pages. */
   agent: ReturnType<typeof supertest.agent>;
   /** Creates a user through the API and returns its credentials. */
@@ -67,6 +68,7 @@ export async function createTestApp(
   return {
     app,
     store,
+    registry,
     agent,
     now,
     async formToken(path = '/login') {

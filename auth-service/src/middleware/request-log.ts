@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -6,10 +6,14 @@ import type { Logger } from 'pino';
  * One log line per request: id, method, route, status, latency. Headers, bodies and query strings are never
  * logged, so cookies, tokens and passwords cannot leak into the log.
  */
+// Unique per process start, then a counter: as unique as a UUID for finding a log line, and cheaper per request.
+const bootId = randomBytes(6).toString('base64url');
+let sequence = 0;
+
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const id = randomUUID();
+    const id = `${bootId}-${(++sequence).toString(36)}`;
     res.locals['requestId'] = id;
     res.setHeader('X-Request-Id', id);
     res.on('finish', () => {

@@ -52,13 +52,17 @@ export async function readAppsFile(file: string): Promise<AppRecord[]> {
 export function createAppRegistry(store: Store, serviceOrigin: string) {
   let apps: AppRecord[] = [];
   let origins = new Set<string>();
+  let version = 0;
 
   return {
     /** Reloads the in-memory copy from the store; call after the registry changes. */
     async reload(): Promise<void> {
       apps = await store.apps.list();
       origins = new Set(apps.flatMap((a) => a.origins));
+      version += 1;
     },
+    /** Changes whenever the registry is reloaded, so derived values can be cached against it. */
+    version: (): number => version,
     list: (): readonly AppRecord[] => apps,
     /** The launcher's view: bundled icon names become URLs on the service. */
     launcherEntries: () =>
