@@ -87,8 +87,9 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy ?? false);
   app.set('query parser', 'simple');
-  app.use(requestLog(logger));
-  app.use(securityHeaders(registry));
+  const log = requestLog(logger);
+  const headers = securityHeaders(registry);
+  app.use((req, res, next) => log(req, res, () => headers(req, res, next)));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -100,7 +101,8 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
 
   // The JSON API first: /api/me is the hottest route, so it should not walk past the others' matchers.
   const trusted = requireTrustedOrigin(registry);
-  app.use('/api', apiCors(registry), trusted, apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer }));
+  const cors = apiCors(registry);
+  app.use('/api', (req, res, next) => cors(req, res, () => trusted(req, res, next)), apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer }));
   app.use(widgetRoutes(config.widgetDir));
   // App icons are shown by the launcher on other sites: let them be loaded cross-origin.
   app.use('/assets/icons', (_req, res, next) => {
