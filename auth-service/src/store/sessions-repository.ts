@@ -5,31 +5,42 @@ import type { DirectRead } from './store.js';
 export type SessionRecord = Selectable<SessionsTable>;
 export type SessionWithUser = SessionRecord & { user: Selectable<UsersTable> };
 
+/** A session joined to its user, as one row; `toSessionWithUser` splits it. Shared by every session lookup. */
+export function selectSessionWithUser(db: Kysely<Database>) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id as id',
+      'sessions.token_hash as token_hash',
+      'sessions.user_id as user_id',
+      'sessions.created_at as created_at',
+      'sessions.last_seen_at as last_seen_at',
+      'sessions.expires_at as expires_at',
+      'sessions.user_agent as user_agent',
+      'sessions.ip as ip',
+      'users.email as u_email',
+      'users.name as u_name',
+      'users.picture as u_picture',
+      'users.password_hash as u_password_hash',
+      'users.created_at as u_created_at',
+    ]);
+}
+
+type SessionUserRow = Awaited<ReturnType<ReturnType<typeof selectSessionWithUser>['executeTakeFirstOrThrow']>>;
+
+export function toSessionWithUser(row: SessionUserRow): SessionWithUser {
+  const { u_email, u_name, u_picture, u_password_hash, u_created_at, ...session } = row;
+  return {
+    ...session,
+    user: { id: session.user_id, email: u_email, name: u_name, picture: u_picture, password_hash: u_password_hash, created_at: u_created_at },
+  };
+}
+
 export function createSessionsRepository(db: Kysely<Database>, directRead?: DirectRead) {
   // /api/me runs this on every page view of every app. Building and compiling it through Kysely costs
   // about twice the query itself, so it is compiled once and re-run with the new parameter.
-  let findByTokenHashSql: string | undefined;
-  const buildFindByTokenHash = (tokenHash: string) =>
-    db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select([
-        'sessions.id as id',
-        'sessions.token_hash as token_hash',
-        'sessions.user_id as user_id',
-        'sessions.created_at as created_at',
-        'sessions.last_seen_at as last_seen_at',
-        'sessions.expires_at as expires_at',
-        'sessions.user_agent as user_agent',
-        'sessions.ip as ip',
-        'users.email as u_email',
-        'users.name as u_name',
-        'users.picture as u_picture',
-        'users.password_hash as u_password_hash',
-        'users.created_at as u_created_at',
-      ])
-      .where('sessions.token_hash', '=', tokenHash);
-  type FoundRow = Awaited<ReturnType<ReturnType<typeof buildFindByTokenHash>['executeTakeFirstOrThrow']>>;
+  const findByTokenHashSql = selectSessionWithUser(db).where('sessions.token_hash', '=', '').compile().sql;
 
   return {
     async insert(session: SessionRecord): Promise<void> {
@@ -37,23 +48,11 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
     },
     /** The hot path of `/api/me`: one lookup on the unique token_hash index, joined to its user. */
     async findByTokenHash(tokenHash: string): Promise<SessionWithUser | undefined> {
-      findByTokenHashSql ??= buildFindByTokenHash('').compile().sql;
       const direct = directRead?.(findByTokenHashSql, [tokenHash]);
-      const rows = direct ? ((await direct) as FoundRow[]) : (await db.executeQuery<FoundRow>(CompiledQuery.raw(findByTokenHashSql, [tokenHash]))).rows;
-      const row = rows[0];
-      if (!row) return undefined;
-      const { u_email, u_name, u_picture, u_password_hash, u_created_at, ...session } = row;
-      return {
-        ...session,
-        user: {
-          id: session.user_id,
-          email: u_email,
-          name: u_name,
-          picture: u_picture,
-          password_hash: u_password_hash,
-          created_at: u_created_at,
-        },
-      };
+      const rows = direct
+        ? ((await direct) as SessionUserRow[])
+        : (await db.executeQuery<SessionUserRow>(CompiledQuery.raw(findByTokenHashSql, [tokenHash]))).rows;
+      return rows[0] && toSessionWithUser(rows[0]);
     },
     /** Records activity; takes the session (not just its id) so a cache in front can update its copy. */
     async touch(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, lastSeenAt: number): Promise<void> {

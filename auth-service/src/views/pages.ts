@@ -1,7 +1,8 @@
 import type { SessionSummary, SessionView } from '../services/sessions.js';
 import { html, type SafeHtml } from './html.js';
 
-function layout(title: string, body: SafeHtml, wide = false): string {
+/** The frame of every page the service renders itself (login, account, provider pages). */
+export function layout(title: string, body: SafeHtml, wide = false): string {
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -1,27 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { testDatabases } from './databases.js';
 
 // The OIDC tables' contract, on both databases, like store-contract.test.ts (its own schema per run).
-const postgresUrl = process.env['USERBOX_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `userbox_oidc_test_${randomBytes(6).toString('hex')}`;
-
-const databases: Array<{ name: string; open: () => Promise<Store>; cleanup?: () => Promise<void> }> = [
-  { name: 'SQLite', open: () => openStore(':memory:') },
-];
-if (postgresUrl !== 'skip') {
-  databases.push({
-    name: 'PostgreSQL',
-    open: () => openStore(postgresUrl, { schema }),
-    cleanup: async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    },
-  });
-}
+const databases = testDatabases('userbox_oidc_test');
 
 const t0 = 1_800_000_000_000;
 

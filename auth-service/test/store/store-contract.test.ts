@@ -1,29 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { testDatabases } from './databases.js';
 import { UniqueViolation } from '../../src/store/users-repository.js';
 
 // The same contract runs on both databases. PostgreSQL is the one on this machine (and in CI); each run gets
 // its own schema, dropped afterwards, so runs never collide. USERBOX_TEST_POSTGRES_URL=skip leaves it out.
-const postgresUrl = process.env['USERBOX_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `userbox_test_${randomBytes(6).toString('hex')}`;
-
-const databases: Array<{ name: string; open: () => Promise<Store>; cleanup?: () => Promise<void> }> = [
-  { name: 'SQLite', open: () => openStore(':memory:') },
-];
-if (postgresUrl !== 'skip') {
-  databases.push({
-    name: 'PostgreSQL',
-    open: () => openStore(postgresUrl, { schema }),
-    cleanup: async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    },
-  });
-}
+const databases = testDatabases('userbox_test');
 
 function user(overrides: Partial<{ id: string; email: string }> = {}) {
   const id = overrides.id ?? `u-${randomBytes(4).toString('hex')}`;
