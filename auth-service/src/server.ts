@@ -7,8 +7,10 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createAppRegistry, readAppsFile } from './services/apps.js';
 import { createUserService } from './services/users.js';
+import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { connectRedis, createRedisFailureCounter, withSessionCache } from './store/redis.js';
+import { withLocalSessionCache } from './store/local-session-cache.js';
 import { openStore } from './store/store.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 
@@ -21,7 +23,7 @@ const database = await openStore(config.databaseUrl, config.databaseSchema ? { s
 const redis = config.redis ? connectRedis(config.redis.url, logger) : null;
 const store = redis && config.redis
   ? withSessionCache(database, { redis, subscriber: connectRedis(config.redis.url, logger, 'redis-subscriber'), prefix: config.redis.prefix, logger })
-  : database;
+  : withLocalSessionCache(database);
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
 for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
 const registry = createAppRegistry(store, config.publicUrl);
@@ -34,6 +36,24 @@ if (config.seedDemoUser && (await store.users.count()) === 0) {
   process.stdout.write(`\n  Demo account created: demo@example.com / ${password}\n  (shown only this once)\n\n`);
 }
 
+/**
+ * Per-IP rate-limit counters in Redis. rate-limit-redis loads its Lua scripts once, when the limiter is built;
+ * if Redis is not connected yet (or later restarts empty) that load fails and every count after it would fail
+ * open. So the scripts are loaded again each time the connection becomes ready.
+ */
+function sharedRateLimitStore(connection: Redis, prefix: string): RedisStore {
+  const limiterStore = new RedisStore({
+    prefix: `${prefix}rl:`,
+    sendCommand: (command: string, ...args: string[]) => connection.call(command, ...args) as Promise<RedisReply>,
+  });
+  connection.on('ready', () => {
+    limiterStore.init({ windowMs: 60_000 } as Parameters<RedisStore['init']>[0]).catch((err: unknown) => {
+      logger.warn({ err: { message: (err as Error).message } }, 'rate-limit scripts not loaded');
+    });
+  });
+  return limiterStore;
+}
+
 const app = createApp({
   config: { ...config, secretKey },
   store,
@@ -42,10 +62,7 @@ const app = createApp({
   ...(redis && config.redis
     ? {
         failureCounter: createRedisFailureCounter(redis, config.redis.prefix),
-        rateLimitStore: new RedisStore({
-          prefix: `${config.redis.prefix}rl:`,
-          sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-        }),
+        rateLimitStore: sharedRateLimitStore(redis, config.redis.prefix),
       }
     : {}),
 });

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { createApp } from '../src/app.js';
 import { createAppRegistry, type AppRegistry } from '../src/services/apps.js';
 import type { ThrottlePolicy } from '../src/services/login-throttle.js';
+import { withLocalSessionCache } from '../src/store/local-session-cache.js';
 import { openStore, type Store } from '../src/store/store.js';
 
 export const serviceOrigin = 'http://accounts.example.test';
@@ -36,7 +37,10 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const publicUrl = options.publicUrl ?? serviceOrigin;
-  const store = await openStore(':memory:');
+  const now = { value: Date.UTC(2026, 10, 26, 12) };
+  // As server.ts runs one instance: with the in-process session cache, so every API test also checks that
+  // whatever ends or changes a session reaches the cache at once.
+  const store = withLocalSessionCache(await openStore(':memory:'), { clock: () => now.value });
   await store.apps.upsert({
     id: 'news',
     name: 'News',
@@ -48,7 +52,6 @@ export async function createTestApp(
   });
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
-  const now = { value: Date.UTC(2026, 10, 26, 12) };
   const app = createApp({
     config: {
       publicUrl,

@@ -1,0 +1,75 @@
+import type { SessionWithUser } from './sessions-repository.js';
+import type { Store } from './store.js';
+
+/**
+ * For one instance (no Redis): keeps recently seen sessions in this process for `ttlMs`, so /api/me can skip the
+ * database. Every change that can end or alter a session goes through this wrapper and drops the copies at
+ * once. A lookup that raced a change (read before it, finished after) is not kept. Several instances on one
+ * SQLite file would not see each other's changes: run those on PostgreSQL and Redis (store/redis.ts).
+ */
+export function withLocalSessionCache(store: Store, options: { ttlMs?: number; max?: number; clock?: () => number } = {}): Store {
+  const ttlMs = options.ttlMs ?? 10_000;
+  const max = options.max ?? 10_000;
+  const clock = options.clock ?? Date.now;
+  const cache = new Map<string, { value: SessionWithUser; expiresAt: number }>();
+  let changes = 0;
+
+  const forgetUser = (userId: string) => {
+    changes += 1;
+    for (const [hash, entry] of cache) if (entry.value.user_id === userId) cache.delete(hash);
+  };
+  const forgetToken = (tokenHash: string) => {
+    changes += 1;
+    cache.delete(tokenHash);
+  };
+
+  return {
+    ...store,
+    sessions: {
+      ...store.sessions,
+      async findByTokenHash(tokenHash) {
+        const now = clock();
+        const hit = cache.get(tokenHash);
+        if (hit && hit.expiresAt > now) return hit.value;
+        const before = changes;
+        const found = await store.sessions.findByTokenHash(tokenHash);
+        if (found && changes === before) {
+          if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+          cache.set(tokenHash, { value: found, expiresAt: now + ttlMs });
+        }
+        return found;
+      },
+      async touch(session, lastSeenAt) {
+        await store.sessions.touch(session, lastSeenAt);
+        forgetToken(session.token_hash);
+      },
+      async deleteByTokenHash(tokenHash) {
+        await store.sessions.deleteByTokenHash(tokenHash);
+        forgetToken(tokenHash);
+      },
+      async deleteForUser(userId, id) {
+        const deleted = await store.sessions.deleteForUser(userId, id);
+        forgetUser(userId);
+        return deleted;
+      },
+      async deleteAllForUser(userId, keepId) {
+        const count = await store.sessions.deleteAllForUser(userId, keepId);
+        forgetUser(userId);
+        return count;
+      },
+      async deleteExpired(now) {
+        const count = await store.sessions.deleteExpired(now);
+        changes += 1;
+        cache.clear();
+        return count;
+      },
+    },
+    users: {
+      ...store.users,
+      async update(id, changes) {
+        await store.users.update(id, changes);
+        forgetUser(id);
+      },
+    },
+  };
+}
