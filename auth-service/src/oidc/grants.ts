@@ -18,6 +18,18 @@ export interface Grant {
   familyId: string;
 }
 
+/** The grant a stored code or refresh token stands for. */
+function grantOf(row: { client_id: string; user_id: string; session_id: string; scope: string; auth_time: number; family_id: string }): Grant {
+  return {
+    clientId: row.client_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    scope: row.scope,
+    authTime: Number(row.auth_time),
+    familyId: row.family_id,
+  };
+}
+
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -86,15 +98,7 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
       if (row.client_id !== input.clientId) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client.');
       if (row.redirect_uri !== input.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request.');
       if (!pkceMatches(input.codeVerifier, row.code_challenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge.');
-      return {
-        clientId: row.client_id,
-        userId: row.user_id,
-        sessionId: row.session_id,
-        scope: row.scope,
-        authTime: Number(row.auth_time),
-        familyId: row.family_id,
-        nonce: row.nonce,
-      };
+      return { ...grantOf(row), nonce: row.nonce };
     },
 
     /** A new refresh token in the grant's family; it cannot outlive the account session (`expiresAt`). */
@@ -130,14 +134,7 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
           throw new OAuthError('invalid_grant', 'The refresh token was already used; every token of this grant is now revoked.');
         }
       }
-      return {
-        clientId: row.client_id,
-        userId: row.user_id,
-        sessionId: row.session_id,
-        scope: row.scope,
-        authTime: Number(row.auth_time),
-        familyId: row.family_id,
-      };
+      return grantOf(row);
     },
 
     /** RFC 7009: revokes the refresh token's family. Unknown tokens are ignored; another client's are refused. */
