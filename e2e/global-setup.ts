@@ -7,5 +7,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env['USERBOX_SERVICE_DIRECT_URL'] = services.serviceDirectUrl;
   process.env['USERBOX_NEWS_URL'] = services.newsUrl;
   process.env['USERBOX_MAIL_URL'] = services.mailUrl;
+  process.env['USERBOX_SHOP_URL'] = services.shopUrl;
   return services.stop;
 }

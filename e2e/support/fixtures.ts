@@ -19,13 +19,15 @@ export interface Urls {
   news: string;
   /** The test-only host pages (support/host-pages.ts), another app on the same site. */
   mail: string;
+  /** The same host pages on another registrable domain: the widget runs in token mode there. */
+  shop: string;
 }
 
 /** `user`: a fresh account made through the service's API for this test alone. */
 export const test = base.extend<{ urls: Urls; user: TestUser; makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser> }>({
   // eslint-disable-next-line no-empty-pattern
   urls: async ({}, use) => {
-    await use({ service: env('USERBOX_SERVICE_URL'), news: env('USERBOX_NEWS_URL'), mail: env('USERBOX_MAIL_URL') });
+    await use({ service: env('USERBOX_SERVICE_URL'), news: env('USERBOX_NEWS_URL'), mail: env('USERBOX_MAIL_URL'), shop: env('USERBOX_SHOP_URL') });
   },
   makeUser: async ({ urls }, use) => {
     const api = await request.newContext({ baseURL: env('USERBOX_SERVICE_DIRECT_URL'), ignoreHTTPSErrors: true });

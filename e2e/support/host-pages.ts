@@ -4,7 +4,7 @@ import https from 'node:https';
 const icons: Record<string, string> = { mail: '#c5221f' };
 
 /** Attributes a test may put on the page's `<user-box>` through the query string. */
-const boxAttributes = ['theme', 'lang', 'hide-launcher', 'return-to', 'service'];
+const boxAttributes = ['theme', 'lang', 'hide-launcher', 'return-to', 'service', 'mode', 'client-id', 'redirect-uri'];
 
 const pageCss = `
 body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1f1f1f; background: #fff; }
@@ -15,6 +15,7 @@ main { max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
 /* The reservation the widget README recommends: the box's size before its script has run. */
 user-box:not(:defined) { display: inline-block; width: 84px; height: 40px; }
 a { color: inherit; }
+.tall { height: 400px; }
 `;
 
 function escapeHtml(value: string): string {
@@ -29,6 +30,7 @@ function escapeHtml(value: string): string {
  *   ?script=iife | double                        the classic bundle, or three registrations on one page
  *   ?csp                                         the strict Content-Security-Policy of issue 5
  *   ?items                                       two custom menu items in the `menu-items` slot
+ *   ?long                                        a page tall enough to scroll, with anchors #s1 … #s20
  */
 export function startHostPages({
   port,
@@ -58,7 +60,7 @@ export function startHostPages({
       res.writeHead(204).end();
       return;
     }
-    if (url.pathname !== '/') {
+    if (url.pathname !== '/' && url.pathname !== '/cart') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       return;
     }
@@ -100,6 +102,7 @@ ${scripts}
 <main>
 <h1>${title}</h1>
 <p>A test host page for the account box. The text below the header must not move when the user appears.</p>
+${q.has('long') ? Array.from({ length: 20 }, (_, i) => `<section id="s${i + 1}"><h2>Section ${i + 1}</h2><p class="tall">…</p></section>`).join('\n') : ''}
 </main>
 </body>
 </html>`);

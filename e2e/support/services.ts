@@ -15,6 +15,8 @@ export interface RunningServices {
   newsUrl: string;
   /** The test-only host pages (support/host-pages.ts) on another same-site name: the Mail app. */
   mailUrl: string;
+  /** The same host pages on another registrable domain (token mode): the Shop app. */
+  shopUrl: string;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startServices(): Promise<RunningServices> {
   const newsUrl = `https://news.example.test:${newsPort}`;
   const mailUrl = `https://mail.example.test:${hostPort}`;
   const calendarUrl = `https://calendar.example.test:${hostPort}`;
+  const shopUrl = `https://shop.other.test:${hostPort}`;
   const appsFile = path.join(dir, 'apps.json');
   // The launcher lists these: one of the service's bundled icons, an https icon from elsewhere (the host pages),
   // and an app without an icon.
@@ -90,6 +93,15 @@ export async function startServices(): Promise<RunningServices> {
         { id: 'news', name: 'News', url: `${newsUrl}/`, origins: [newsUrl], icon: 'news' },
         { id: 'mail', name: 'Mail', url: `${mailUrl}/`, origins: [mailUrl], icon: `${mailUrl}/icons/mail.svg` },
         { id: 'calendar', name: 'Calendar', url: `${calendarUrl}/`, origins: [calendarUrl], icon: null },
+        // Another site: its box signs in through the OIDC provider (token mode), returning to its pages.
+        {
+          id: 'shop',
+          name: 'Shop',
+          url: `${shopUrl}/`,
+          origins: [shopUrl],
+          icon: null,
+          redirectUris: [`${shopUrl}/`, `${shopUrl}/cart`],
+        },
       ],
     }),
   );
@@ -136,5 +148,5 @@ export async function startServices(): Promise<RunningServices> {
     await stop();
     throw err;
   }
-  return { serviceUrl, serviceDirectUrl: `https://127.0.0.1:${servicePort}`, newsUrl, mailUrl, stop };
+  return { serviceUrl, serviceDirectUrl: `https://127.0.0.1:${servicePort}`, newsUrl, mailUrl, shopUrl, stop };
 }
