@@ -101,8 +101,15 @@ export function apiRoutes(deps: {
     res.status(204).end();
   });
 
+  // "Sign out of all devices" also from a box in token mode (another site, no cookie): a bearer token is not
+  // ambient authority, so it cannot be forged cross-site, and the route takes nothing but the token's user.
   router.delete('/sessions', async (req, res) => {
-    const me = await requireSession(req);
+    const authorization = req.get('authorization');
+    const me =
+      authorization !== undefined && deps.bearer
+        ? await deps.bearer.sessionView(authorization, req.headers.origin)
+        : await sessions.authenticate(cookie.read(req));
+    if (!me) throw new AppError('UNAUTHENTICATED');
     await sessions.revokeAll(me.user.id);
     cookie.clear(res);
     res.status(204).end();

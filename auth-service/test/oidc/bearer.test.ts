@@ -115,3 +115,24 @@ describe('GET /api/me with Authorization: Bearer', () => {
     await supertest(t.app).get('/api/me').set('Authorization', `Bearer ${tokens.access_token}`).expect(401);
   });
 });
+
+describe('DELETE /api/sessions with Authorization: Bearer (sign out everywhere from token mode)', () => {
+  it('ends every session of the token’s user, the cookie’s included, and the token with them', async () => {
+    const { tokens, agent } = await signInWithCode(t, 'shop', shopRedirect);
+    const other = await t.signedIn();
+    await supertest(t.app).delete('/api/sessions').set('Origin', shopOrigin).set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+    expect((await agent.get('/api/me').expect(200)).body).toEqual({ user: null });
+    await supertest(t.app).get('/api/me').set('Origin', shopOrigin).set('Authorization', `Bearer ${tokens.access_token}`).expect(401);
+    // Another user's session is untouched.
+    expect((await other.agent.get('/api/me').expect(200)).body.user).not.toBeNull();
+  });
+
+  it('refuses a forged or foreign-origin token → 401, and a foreign origin without one → 403', async () => {
+    const { tokens, agent } = await signInWithCode(t, 'shop', shopRedirect);
+    const forged = (await forgeries(tokens.access_token))['a tampered payload']!;
+    await supertest(t.app).delete('/api/sessions').set('Origin', shopOrigin).set('Authorization', `Bearer ${forged}`).expect(401);
+    await supertest(t.app).delete('/api/sessions').set('Origin', newsOrigin).set('Authorization', `Bearer ${tokens.access_token}`).expect(401);
+    await supertest(t.app).delete('/api/sessions').set('Origin', 'https://evil.test').set('Authorization', `Bearer ${tokens.access_token}`).expect(403);
+    expect((await agent.get('/api/me').expect(200)).body.user).not.toBeNull();
+  });
+});
