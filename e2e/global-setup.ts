@@ -8,5 +8,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env['USERBOX_NEWS_URL'] = services.newsUrl;
   process.env['USERBOX_MAIL_URL'] = services.mailUrl;
   process.env['USERBOX_SHOP_URL'] = services.shopUrl;
+  process.env['USERBOX_REACT_URL'] = services.reactUrl;
+  process.env['USERBOX_PYTHON_URL'] = services.pythonUrl;
+  process.env['USERBOX_SSR_URL'] = services.ssrUrl;
+  process.env['USERBOX_APPS'] = JSON.stringify(services.apps);
+  process.env['USERBOX_MISSING_HOSTS'] = JSON.stringify(services.missingHosts);
   return services.stop;
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import type { HostName } from './support/fixtures.js';
 
 const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -12,7 +13,10 @@ const chromium = {
   },
 };
 
-export default defineConfig({
+// The shared specs (tests/hosts/) run once per host example, so each host proves the same behaviour.
+const hosts: HostName[] = ['static', 'react', 'python', 'express-ssr'];
+
+export default defineConfig<{ host: HostName | undefined }>({
   testDir: './tests',
   globalSetup: './global-setup.ts',
   forbidOnly: !!process.env['CI'],
@@ -27,7 +31,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [
-    { name: 'chromium', use: chromium, testIgnore: /screenshots\.spec\.ts/ },
+    { name: 'chromium', use: chromium, testIgnore: [/screenshots\.spec\.ts/, /[\\/]hosts[\\/]/] },
+    ...hosts.map((host) => ({ name: `host-${host}`, use: { ...chromium, host }, testMatch: /[\\/]hosts[\\/].*\.spec\.ts/ })),
     { name: 'screenshots', use: chromium, testMatch: /screenshots\.spec\.ts/ },
   ],
 });

@@ -21,13 +21,62 @@ export interface Urls {
   mail: string;
   /** The same host pages on another registrable domain: the widget runs in token mode there. */
   shop: string;
+  /** The host examples (host-examples/*): static is `news`. */
+  react: string;
+  python: string;
+  /** Another site than the service's: its box runs in token mode. */
+  ssr: string;
+}
+
+/** The host examples the shared specs (tests/hosts/) run against, one Playwright project each. */
+export type HostName = 'static' | 'react' | 'python' | 'express-ssr';
+
+/** An app of the registry the tests run with, in the launcher's order. */
+export interface RegisteredApp {
+  id: string;
+  name: string;
+  url: string;
+}
+
+function hostUrl(urls: Urls, host: HostName): string {
+  const byHost: Record<HostName, string> = { static: urls.news, react: urls.react, python: urls.python, 'express-ssr': urls.ssr };
+  return byHost[host];
 }
 
 /** `user`: a fresh account made through the service's API for this test alone. */
-export const test = base.extend<{ urls: Urls; user: TestUser; makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser> }>({
+export const test = base.extend<{
+  urls: Urls;
+  apps: RegisteredApp[];
+  /** Which host example a `host-*` project runs the shared specs against (`use: { host }`). */
+  host: HostName | undefined;
+  /** That host's origin; fails the test when the project names no host or the host could not be started. */
+  hostUrl: string;
+  user: TestUser;
+  makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser>;
+}>({
   // eslint-disable-next-line no-empty-pattern
   urls: async ({}, use) => {
-    await use({ service: env('USERBOX_SERVICE_URL'), news: env('USERBOX_NEWS_URL'), mail: env('USERBOX_MAIL_URL'), shop: env('USERBOX_SHOP_URL') });
+    await use({
+      service: env('USERBOX_SERVICE_URL'),
+      news: env('USERBOX_NEWS_URL'),
+      mail: env('USERBOX_MAIL_URL'),
+      shop: env('USERBOX_SHOP_URL'),
+      react: env('USERBOX_REACT_URL'),
+      python: env('USERBOX_PYTHON_URL'),
+      ssr: env('USERBOX_SSR_URL'),
+    });
+  },
+  // eslint-disable-next-line no-empty-pattern
+  apps: async ({}, use) => {
+    await use(JSON.parse(env('USERBOX_APPS')) as RegisteredApp[]);
+  },
+  host: [undefined, { option: true }],
+  hostUrl: async ({ host, urls }, use) => {
+    if (!host) throw new Error('hostUrl needs a `host` option: run the shared specs through a host-* project');
+    // A host that could not start fails its tests with the reason, rather than skipping them unseen.
+    const missing = (JSON.parse(process.env['USERBOX_MISSING_HOSTS'] ?? '{}') as Record<string, string>)[host];
+    if (missing) throw new Error(`the ${host} host example is not running: ${missing}`);
+    await use(hostUrl(urls, host));
   },
   makeUser: async ({ urls }, use) => {
     const api = await request.newContext({ baseURL: env('USERBOX_SERVICE_DIRECT_URL'), ignoreHTTPSErrors: true });

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
@@ -17,7 +17,26 @@ export interface RunningServices {
   mailUrl: string;
   /** The same host pages on another registrable domain (token mode): the Shop app. */
   shopUrl: string;
+  /** The React host example, same site as the service (cookie mode). */
+  reactUrl: string;
+  /** The Python host example, same site as the service. */
+  pythonUrl: string;
+  /** The Express SSR host example, on another site: its box runs in token mode. */
+  ssrUrl: string;
+  /** The registered apps, in the launcher's order. */
+  apps: { id: string; name: string; url: string }[];
+  /** Host examples that could not be started here (their folder has no server yet, or no python3), with why. */
+  missingHosts: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/** A host example from host-examples/<folder>, started as its README says, on the contract's variables. */
+interface HostExample {
+  folder: string;
+  command: string;
+  entry: string;
+  url: string;
+  port: number;
 }
 
 async function freePort(): Promise<number> {
@@ -51,7 +70,8 @@ async function waitForHttps(url: string, child: ChildProcess, output: () => stri
       https
         .get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
           res.resume();
-          resolve(res.statusCode === 200);
+          // Up is enough: a host page may redirect (the SSR host bounces through the provider once).
+          resolve(res.statusCode !== undefined && res.statusCode < 500);
         })
         .on('error', () => resolve(false));
     });
@@ -69,20 +89,36 @@ function start(command: string, args: string[], cwd: string, env: Record<string,
   return { child, output: () => log };
 }
 
+function commandExists(command: string): boolean {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Starts the account service at https://accounts.example.test:<port> and the static host at
- * https://news.example.test:<port>, on a fresh SQLite file and a self-signed certificate.
+ * Starts the account service at https://accounts.example.test:<port>, the host examples (static as
+ * https://news.example.test, react and python on *.example.test, express-ssr on ssr.other.test) and the
+ * test-only host pages, on a fresh SQLite file and a self-signed certificate.
  */
 export async function startServices(): Promise<RunningServices> {
   mkdirSync(path.join(repoRoot, '.e2e-tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, '.e2e-tmp', 'run-'));
   const tls = makeCertificate(dir);
   const [servicePort, newsPort, hostPort] = [await freePort(), await freePort(), await freePort()];
+  const [reactPort, pythonPort, ssrPort] = [await freePort(), await freePort(), await freePort()];
   const serviceUrl = `https://accounts.example.test:${servicePort}`;
   const newsUrl = `https://news.example.test:${newsPort}`;
   const mailUrl = `https://mail.example.test:${hostPort}`;
   const calendarUrl = `https://calendar.example.test:${hostPort}`;
   const shopUrl = `https://shop.other.test:${hostPort}`;
+  const reactUrl = `https://react.example.test:${reactPort}`;
+  const pythonUrl = `https://python.example.test:${pythonPort}`;
+  const ssrUrl = `https://ssr.other.test:${ssrPort}`;
+  // Back ends that sign in by the code flow come back to any of these.
+  const backEndRedirects = (url: string) => [`${url}/callback`, `${url}/`, `${url}/orders`];
   const appsFile = path.join(dir, 'apps.json');
   // The launcher lists these: one of the service's bundled icons, an https icon from elsewhere (the host pages),
   // and an app without an icon.
@@ -102,8 +138,16 @@ export async function startServices(): Promise<RunningServices> {
           icon: null,
           redirectUris: [`${shopUrl}/`, `${shopUrl}/cart`],
         },
+        // The host examples (host-examples/*), each proving the same behaviour in its own project.
+        { id: 'react', name: 'React', url: `${reactUrl}/`, origins: [reactUrl], icon: 'photos', redirectUris: [`${reactUrl}/`] },
+        { id: 'python', name: 'Python', url: `${pythonUrl}/`, origins: [pythonUrl], icon: 'docs', redirectUris: backEndRedirects(pythonUrl) },
+        // Another site, like Shop: its back end signs in by the code flow, its box in token mode.
+        { id: 'express-ssr', name: 'Express SSR', url: `${ssrUrl}/`, origins: [ssrUrl], icon: 'shop', redirectUris: backEndRedirects(ssrUrl) },
       ],
     }),
+  );
+  const apps = (JSON.parse(readFileSync(appsFile, 'utf8')) as { apps: { id: string; name: string; url: string }[] }).apps.map(
+    ({ id, name, url }) => ({ id, name, url }),
   );
 
   const service = start(process.execPath, ['--import', 'tsx', 'src/server.ts'], path.join(repoRoot, 'auth-service'), {
@@ -126,6 +170,38 @@ export async function startServices(): Promise<RunningServices> {
     TLS_KEY_FILE: tls.key,
   });
   const children = [service, news];
+  const examples: HostExample[] = [
+    { folder: 'react', command: process.execPath, entry: 'server.mjs', url: reactUrl, port: reactPort },
+    { folder: 'python', command: 'python3', entry: 'server.py', url: pythonUrl, port: pythonPort },
+    { folder: 'express-ssr', command: process.execPath, entry: 'server.mjs', url: ssrUrl, port: ssrPort },
+  ];
+  const missingHosts: Record<string, string> = {};
+  const started: { example: HostExample; running: ReturnType<typeof start> }[] = [];
+  for (const example of examples) {
+    const cwd = path.join(repoRoot, 'host-examples', example.folder);
+    if (!existsSync(path.join(cwd, example.entry))) {
+      missingHosts[example.folder] = `host-examples/${example.folder}/${example.entry} does not exist`;
+      continue;
+    }
+    if (example.command === 'python3' && !commandExists('python3')) {
+      missingHosts[example.folder] = 'python3 is not installed';
+      continue;
+    }
+    const running = start(example.command, [example.entry], cwd, {
+      PORT: String(example.port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: example.url,
+      USERBOX_SERVICE_URL: serviceUrl,
+      USERBOX_SERVICE_INTERNAL_URL: `https://127.0.0.1:${servicePort}`,
+      USERBOX_CLIENT_ID: example.folder,
+      TLS_CERT_FILE: tls.cert,
+      TLS_KEY_FILE: tls.key,
+      USERBOX_CA_FILE: tls.cert,
+      NODE_EXTRA_CA_CERTS: tls.cert,
+    });
+    children.push(running);
+    started.push({ example, running });
+  }
   const hostPages = await startHostPages({ port: hostPort, serviceUrl, tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } });
   const stop = async () => {
     await new Promise((resolve) => hostPages.close(resolve));
@@ -148,5 +224,28 @@ export async function startServices(): Promise<RunningServices> {
     await stop();
     throw err;
   }
-  return { serviceUrl, serviceDirectUrl: `https://127.0.0.1:${servicePort}`, newsUrl, mailUrl, shopUrl, stop };
+  // A host example that does not come up fails its own tests (fixtures.ts reads why), not the whole run.
+  await Promise.all(
+    started.map(async ({ example, running }) => {
+      try {
+        await waitForHttps(`https://127.0.0.1:${example.port}/`, running.child, running.output);
+      } catch (err) {
+        missingHosts[example.folder] = `it did not start: ${(err as Error).message.slice(0, 2000)}`;
+        if (running.child.exitCode === null) running.child.kill('SIGTERM');
+      }
+    }),
+  );
+  return {
+    serviceUrl,
+    serviceDirectUrl: `https://127.0.0.1:${servicePort}`,
+    newsUrl,
+    mailUrl,
+    shopUrl,
+    reactUrl,
+    pythonUrl,
+    ssrUrl,
+    apps,
+    missingHosts,
+    stop,
+  };
 }
