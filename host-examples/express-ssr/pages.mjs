@@ -1,0 +1,92 @@
+// @ts-check
+// Server-rendered HTML. Every value from outside (the user's name and email, paths) goes through escapeHtml.
+
+/** @param {unknown} value */
+export function escapeHtml(value) {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * @typedef {object} PageContext
+ * @property {string} serviceUrl
+ * @property {import('./userbox-client.mjs').UserInfo | null} user
+ * @property {string} path  The current path, for the Sign in link's return_to.
+ * @property {string} [notice]
+ */
+
+/** @param {string} title @param {string} main @param {PageContext} ctx */
+function layout(title, main, { serviceUrl, user, path, notice }) {
+  const service = escapeHtml(serviceUrl);
+  const account = user
+    ? `<form method="post" action="/logout"><button type="submit">Sign out</button></form>`
+    : `<a href="/login?return_to=${escapeHtml(encodeURIComponent(path))}">Sign in</a>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Express SSR</title>
+<link rel="stylesheet" href="/page.css">
+<script type="module" src="/sync.js"></script>
+</head>
+<body data-user-sub="${escapeHtml(user?.sub ?? '')}">
+<header>
+  <a class="brand" href="/">Express SSR</a>
+  <nav><a href="/">Home</a> <a href="/orders">Orders</a></nav>
+  <span class="account">${account}</span>
+  <script type="module" src="${service}/userbox.js"></script>
+  <user-box></user-box>
+</header>
+<main>
+${notice ? `<p class="notice" role="status">${escapeHtml(notice)}</p>\n` : ''}${main}
+</main>
+</body>
+</html>
+`;
+}
+
+/** @param {PageContext} ctx */
+export function homePage(ctx) {
+  const hello = ctx.user ? `Hello, ${escapeHtml(ctx.user.name ?? ctx.user.email ?? 'there')}` : 'Hello, guest';
+  const more = ctx.user
+    ? `<p>The server learned who you are from the account service and checks on every page that you are still signed in there.</p>`
+    : `<p>You are not signed in. <a href="/login?return_to=%2F">Sign in</a> to see your <a href="/orders">orders</a>.</p>`;
+  return layout('Home', `<h1>${hello}</h1>\n${more}`, ctx);
+}
+
+/** Stand-in data: a real shop would look the orders up by `sub`. @param {PageContext & { user: import('./userbox-client.mjs').UserInfo }} ctx */
+export function ordersPage(ctx) {
+  const rows = [
+    ['1042', 'Lamp, brass', '€89.00'],
+    ['1017', 'Notebooks (3)', '€12.50'],
+  ]
+    .map(([id, item, total]) => `<tr><td>#${id}</td><td>${item}</td><td>${total}</td></tr>`)
+    .join('\n');
+  const who = escapeHtml(ctx.user.email ?? ctx.user.name ?? ctx.user.sub);
+  return layout(
+    'Orders',
+    `<h1>Your orders</h1>
+<p>Signed in as ${who}.</p>
+<table>
+<thead><tr><th>Order</th><th>Item</th><th>Total</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`,
+    ctx,
+  );
+}
+
+/** A page for browsers when something cannot go on; no details that could help an attacker. @param {string} title @param {string} message @param {PageContext} ctx */
+export function errorPage(title, message, ctx) {
+  return layout(title, `<h1>${escapeHtml(title)}</h1>\n<p role="alert">${escapeHtml(message)}</p>\n<p><a href="/">Back to the home page</a></p>`, ctx);
+}
+
+/** Signing out from a link on another site needs a click here first. @param {PageContext} ctx */
+export function confirmSignOutPage(ctx) {
+  return layout(
+    'Sign out',
+    `<h1>Sign out?</h1>\n<form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
+    ctx,
+  );
+}

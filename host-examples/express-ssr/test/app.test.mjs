@@ -1,0 +1,171 @@
+// The app's rules against a fake service client: the once-per-session silent check, the callback's binding to
+// the browser, the per-page check with one refresh, and sign-out.
+import assert from 'node:assert/strict';
+import { after, beforeEach, test } from 'node:test';
+import { createApp } from '../app.mjs';
+import { SignedOutError, ServiceUnavailableError } from '../userbox-client.mjs';
+
+const service = { tokens: 0, signedIn: true, refreshOk: true, reachable: true, calls: [] };
+let txCount = 0;
+/** @type {import('../userbox-client.mjs').UserboxClient} */
+const client = {
+  newTransaction: () => ({ state: `state${++txCount}`, nonce: 'n', codeVerifier: 'v' }),
+  authorizeUrl: (tx, { prompt } = {}) => `https://accounts.test/authorize?state=${tx.state}${prompt ? `&prompt=${prompt}` : ''}`,
+  async exchangeCode(code) {
+    service.calls.push('token');
+    if (code !== 'good') throw new SignedOutError('bad code');
+    return { tokens: tokensNo(++service.tokens), claims: { sub: 'u1', name: 'Ada' } };
+  },
+  async refresh() {
+    service.calls.push('refresh');
+    if (!service.reachable) throw new ServiceUnavailableError('down');
+    if (!service.refreshOk || !service.signedIn) throw new SignedOutError('no');
+    return tokensNo(++service.tokens);
+  },
+  async userinfo(accessToken) {
+    service.calls.push(`userinfo ${accessToken}`);
+    if (!service.reachable) throw new ServiceUnavailableError('down');
+    if (!service.signedIn || accessToken === 'at1-expired') throw new SignedOutError('401');
+    return { sub: 'u1', name: 'Ada <Lovelace>' };
+  },
+  endSessionUrl: (idToken, back) => `https://accounts.test/end_session?id_token_hint=${idToken}&post_logout_redirect_uri=${back}`,
+};
+function tokensNo(n) {
+  return { accessToken: `at${n}`, refreshToken: `rt${n}`, idToken: `id${n}`, expiresAt: Date.now() + 600_000 };
+}
+
+const { app, sessions } = createApp({ config: { publicUrl: 'https://shop.test', serviceUrl: 'https://accounts.test' }, client, warn: () => {} });
+const server = app.listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = `http://127.0.0.1:${server.address().port}`;
+after(() => {
+  sessions.stop();
+  server.close();
+});
+
+/** A tiny browser: a cookie jar and manual redirects. */
+function browser() {
+  const jar = new Map();
+  return {
+    jar,
+    async get(path, headers = {}) {
+      const res = await fetch(base + path, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } });
+      for (const line of res.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const [name, value] = pair.split('=');
+        if (/Expires=Thu, 01 Jan 1970/.test(line)) jar.delete(name);
+        else jar.set(name, value);
+      }
+      return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+    },
+    async post(path, headers = {}) {
+      const res = await fetch(base + path, { method: 'POST', redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } });
+      return { status: res.status, location: res.headers.get('location') };
+    },
+  };
+}
+const stateOf = (location) => new URL(location).searchParams.get('state');
+
+async function signedIn() {
+  const b = browser();
+  const start = await b.get('/login?return_to=/orders');
+  const back = await b.get(`/callback?code=good&state=${stateOf(start.location)}&iss=${encodeURIComponent('https://accounts.test')}`);
+  assert.equal(back.location, '/orders');
+  assert.ok(b.jar.has('__Host-ssr_session'));
+  return b;
+}
+
+beforeEach(() => Object.assign(service, { signedIn: true, refreshOk: true, reachable: true, calls: [] }));
+
+test('a first visit checks silently once; login_required is remembered', async () => {
+  const b = browser();
+  const first = await b.get('/');
+  assert.equal(first.status, 303);
+  assert.match(first.location, /prompt=none/);
+  const back = await b.get(`/callback?error=login_required&state=${stateOf(first.location)}`);
+  assert.equal(back.location, '/');
+  const again = await b.get('/');
+  assert.equal(again.status, 200);
+  assert.match(again.text, /Hello, guest/);
+});
+
+test('the widget\'s own callback on / is left alone', async () => {
+  const page = await browser().get('/?code=abc&state=xyz');
+  assert.equal(page.status, 200);
+});
+
+test('a callback this browser did not start is refused (no code exchange)', async () => {
+  const start = await browser().get('/login');
+  const other = browser();
+  const res = await other.get(`/callback?code=good&state=${stateOf(start.location)}`);
+  assert.equal(res.status, 400);
+  assert.ok(!service.calls.includes('token'));
+});
+
+test('a callback from another issuer is refused', async () => {
+  const b = browser();
+  const start = await b.get('/login');
+  const res = await b.get(`/callback?code=good&state=${stateOf(start.location)}&iss=https%3A%2F%2Fevil.test`);
+  assert.equal(res.status, 400);
+});
+
+test('/orders signs in, comes back, and renders the user escaped', async () => {
+  const anonymous = await browser().get('/orders');
+  assert.equal(anonymous.status, 303);
+  assert.doesNotMatch(anonymous.location, /prompt=/);
+  const b = await signedIn();
+  const home = await b.get('/');
+  assert.match(home.text, /Hello, Ada &#60;Lovelace&#62;/);
+  assert.equal((await b.get('/orders')).status, 200);
+});
+
+test('every page asks /userinfo; a 401 is tried with one refresh', async () => {
+  const b = await signedIn();
+  const session = sessions.get(b.jar.get('__Host-ssr_session'));
+  session.tokens.accessToken = 'at1-expired';
+  service.calls = [];
+  const page = await b.get('/');
+  assert.match(page.text, /Hello, Ada/);
+  assert.deepEqual(service.calls.map((c) => c.split(' ')[0]), ['userinfo', 'refresh', 'userinfo']);
+});
+
+test('signed out at the service: the next page shows a guest and the host session is gone', async () => {
+  const b = await signedIn();
+  service.signedIn = false;
+  const page = await b.get('/');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Hello, guest/);
+  assert.ok(!b.jar.has('__Host-ssr_session'));
+  assert.equal((await b.get('/orders')).status, 303);
+});
+
+test('an unreachable service signs nobody out and protects /orders', async () => {
+  const b = await signedIn();
+  service.reachable = false;
+  assert.equal((await b.get('/orders')).status, 503);
+  service.reachable = true;
+  assert.match((await b.get('/')).text, /Hello, Ada/);
+});
+
+test('/login refuses return paths off this site', async () => {
+  for (const bad of ['https://evil.test', '//evil.test', '/%5Cevil.test'.replace('%5C', '\\')]) {
+    assert.equal((await browser().get(`/login?return_to=${encodeURIComponent(bad)}`)).status, 400);
+  }
+});
+
+test('sign-out ends the host session and goes to /end_session with the ID token', async () => {
+  const b = await signedIn();
+  assert.equal((await b.post('/logout', { origin: 'https://evil.test' })).status, 403);
+  const res = await b.post('/logout', { origin: 'https://shop.test' });
+  assert.equal(res.status, 303);
+  assert.match(res.location, /^https:\/\/accounts\.test\/end_session\?id_token_hint=id\d+&post_logout_redirect_uri=https:\/\/shop\.test\/$/);
+  assert.equal(sessions.get(b.jar.get('__Host-ssr_session')), undefined);
+});
+
+test('GET /logout from another site asks first', async () => {
+  const b = await signedIn();
+  const res = await b.get('/logout', { 'sec-fetch-site': 'cross-site' });
+  assert.equal(res.status, 200);
+  assert.match(res.text, /Sign out\?/);
+  assert.match((await b.get('/')).text, /Hello, Ada/);
+});

@@ -1,0 +1,199 @@
+// @ts-check
+// The host's side of OpenID Connect with the account service: a public client (PKCE S256, state, nonce) that
+// signs the user in from its back end, checks the tokens with jose, and asks /userinfo whether the account session
+// is still alive. Browser-facing URLs use the service's public URL; back-channel calls use the internal one.
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
+
+/**
+ * @typedef {object} TokenSet
+ * @property {string} accessToken
+ * @property {string} refreshToken
+ * @property {string} idToken
+ * @property {number} expiresAt  ms since the epoch
+ *
+ * @typedef {object} UserInfo
+ * @property {string} sub
+ * @property {string} [name]
+ * @property {string} [email]
+ * @property {string} [picture]
+ *
+ * @typedef {object} Transaction  What the back end remembers between /authorize and /callback.
+ * @property {string} state
+ * @property {string} nonce
+ * @property {string} codeVerifier
+ */
+
+/** The service rejected a token or grant (401 at /userinfo, invalid_grant at /token): the user must sign in again. */
+export class SignedOutError extends Error {
+  name = 'SignedOutError';
+}
+
+/** The service could not be reached or answered something unexpected. Not a reason to sign anybody out. */
+export class ServiceUnavailableError extends Error {
+  name = 'ServiceUnavailableError';
+}
+
+/** A random value for `state`, `nonce` and the PKCE verifier: 32 bytes, base64url (43 characters). */
+export const randomToken = () => randomBytes(32).toString('base64url');
+
+/** RFC 7636 S256: the challenge is base64url(SHA-256(verifier)). @param {string} verifier */
+export function pkceChallenge(verifier) {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
+/**
+ * A fetch for the back channel. With a CA file (the test certificate is self-signed) it goes through node:https
+ * with that CA; otherwise the global fetch (which also honours NODE_EXTRA_CA_CERTS).
+ * @param {Buffer | undefined} ca
+ * @returns {typeof fetch}
+ */
+export function backChannelFetch(ca) {
+  if (!ca) return fetch;
+  return (input, init = {}) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const body = init.body == null ? undefined : String(init.body);
+      const headers = Object.fromEntries(new Headers(init.headers));
+      if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/x-www-form-urlencoded';
+      const request = (url.protocol === 'https:' ? https : http).request(
+        url,
+        { method: init.method ?? 'GET', headers, ca, signal: init.signal ?? AbortSignal.timeout(10_000) },
+        (res) => {
+          /** @type {Buffer[]} */
+          const chunks = [];
+          res.on('data', (chunk) => chunks.push(chunk));
+          res.on('end', () => {
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) {
+              if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+            }
+            const status = res.statusCode ?? 500;
+            const nullBody = status === 204 || status === 304;
+            resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
+          });
+          res.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+}
+
+/**
+ * @param {object} options
+ * @param {string} options.serviceUrl   The service as browsers see it: redirects, and the tokens' `iss`.
+ * @param {string} options.internalUrl  Where this back end reaches it: /token, /userinfo, /jwks.json.
+ * @param {string} options.clientId     This app's id in the service's registry.
+ * @param {string} options.redirectUri  `${PUBLIC_URL}/callback`.
+ * @param {typeof fetch} [options.fetch]
+ */
+export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirectUri, fetch: fetchImpl = fetch }) {
+  const jwks = createRemoteJWKSet(new URL(`${internalUrl}/jwks.json`), { [customFetch]: fetchImpl });
+  const verifyOptions = { issuer: serviceUrl, audience: clientId, algorithms: ['ES256'], clockTolerance: 5 };
+
+  /** @param {string} path @param {RequestInit} init */
+  async function call(path, init) {
+    try {
+      return await fetchImpl(`${internalUrl}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    } catch (cause) {
+      throw new ServiceUnavailableError(`The account service cannot be reached (${path}).`, { cause });
+    }
+  }
+
+  /**
+   * POST /token with a form. invalid_grant (code used or expired, refresh token rotated away, account session
+   * ended) means signed out; other answers mean the service or this configuration is broken.
+   * @param {Record<string, string>} form
+   */
+  async function token(form) {
+    const res = await call('/token', { method: 'POST', body: new URLSearchParams({ ...form, client_id: clientId }) });
+    const body = await res.json().catch(() => ({}));
+    if (res.status === 400 && body.error === 'invalid_grant') throw new SignedOutError('The grant is no longer valid.');
+    if (!res.ok) throw new ServiceUnavailableError(`/token answered ${res.status} ${typeof body.error === 'string' ? body.error : ''}`);
+    return body;
+  }
+
+  /**
+   * Checks both tokens of a /token answer: signatures by the service's keys, `iss`, `aud`, `exp`; the ID token's
+   * `nonce` when one was sent; one subject for both.
+   * @param {any} body @param {{ nonce?: string, sub?: string }} expect
+   * @returns {Promise<{ tokens: TokenSet, claims: import('jose').JWTPayload }>}
+   */
+  async function acceptTokens(body, expect) {
+    if (typeof body.access_token !== 'string' || typeof body.id_token !== 'string' || typeof body.refresh_token !== 'string') {
+      throw new ServiceUnavailableError('/token answered without the expected tokens.');
+    }
+    const { payload: claims } = await jwtVerify(body.id_token, jwks, { ...verifyOptions, requiredClaims: ['sub', 'exp', 'iat'] });
+    if (expect.nonce !== undefined && claims.nonce !== expect.nonce) throw new Error('The ID token nonce does not match.');
+    if (expect.sub !== undefined && claims.sub !== expect.sub) throw new Error('The ID token is for another user.');
+    const { payload: access } = await jwtVerify(body.access_token, jwks, {
+      ...verifyOptions,
+      typ: 'at+jwt',
+      requiredClaims: ['sub', 'exp', 'client_id', 'sid'],
+    });
+    if (access.sub !== claims.sub || access.client_id !== clientId) throw new Error('The access token does not match the ID token.');
+    const expiresIn = Number(body.expires_in) > 0 ? Number(body.expires_in) : 60;
+    return {
+      tokens: { accessToken: body.access_token, refreshToken: body.refresh_token, idToken: body.id_token, expiresAt: Date.now() + expiresIn * 1000 },
+      claims,
+    };
+  }
+
+  return {
+    /** A new state, nonce and PKCE verifier for one sign-in. @returns {Transaction} */
+    newTransaction: () => ({ state: randomToken(), nonce: randomToken(), codeVerifier: randomToken() }),
+
+    /** The top-level redirect to the service. @param {Transaction} tx @param {{ prompt?: 'none' | 'login' }} [options] */
+    authorizeUrl(tx, { prompt } = {}) {
+      const url = new URL(`${serviceUrl}/authorize`);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        scope: 'openid profile email',
+        state: tx.state,
+        nonce: tx.nonce,
+        code_challenge: pkceChallenge(tx.codeVerifier),
+        code_challenge_method: 'S256',
+        ...(prompt ? { prompt } : {}),
+      }).toString();
+      return url.href;
+    },
+
+    /** Exchanges the code from /callback and checks the tokens. @param {string} code @param {Transaction} tx */
+    async exchangeCode(code, tx) {
+      const body = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: tx.codeVerifier });
+      return acceptTokens(body, { nonce: tx.nonce });
+    },
+
+    /** Uses the refresh token once (the service rotates it). @param {TokenSet} tokens */
+    async refresh(tokens) {
+      const body = await token({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken });
+      const sub = decodeJwt(tokens.idToken).sub;
+      return (await acceptTokens(body, sub === undefined ? {} : { sub })).tokens;
+    },
+
+    /** GET /userinfo: the user's claims while the account session lives; SignedOutError on 401. @param {string} accessToken */
+    async userinfo(accessToken) {
+      const res = await call('/userinfo', { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
+      if (res.status === 401) throw new SignedOutError('The access token was refused.');
+      if (!res.ok) throw new ServiceUnavailableError(`/userinfo answered ${res.status}.`);
+      /** @type {UserInfo} */
+      const user = await res.json();
+      if (typeof user?.sub !== 'string') throw new ServiceUnavailableError('/userinfo answered without sub.');
+      return user;
+    },
+
+    /** RP-initiated logout at the service. @param {string} idToken @param {string} postLogoutRedirectUri */
+    endSessionUrl(idToken, postLogoutRedirectUri) {
+      const url = new URL(`${serviceUrl}/end_session`);
+      url.search = new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri, client_id: clientId }).toString();
+      return url.href;
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createUserboxClient>} UserboxClient */
