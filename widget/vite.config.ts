@@ -64,26 +64,48 @@ function minifyTemplates(): Plugin {
   };
 }
 
-export default defineConfig({
-  plugins: [minifyTemplates()],
-  build: {
-    target: 'es2022',
-    sourcemap: true,
-    minify: true,
-    lib: {
-      entry: 'src/index.ts',
-      name: 'Userbox',
-      formats: ['es', 'iife'],
-      fileName: (format) => (format === 'es' ? 'userbox.js' : 'userbox.iife.js'),
-    },
-    rolldownOptions: {
-      // Vite leaves whitespace in ES library builds for downstream bundlers; this file is served to browsers as is.
-      output: { minify: true },
-      onLog(level, log, handler) {
-        // The IIFE build has no import.meta; user-box.ts reads document.currentScript there instead.
-        if (log.code === 'EMPTY_IMPORT_META') return;
-        handler(level, log);
-      },
-    },
+const quietImportMeta = {
+  onLog(level: 'info' | 'warn' | 'debug', log: { code?: string }, handler: (level: 'info' | 'warn' | 'debug', log: never) => void) {
+    // The IIFE build has no import.meta; user-box.ts reads document.currentScript there instead.
+    if (log.code === 'EMPTY_IMPORT_META') return;
+    handler(level, log as never);
   },
-});
+};
+
+/**
+ * Two builds: the element (`vite build`, ES and IIFE, within the 10 KB budget) and token mode (`vite build --mode
+ * token`), an ES module that the service serves as /userbox-token.js and either bundle imports only on pages of
+ * another site.
+ */
+export default defineConfig(({ mode }) =>
+  mode === 'token'
+    ? {
+        build: {
+          target: 'es2022',
+          sourcemap: true,
+          emptyOutDir: false,
+          lib: { entry: 'src/token-session-client.ts', formats: ['es'], fileName: () => 'userbox-token.js' },
+          rolldownOptions: { output: { minify: true } },
+        },
+      }
+    : {
+        plugins: [minifyTemplates()],
+        build: {
+          target: 'es2022',
+          // Maps are emitted beside the bundles; no sourceMappingURL line, which every page would download.
+          sourcemap: 'hidden',
+          minify: true,
+          lib: {
+            entry: 'src/index.ts',
+            name: 'Userbox',
+            formats: ['es', 'iife'],
+            fileName: (format) => (format === 'es' ? 'userbox.js' : 'userbox.iife.js'),
+          },
+          rolldownOptions: {
+            // Vite leaves whitespace in ES library builds for downstream bundlers; this file is served to browsers as is.
+            output: { minify: true },
+            ...quietImportMeta,
+          },
+        },
+      },
+);

@@ -30,7 +30,7 @@ function escapeHtml(value: string): string {
  *   ?script=iife | double                        the classic bundle, or three registrations on one page
  *   ?csp                                         the strict Content-Security-Policy of issue 5
  *   ?items                                       two custom menu items in the `menu-items` slot
- *   ?long                                        a page tall enough to scroll, with anchors #s1 … #s20
+ *   ?long (and /cart)                            a page tall enough to scroll, with anchors #s1 … #s20
  */
 export function startHostPages({
   port,
@@ -102,7 +102,7 @@ ${scripts}
 <main>
 <h1>${title}</h1>
 <p>A test host page for the account box. The text below the header must not move when the user appears.</p>
-${q.has('long') ? Array.from({ length: 20 }, (_, i) => `<section id="s${i + 1}"><h2>Section ${i + 1}</h2><p class="tall">…</p></section>`).join('\n') : ''}
+${q.has('long') || url.pathname === '/cart' ? Array.from({ length: 20 }, (_, i) => `<section id="s${i + 1}"><h2>Section ${i + 1}</h2><p class="tall">…</p></section>`).join('\n') : ''}
 </main>
 </body>
 </html>`);

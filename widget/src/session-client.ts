@@ -141,6 +141,11 @@ export class SessionClient {
     return `${this.serviceUrl}/account`;
   }
 
+  /** How requests prove who the user is: the service's cookie here, a bearer token in token mode. */
+  protected auth(): RequestInit {
+    return { credentials: 'include' };
+  }
+
   #userId(): string | null | undefined {
     return this.last && (this.last.user?.id ?? null);
   }
@@ -159,12 +164,7 @@ export class SessionClient {
   async #request(method: string, path: string): Promise<Response> {
     let res: Response;
     try {
-      res = await this.#fetchImpl(this.serviceUrl + path, {
-        method,
-        credentials: 'include',
-        cache: 'no-store',
-        headers: { Accept: 'application/json' },
-      });
+      res = await this.#fetchImpl(this.serviceUrl + path, { method, cache: 'no-store', ...this.auth() });
     } catch (err) {
       throw new SessionError(`Account service unreachable: ${(err as Error).message}`, null);
     }

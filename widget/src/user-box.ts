@@ -75,7 +75,7 @@ export class UserBox extends LitElement {
   /** undefined while loading, null when signed out. */
   declare private _user: UserboxUser | null | undefined;
   declare private _apps: UserboxApp[] | undefined;
-  #client!: SessionClient;
+  #client: SessionClient | undefined;
   readonly #menus = new MenuController(this, (popup) => this.#loadApps(popup));
   #unsubscribe: (() => void) | undefined;
   #lastUserJson: string | undefined;
@@ -88,7 +88,7 @@ export class UserBox extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.hasUpdated) this.#connect();
+    if (this.hasUpdated) void this.#connect();
   }
 
   override disconnectedCallback(): void {
@@ -97,19 +97,20 @@ export class UserBox extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('service')) this.#connect();
+    if (changed.has('service')) void this.#connect();
   }
 
   protected override updated(): void {
     // Set through CSSOM, not a style="" attribute, which a strict style-src would block.
     for (const avatar of this.renderRoot.querySelectorAll<HTMLElement>('span[part=avatar]')) {
-      avatar.style.setProperty('--_color', /^#[\da-f]{6}$/i.test(this._user?.color ?? '') ? this._user!.color! : null);
+      // Only color-mix() reads it: a value that is not a colour makes the default grey, never a request.
+      avatar.style.setProperty('--_color', this._user?.color ?? null);
     }
   }
 
   /** Asks the service again who is signed in. Never rejects; a failure fires `userbox-error`. */
-  refresh(): Promise<void> {
-    return this.#client.refresh();
+  async refresh(): Promise<void> {
+    await this.#client?.refresh();
   }
 
   /** Signs out of this session, or of every session of the user with `everywhere`. Never rejects. */
@@ -117,7 +118,7 @@ export class UserBox extends LitElement {
     const hadFocus = this.matches(':focus-within');
     this.#menus.close();
     try {
-      await this.#client.signOut(everywhere);
+      await this.#client!.signOut(everywhere);
       this.#emit('userbox-signout', { everywhere });
       await this.updateComplete;
       if (hadFocus) this.renderRoot.querySelector<HTMLElement>('[part=sign-in]')?.focus();
@@ -126,13 +127,14 @@ export class UserBox extends LitElement {
     }
   }
 
-  #connect(): void {
+  async #connect(): Promise<void> {
     this.#unsubscribe?.();
-    this.#client = sharedSessionClient(this.service);
-    this.#unsubscribe = this.#client.subscribe(this.#onSession);
+    const client = await sharedSessionClient(this.service, this);
+    this.#client = client;
+    this.#unsubscribe = client.subscribe(this.#onSession);
     // Another box on the page may already know the user: show it at once instead of a placeholder.
-    if (this.#client.last) this.#onSession({ me: this.#client.last });
-    void this.#client.refresh();
+    if (client.last) this.#onSession({ me: client.last });
+    await client.refresh();
   }
 
   readonly #onSession = ({ me, error }: SessionUpdate): void => {
@@ -149,7 +151,7 @@ export class UserBox extends LitElement {
   async #loadApps(popup: Popup): Promise<void> {
     if (popup !== 'apps' || this._apps) return;
     try {
-      this._apps = await this.#client.apps();
+      this._apps = await this.#client!.apps();
     } catch (error) {
       this.#emit('userbox-error', { error });
     }
@@ -161,7 +163,7 @@ export class UserBox extends LitElement {
 
   /** Origins whose plain-http URLs the box may use: the page's and the service's. */
   #trusted(): string[] {
-    return [location.origin, this.#client.serviceUrl];
+    return [location.origin, this.#client!.serviceUrl];
   }
 
   #renderAvatar(user: UserboxUser) {
@@ -221,7 +223,7 @@ export class UserBox extends LitElement {
       return html`${launcher}<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
     }
     if (!user) {
-      return html`${launcher}<a part="sign-in" class="sign-in" href=${this.#client.loginUrl(this.returnTo ?? location.href)}
+      return html`${launcher}<a part="sign-in" class="sign-in" href=${this.#client!.loginUrl(this.returnTo ?? location.href)}
           >${t.signIn}</a
         >`;
     }
@@ -235,7 +237,7 @@ export class UserBox extends LitElement {
           <slot></slot>
         </div>
         <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus.menuKeyDown} @click=${this.#menus.menuClick}>
-          <a part="item" role="menuitem" tabindex="-1" href=${this.#client.accountUrl()}>${t.manage}</a>
+          <a part="item" role="menuitem" tabindex="-1" href=${this.#client!.accountUrl()}>${t.manage}</a>
           <slot name="menu-items" @slotchange=${this.#menus.slotChange}></slot>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>

@@ -11,6 +11,8 @@ export function widgetRoutes(widgetDir: string): Router {
   const files: Record<string, string> = {
     '/userbox.js': 'userbox.js',
     '/userbox.iife.js': 'userbox.iife.js',
+    // Token mode (pages on another site), loaded by either bundle only where it is needed.
+    '/userbox-token.js': 'userbox-token.js',
   };
   for (const [route, file] of Object.entries(files)) {
     router.get(route, async (_req, res: Response) => {

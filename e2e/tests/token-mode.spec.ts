@@ -1,0 +1,179 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, test } from '../support/fixtures.js';
+import { pageRecord, recordPageEvents, signIn } from '../support/widget.js';
+
+// The Shop app is served on https://shop.other.test, another site than https://accounts.example.test: Chromium
+// withholds the service's cookie from its requests (third-party cookies are blocked by default), so its box
+// signs in through the service's OpenID Connect provider with top-level redirects.
+
+/** Every top-level navigation of the page to the service's /authorize, recorded from now on. */
+function recordBounces(page: Page, serviceUrl: string): string[] {
+  const bounces: string[] = [];
+  page.on('request', (req) => {
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame() && req.url().startsWith(`${serviceUrl}/authorize`)) {
+      bounces.push(req.url());
+    }
+  });
+  return bounces;
+}
+
+/** A page of the service itself, in the same browser context, to act there as the user would. */
+async function servicePage(context: BrowserContext, serviceUrl: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${serviceUrl}/login`);
+  return page;
+}
+
+async function serviceUser(page: Page): Promise<unknown> {
+  return page.evaluate(async () => ((await (await fetch('/api/me')).json()) as { user: unknown }).user);
+}
+
+test.describe('<user-box> on another site (token mode)', () => {
+  test('a signed-in user is shown after exactly one bounce, back on the same URL, and a reload does not bounce', async ({
+    context,
+    urls,
+    user,
+  }) => {
+    await signIn(context, urls.service, user);
+    const page = await context.newPage();
+    const popups: string[] = [];
+    context.on('page', (p) => popups.push(p.url()));
+    await recordPageEvents(page);
+    const bounces = recordBounces(page, urls.service);
+
+    const address = `${urls.shop}/cart#s5`;
+    await page.goto(address);
+    const box = page.locator('user-box');
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    expect(bounces).toHaveLength(1);
+    const asked = new URL(bounces[0]!).searchParams;
+    expect(Object.fromEntries(asked)).toMatchObject({
+      prompt: 'none',
+      response_type: 'code',
+      client_id: 'shop',
+      redirect_uri: `${urls.shop}/cart`,
+      code_challenge_method: 'S256',
+    });
+    // code and state are gone from the address bar; query and hash are as the user left them, and so is the scroll.
+    expect(page.url()).toBe(address);
+    await expect(page.locator('#s5')).toBeInViewport();
+    expect(popups).toEqual([]);
+
+    await page.reload();
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    expect(bounces).toHaveLength(1);
+    const record = await pageRecord(page);
+    expect(record.unhandled).toEqual([]);
+    expect(record.userboxEvents.filter((e) => e.type === 'userbox-error')).toEqual([]);
+  });
+
+  test('a page whose address has a query is loaded again as it was, after the one bounce', async ({ context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const page = await context.newPage();
+    const bounces = recordBounces(page, urls.service);
+    const address = `${urls.shop}/?long&item=42#s7`;
+    await page.goto(address);
+    await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    expect(bounces).toHaveLength(1);
+    expect(new URL(bounces[0]!).searchParams.get('redirect_uri')).toBe(`${urls.shop}/`);
+    expect(page.url()).toBe(address);
+    // The server rendered the page from its query (the long version), and the browser went to its hash.
+    await expect(page.locator('#s7')).toBeInViewport();
+  });
+
+  test('a signed-out user sees Sign in after one bounce, never a loop, and signs in from the box', async ({ context, urls, user }) => {
+    const page = await context.newPage();
+    const bounces = recordBounces(page, urls.service);
+    await page.goto(`${urls.shop}/`);
+    const box = page.locator('user-box');
+    const signInLink = box.getByRole('link', { name: 'Sign in' });
+    await expect(signInLink).toBeVisible();
+    expect(bounces).toHaveLength(1);
+    expect(page.url()).toBe(`${urls.shop}/`);
+
+    await page.reload();
+    await expect(signInLink).toBeVisible();
+    await page.goto(`${urls.shop}/cart`);
+    await expect(signInLink).toBeVisible();
+    expect(bounces).toHaveLength(1);
+
+    // Sign in leads through the service's login form and back to this page, signed in.
+    await signInLink.click();
+    await expect(page).toHaveURL(new RegExp(`^${urls.service}/login`));
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    expect(page.url()).toBe(`${urls.shop}/cart`);
+  });
+
+  test('a sign-out at the service shows on the shop page when it is focused again', async ({ context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const shop = await context.newPage();
+    await shop.goto(`${urls.shop}/`);
+    const box = shop.locator('user-box');
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+
+    const service = await servicePage(context, urls.service);
+    expect(await service.evaluate(async () => (await fetch('/api/session', { method: 'DELETE' })).status)).toBe(204);
+
+    const bounces = recordBounces(shop, urls.service);
+    // Headless tabs are always "visible"; the test sends the event a tab switch sends.
+    await shop.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await shop.reload();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    expect(bounces).toEqual([]);
+  });
+
+  test('Sign out in the shop box signs out at the service (RP-initiated logout) and comes back', async ({ context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const page = await context.newPage();
+    await recordPageEvents(page);
+    await page.goto(`${urls.shop}/`);
+    const box = page.locator('user-box');
+    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    const bounces = recordBounces(page, urls.service);
+    await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(page).toHaveURL(`${urls.shop}/`);
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    expect(bounces).toEqual([]);
+    expect(await serviceUser(await servicePage(context, urls.service))).toBeNull();
+  });
+
+  test('Sign out of all devices in the shop box ends every session of the user', async ({ browser, context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const elsewhere = await browser.newContext({ ignoreHTTPSErrors: true });
+    await signIn(elsewhere, urls.service, user);
+    const page = await context.newPage();
+    await page.goto(`${urls.shop}/`);
+    const box = page.locator('user-box');
+    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    await box.getByRole('menuitem', { name: 'Sign out of all devices' }).click();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    expect(await serviceUser(await servicePage(elsewhere, urls.service))).toBeNull();
+    expect(await serviceUser(await servicePage(context, urls.service))).toBeNull();
+    await elsewhere.close();
+  });
+
+  test('two tabs refreshing at the same moment both stay signed in', async ({ context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const first = await context.newPage();
+    await first.goto(`${urls.shop}/`);
+    await expect(first.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    const second = await context.newPage();
+    await second.goto(`${urls.shop}/cart`);
+    await expect(second.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+
+    // Both load at once with the one stored refresh token: each must refresh in turn, with the token the other
+    // has just rotated, or the service would see a reuse and end the whole family.
+    const bounces = [recordBounces(first, urls.service), recordBounces(second, urls.service)];
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([first.reload(), second.reload()]);
+      for (const page of [first, second]) {
+        await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+      }
+    }
+    expect(bounces.flat()).toEqual([]);
+  });
+});

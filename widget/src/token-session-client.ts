@@ -1,0 +1,333 @@
+import { SessionClient, SessionError, type MeResponse, type SyncChannel } from './session-client.js';
+
+/**
+ * The element whose attributes configure token mode, both optional: `client-id`, the app's id in the service's
+ * registry (its OAuth `client_id`; default: the registered app whose URL has this page's origin), and
+ * `redirect-uri`, where the provider sends the browser back (registered for the app; default: this page's URL
+ * without query or hash).
+ */
+export type TokenModeOptions = Pick<Element, 'getAttribute'>;
+
+/** The parts of `window` token mode uses, so tests can run it without a browser. */
+export interface TokenModeWindow {
+  location: { href: string; origin: string; protocol: string; assign(url: string): void; replace(url: string): void };
+  history: { state: unknown; replaceState(data: unknown, unused: string, url: string): void };
+  localStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  document: { cookie: string };
+  navigator: { locks?: Pick<LockManager, 'request'> };
+  scrollY: number;
+  scrollTo(x: number, y: number): void;
+}
+
+/** A sign-in the page started: kept in sessionStorage under its `state` until the provider sends the browser back. */
+interface PendingSignIn {
+  verifier: string;
+  nonce: string;
+  redirectUri: string;
+  returnUrl: string;
+  scrollY: number;
+}
+
+interface TokenAnswer {
+  access_token: string;
+  expires_in: number;
+  id_token: string;
+  refresh_token: string;
+}
+
+/** Errors after which the provider will not sign the user in without them: remember, never bounce again. */
+const interactionErrors = new Set(['login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
+
+const base64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+const randomString = (): string => base64url(crypto.getRandomValues(new Uint8Array(32)));
+
+/** The claims of a JWT we just received from the token endpoint over TLS (OIDC Core 3.1.3.7: no signature check needed). */
+function claimsOf(jwt: string): Record<string, unknown> {
+  const payload = jwt.split('.')[1] ?? '';
+  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as Record<string, unknown>;
+}
+
+/** Never settles: the page is navigating away, and the box should keep its placeholder until it has gone. */
+const leaving = (): Promise<never> => new Promise<never>(() => undefined);
+
+/**
+ * The session client for pages on another site than the account service, where browsers withhold the service's
+ * cookie. The box signs in as a public OpenID Connect client of the app registered for the page: it bounces once
+ * per browser session through `/authorize?prompt=none` (a top-level redirect, no popup, no third-party cookie),
+ * exchanges the code with PKCE over CORS, and then asks `/api/me` with `Authorization: Bearer`, which answers the
+ * same body as the cookie does.
+ *
+ * The access token lives in memory only. The refresh token is kept in localStorage so a reload or a new tab does
+ * not bounce again (docs/decisions/0004-token-mode-refresh-token-storage.md weighs that against XSS); every refresh
+ * rotates it, and Web Locks make tabs take turns so no tab presents a token another tab has just spent.
+ */
+export class TokenSessionClient extends SessionClient {
+  readonly #options: TokenModeOptions;
+  readonly #win: TokenModeWindow;
+  readonly #fetch: typeof fetch;
+  #clientId: string | undefined;
+  #access: { token: string; idToken: string; expiresAt: number } | undefined;
+  #obtaining: Promise<string | null> | undefined;
+  /** The `/authorize` URL of **Sign in** and its `state`, made ready whenever the user is found signed out. */
+  #signIn: { url: string; state: string } | undefined;
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    serviceUrl: string,
+    options: TokenModeOptions = { getAttribute: () => null },
+    fetchImpl: typeof fetch = (...args) => fetch(...args),
+    sync?: SyncChannel,
+    win: TokenModeWindow = window,
+  ) {
+    super(serviceUrl, fetchImpl, sync);
+    this.#fetch = fetchImpl;
+    this.#options = options;
+    this.#win = win;
+  }
+
+  /** `/api/me` with the access token; `{ user: null }` when there is no way to get one without the user. */
+  override async me(): Promise<MeResponse> {
+    for (let attempt = 0; ; attempt++) {
+      if (!(await this.#token())) {
+        this.#signIn = await this.#prepare(await this.#appId(), null, this.#win.location.href);
+        return { user: null };
+      }
+      try {
+        return await super.me();
+      } catch (err) {
+        // The token is refused (expired, or its account session ended): forget it and ask once more, which
+        // refreshes, and a refresh fails at once when the session has ended.
+        if (attempt || (err as SessionError).status !== 401) throw err;
+        this.#access = undefined;
+      }
+    }
+  }
+
+  /**
+   * **Sign in**: the provider's `/authorize`, whose answer comes back to this app, here or at `returnTo`. Render
+   * calls this with the user signed out, when the PKCE pair is ready; before that it is the service's login page.
+   */
+  override loginUrl(returnTo: string): string {
+    if (!this.#signIn) return super.loginUrl(returnTo);
+    const key = `userbox:pending:${this.#signIn.state}`;
+    const pending = JSON.parse(this.#win.sessionStorage.getItem(key) ?? 'null') as PendingSignIn | null;
+    if (pending && pending.returnUrl !== returnTo) this.#win.sessionStorage.setItem(key, JSON.stringify({ ...pending, returnUrl: returnTo }));
+    return this.#signIn.url;
+  }
+
+  /**
+   * Everywhere: `DELETE /api/sessions` with the token ends every session of the user. This one: RP-initiated
+   * logout, a top-level visit to the service's `/end_session` that ends its session and comes back here.
+   */
+  override async signOut(everywhere = false): Promise<void> {
+    const clientId = await this.#appId();
+    const idToken = this.#access?.idToken;
+    if (everywhere) {
+      if (!(await this.#token())) throw new SessionError('Not signed in', 401);
+      await super.signOut(true);
+    }
+    this.#forget(clientId);
+    this.#markTried(clientId);
+    if (!everywhere) {
+      const url = new URL('/end_session', this.serviceUrl);
+      if (idToken) url.searchParams.set('id_token_hint', idToken);
+      url.searchParams.set('client_id', clientId);
+      url.searchParams.set('post_logout_redirect_uri', this.#redirectUri());
+      this.#win.location.assign(url.href);
+    }
+    await this.refresh();
+  }
+
+  protected override auth(): RequestInit {
+    return { credentials: 'omit', headers: this.#access ? { Authorization: `Bearer ${this.#access.token}` } : {} };
+  }
+
+  /** A valid access token, or null when only the user can sign in. One attempt at a time per page. */
+  #token(): Promise<string | null> {
+    if (this.#access && this.#access.expiresAt > Date.now()) return Promise.resolve(this.#access.token);
+    this.#obtaining ??= this.#obtain().finally(() => (this.#obtaining = undefined));
+    return this.#obtaining;
+  }
+
+  async #obtain(): Promise<string | null> {
+    const clientId = await this.#appId();
+    const returned = this.#returnedSignIn();
+    if (returned) return this.#finishSignIn(clientId, ...returned);
+    const refreshed = await this.#refreshTokens(clientId);
+    if (refreshed) return refreshed;
+    // A refused refresh token means the session ended (signed out elsewhere): do not bounce to learn it again.
+    if (refreshed === null || this.#tried(clientId)) {
+      this.#markTried(clientId);
+      return null;
+    }
+    this.#markTried(clientId);
+    return this.#authorize(clientId, 'none', this.#win.location.href);
+  }
+
+  /** The app this page belongs to: the `client-id` attribute, or the registered app with this page's origin. */
+  async #appId(): Promise<string> {
+    const configured = this.#options.getAttribute('client-id');
+    if (configured) return configured;
+    const origin = this.#win.location.origin;
+    this.#clientId ??= (await this.apps()).find((app) => {
+      try {
+        return new URL(app.url).origin === origin;
+      } catch {
+        return false;
+      }
+    })?.id;
+    if (!this.#clientId) throw new SessionError(`No app is registered for ${origin}; set client-id on <user-box>`, null);
+    return this.#clientId;
+  }
+
+  #redirectUri(): string {
+    const here = new URL(this.#win.location.href);
+    return this.#options.getAttribute('redirect-uri') ?? here.origin + here.pathname;
+  }
+
+  /** Leaves for the provider's `/authorize`; `prompt=none` asks it to answer at once, without showing anything. */
+  async #authorize(clientId: string, prompt: 'none' | null, returnUrl: string): Promise<never> {
+    this.#win.location.assign((await this.#prepare(clientId, prompt, returnUrl)).url);
+    return leaving();
+  }
+
+  /** A sign-in ready to start: its `/authorize` URL, with the PKCE verifier and nonce kept in this tab. */
+  async #prepare(clientId: string, prompt: 'none' | null, returnUrl: string): Promise<{ url: string; state: string }> {
+    const verifier = randomString();
+    const state = randomString();
+    const nonce = randomString();
+    const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+    const redirectUri = this.#redirectUri();
+    const pending: PendingSignIn = { verifier, nonce, redirectUri, returnUrl, scrollY: this.#win.scrollY };
+    this.#win.sessionStorage.setItem(`userbox:pending:${state}`, JSON.stringify(pending));
+    const url = new URL('/authorize', this.serviceUrl);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope: 'openid profile email',
+      state,
+      nonce,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...(prompt && { prompt }),
+    }).toString();
+    return { url: url.href, state };
+  }
+
+  /** The provider's answer in this page's address, if it answers a sign-in this tab started. */
+  #returnedSignIn(): [URLSearchParams, PendingSignIn] | undefined {
+    const params = new URL(this.#win.location.href).searchParams;
+    const key = `userbox:pending:${params.get('state')}`;
+    const stored = params.has('state') && this.#win.sessionStorage.getItem(key);
+    if (!stored) return undefined;
+    this.#win.sessionStorage.removeItem(key);
+    return [params, JSON.parse(stored) as PendingSignIn];
+  }
+
+  /** Puts the page back as the user left it (query, hash, scroll), then trades the code for tokens. */
+  async #finishSignIn(clientId: string, params: URLSearchParams, pending: PendingSignIn): Promise<string | null> {
+    const back = new URL(pending.returnUrl);
+    const here = new URL(this.#win.location.href);
+    // The provider answered at the redirect URI, which has no query: only a return URL without one is this page.
+    const samePage = back.origin === here.origin && back.pathname === here.pathname && !back.search;
+    if (samePage) {
+      this.#win.history.replaceState(this.#win.history.state, '', back.href);
+      this.#win.scrollTo(0, pending.scrollY);
+    }
+    const code = params.get('code');
+    let token: string | null = null;
+    if (code) {
+      token = await this.#tokenRequest(clientId, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: pending.redirectUri,
+        code_verifier: pending.verifier,
+      });
+      if (token && claimsOf(this.#access!.idToken)['nonce'] !== pending.nonce) {
+        this.#forget(clientId);
+        throw new SessionError('The ID token does not answer this sign-in (nonce mismatch)', null);
+      }
+    } else {
+      const error = params.get('error') ?? 'no code';
+      if (!interactionErrors.has(error)) console.warn('[user-box] sign-in failed:', error);
+    }
+    if (!samePage) {
+      // Sign-in started on another page, or one with a query the server may have rendered from: load it as it
+      // was (the browser scrolls to its hash); the stored refresh token carries the session along.
+      this.#win.location.replace(back.href);
+      return leaving();
+    }
+    return token;
+  }
+
+  /**
+   * A new access token from the stored refresh token, taking turns with the other tabs: undefined when there is
+   * no refresh token, null when the service refused it.
+   */
+  async #refreshTokens(clientId: string): Promise<string | null | undefined> {
+    const key = `userbox:refresh:${this.serviceUrl}:${clientId}`;
+    const run = async (): Promise<string | null | undefined> => {
+      // Read inside the lock: another tab may have just rotated it.
+      const refreshToken = this.#win.localStorage.getItem(key);
+      if (!refreshToken) return undefined;
+      return this.#tokenRequest(clientId, { grant_type: 'refresh_token', refresh_token: refreshToken });
+    };
+    return this.#win.navigator.locks ? await this.#win.navigator.locks.request(key, run) : run();
+  }
+
+  /** POST /token as a public client. A refused grant means signed out; other failures are SessionErrors (retried). */
+  async #tokenRequest(clientId: string, form: Record<string, string>): Promise<string | null> {
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.serviceUrl}/token`, {
+        method: 'POST',
+        credentials: 'omit',
+        cache: 'no-store',
+        headers: { Accept: 'application/json' },
+        body: new URLSearchParams({ ...form, client_id: clientId }),
+      });
+    } catch (err) {
+      throw new SessionError(`Account service unreachable: ${(err as Error).message}`, null);
+    }
+    if (res.status === 400 || res.status === 401) {
+      this.#forget(clientId);
+      return null;
+    }
+    if (!res.ok) throw new SessionError(`Account service answered ${res.status}`, res.status);
+    const body = (await res.json()) as TokenAnswer;
+    this.#win.localStorage.setItem(`userbox:refresh:${this.serviceUrl}:${clientId}`, body.refresh_token);
+    this.#access = { token: body.access_token, idToken: body.id_token, expiresAt: Date.now() + (body.expires_in - 60) * 1000 };
+    // Renew a minute before expiry; this is also when a sign-out elsewhere shows at the latest.
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = setTimeout(() => {
+      this.#access = undefined;
+      void this.refresh();
+    }, Math.max(0, body.expires_in - 60) * 1000);
+    return body.access_token;
+  }
+
+  #forget(clientId: string): void {
+    this.#access = undefined;
+    clearTimeout(this.#expiryTimer);
+    this.#win.localStorage.removeItem(`userbox:refresh:${this.serviceUrl}:${clientId}`);
+  }
+
+  /** A browser-session cookie of this site: the silent bounce was tried, so never loop. */
+  #triedCookie(clientId: string): string {
+    return `userbox_tried_${encodeURIComponent(clientId)}=1`;
+  }
+
+  #tried(clientId: string): boolean {
+    return this.#win.document.cookie.split('; ').includes(this.#triedCookie(clientId));
+  }
+
+  #markTried(clientId: string): void {
+    const secure = this.#win.location.protocol === 'https:' ? '; Secure' : '';
+    this.#win.document.cookie = `${this.#triedCookie(clientId)}; Path=/; SameSite=Lax${secure}`;
+  }
+}
