@@ -1,0 +1,41 @@
+import { expect, test } from '../support/fixtures.js';
+
+// What only the Express SSR host does: its back end knows the user (code flow) and protects /orders.
+
+test.describe('the Express SSR host example', () => {
+  test('signed out, /orders sends you to sign in and back, with the name rendered by the server', async ({ page, context, urls, user }) => {
+    await page.goto(`${urls.ssr}/orders`);
+    await expect(page).toHaveURL((url) => url.origin === urls.service);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await expect(page).toHaveURL(`${urls.ssr}/orders`);
+    await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
+    // Rendered on the server: the HTML as it arrives already names the user, before any script runs.
+    const orders = await page.reload();
+    expect(await orders!.text()).toContain(`Signed in as ${user.email}`);
+    const home = await page.goto(`${urls.ssr}/`);
+    expect(await home!.text()).toContain(`<h1>Hello, ${user.name}</h1>`);
+    await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+
+    // Signed out at the service (from another app's box): the next /orders asks for a sign-in again.
+    const mail = await context.newPage();
+    await mail.goto(`${urls.mail}/`);
+    const mailBox = mail.locator('user-box');
+    await mailBox.getByRole('button', { name: `Account: ${user.name}` }).click();
+    await mailBox.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(mailBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+    await page.goto(`${urls.ssr}/orders`);
+    await expect(page).toHaveURL((url) => url.origin === urls.service);
+    await expect(page.getByLabel('Email')).toBeVisible();
+  });
+
+  test('signed out, the home page says Hello, guest from the server', async ({ page, urls }) => {
+    const home = await page.goto(`${urls.ssr}/`);
+    expect(await home!.text()).toContain('<h1>Hello, guest</h1>');
+    await expect(page).toHaveURL(`${urls.ssr}/`);
+    await expect(page.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();
+  });
+});
