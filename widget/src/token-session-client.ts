@@ -15,7 +15,7 @@ export interface TokenModeWindow {
   localStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   document: { cookie: string };
-  navigator: { locks?: Pick<LockManager, 'request'> };
+  navigator: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } };
   scrollY: number;
   scrollTo(x: number, y: number): void;
 }
@@ -277,7 +277,7 @@ export class TokenSessionClient extends SessionClient {
       if (!refreshToken) return undefined;
       return this.#tokenRequest(clientId, { grant_type: 'refresh_token', refresh_token: refreshToken });
     };
-    return this.#win.navigator.locks ? await this.#win.navigator.locks.request(key, run) : run();
+    return this.#win.navigator.locks ? this.#win.navigator.locks.request(key, run) : run();
   }
 
   /** POST /token as a public client. A refused grant means signed out; other failures are SessionErrors (retried). */

@@ -1,0 +1,387 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TokenSessionClient, type TokenModeWindow } from '../src/token-session-client.js';
+
+const service = 'https://accounts.example.test';
+const shop = 'https://shop.other.test';
+const ada = { id: 'u1', name: 'Ada Lovelace', email: 'ada@example.test', picture: null, initials: 'AL' };
+
+class MemoryStorage {
+  readonly items = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+}
+
+/** One Web Locks manager for every "tab" of a test: callbacks for one name run one after another. */
+function lockManager() {
+  const tails = new Map<string, Promise<unknown>>();
+  const requested: string[] = [];
+  return {
+    requested,
+    request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+      requested.push(name);
+      const run = (tails.get(name) ?? Promise.resolve()).then(callback);
+      tails.set(name, run.catch(() => undefined));
+      return run;
+    },
+  };
+}
+
+/** A browser tab at `href`; tabs made from the same `shared` share localStorage, cookies and locks. */
+function makeTab(href: string, shared = { localStorage: new MemoryStorage(), cookies: [] as string[], locks: lockManager() }) {
+  const url = new URL(href);
+  const sessionStorage = new MemoryStorage();
+  const win = {
+    location: {
+      href,
+      origin: url.origin,
+      protocol: url.protocol,
+      assign: vi.fn<(to: string) => void>(),
+      replace: vi.fn<(to: string) => void>(),
+    },
+    history: {
+      state: null,
+      replaceState: vi.fn<(data: unknown, unused: string, to: string) => void>((_d, _u, to) => {
+        win.location.href = to;
+      }),
+    },
+    localStorage: shared.localStorage,
+    sessionStorage,
+    document: {
+      get cookie() {
+        return shared.cookies.join('; ');
+      },
+      set cookie(value: string) {
+        shared.cookies.push(value.split(';')[0]!);
+      },
+    },
+    navigator: { locks: shared.locks } as TokenModeWindow['navigator'],
+    scrollY: 0,
+    scrollTo: vi.fn<(x: number, y: number) => void>(),
+  } satisfies TokenModeWindow;
+  return { win, shared, sessionStorage };
+}
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const jwt = (claims: object) => `${b64({ alg: 'ES256' })}.${b64(claims)}.sig`;
+
+/**
+ * The service's side of token mode, as far as the client sees it: /api/apps, /token (codes and rotating refresh
+ * tokens, a reused one refused), /api/me with a bearer token, DELETE /api/sessions.
+ */
+function fakeService() {
+  const state = {
+    codes: new Map<string, { verifier: string; nonce: string; redirectUri: string }>(),
+    liveRefresh: new Set<string>(),
+    liveAccess: new Set<string>(),
+    issued: 0,
+    tokenStatus: 200,
+  };
+  const calls: { url: string; init: RequestInit; form?: Record<string, string> }[] = [];
+  const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const issue = (nonce?: string) => {
+    const n = ++state.issued;
+    state.liveRefresh.add(`rt-${n}`);
+    state.liveAccess.add(`at-${n}`);
+    return json({ access_token: `at-${n}`, token_type: 'Bearer', expires_in: 600, id_token: jwt({ sub: 'u1', nonce, n }), refresh_token: `rt-${n}` });
+  };
+  const fetchImpl = vi.fn<typeof fetch>(async (input, init = {}) => {
+    const url = String(input);
+    const path = new URL(url).pathname;
+    const form = init.body instanceof URLSearchParams ? Object.fromEntries(init.body) : undefined;
+    calls.push({ url, init, ...(form && { form }) });
+    if (path === '/api/apps') return json({ apps: [{ id: 'shop', name: 'Shop', url: `${shop}/`, icon: null }] });
+    if (path === '/token') {
+      if (state.tokenStatus !== 200) return json({ error: 'server_error' }, state.tokenStatus);
+      if (form?.['grant_type'] === 'authorization_code') {
+        const code = state.codes.get(form['code'] ?? '');
+        state.codes.delete(form['code'] ?? '');
+        const challenge = createHash('sha256').update(form['code_verifier'] ?? '').digest('base64url');
+        if (!code || code.verifier !== challenge || code.redirectUri !== form['redirect_uri']) return json({ error: 'invalid_grant' }, 400);
+        return issue(code.nonce);
+      }
+      const presented = form?.['refresh_token'] ?? '';
+      if (!state.liveRefresh.delete(presented)) {
+        state.liveRefresh.clear(); // reuse: the whole family goes
+        return json({ error: 'invalid_grant' }, 400);
+      }
+      return issue();
+    }
+    const bearer = new Headers(init.headers).get('authorization')?.replace('Bearer ', '');
+    if (path === '/api/me') {
+      if (!bearer || !state.liveAccess.has(bearer)) return json({ error: { code: 'UNAUTHENTICATED' } }, 401);
+      return json({ user: ada });
+    }
+    if (path === '/api/sessions' && init.method === 'DELETE') {
+      if (!bearer || !state.liveAccess.has(bearer)) return json({ error: { code: 'UNAUTHENTICATED' } }, 401);
+      state.liveAccess.clear();
+      state.liveRefresh.clear();
+      return new Response(null, { status: 204 });
+    }
+    return json({ error: { code: 'NOT_FOUND' } }, 404);
+  });
+  /** What the provider does at /authorize for a signed-in user: a code bound to the request, back at redirect_uri. */
+  const answer = (authorizeUrl: string): string => {
+    const q = new URL(authorizeUrl).searchParams;
+    const code = `code-${state.codes.size + 1}`;
+    state.codes.set(code, { verifier: q.get('code_challenge')!, nonce: q.get('nonce')!, redirectUri: q.get('redirect_uri')! });
+    return `${q.get('redirect_uri')}?code=${code}&state=${q.get('state')}`;
+  };
+  return { state, calls, fetchImpl, answer };
+}
+
+const settles = (promise: Promise<unknown>) =>
+  Promise.race([promise.then(() => true, () => true), new Promise((resolve) => setTimeout(() => resolve(false), 50))]);
+
+let warn: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  warn.mockRestore();
+});
+
+describe('TokenSessionClient', () => {
+  it('bounces once through /authorize?prompt=none with PKCE S256, and keeps the placeholder meanwhile', async () => {
+    const svc = fakeService();
+    const { win, sessionStorage } = makeTab(`${shop}/cart?item=42#s5`);
+    win.scrollY = 1234;
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, win);
+    expect(await settles(client.me())).toBe(false);
+    expect(win.location.assign).toHaveBeenCalledTimes(1);
+    const asked = new URL(win.location.assign.mock.calls[0]![0]);
+    expect(asked.origin + asked.pathname).toBe(`${service}/authorize`);
+    const q = Object.fromEntries(asked.searchParams);
+    expect(q).toMatchObject({ response_type: 'code', client_id: 'shop', redirect_uri: `${shop}/cart`, prompt: 'none', code_challenge_method: 'S256', scope: 'openid profile email' });
+    const pending = JSON.parse(sessionStorage.getItem(`userbox:pending:${q['state']}`)!) as Record<string, unknown>;
+    expect(createHash('sha256').update(pending['verifier'] as string).digest('base64url')).toBe(q['code_challenge']);
+    expect(pending).toMatchObject({ nonce: q['nonce'], returnUrl: `${shop}/cart?item=42#s5`, scrollY: 1234 });
+    expect(win.document.cookie).toBe('userbox_tried_shop=1');
+  });
+
+  it('comes back: trades the code for tokens, restores the address and scroll, and asks /api/me with the bearer token', async () => {
+    const svc = fakeService();
+    const first = makeTab(`${shop}/cart#s5`);
+    first.win.scrollY = 800;
+    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
+    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
+    // The browser comes back to the redirect URI in the same tab (same sessionStorage).
+    const back = makeTab(svc.answer(first.win.location.assign.mock.calls[0]![0]), first.shared);
+    for (const [k, v] of first.sessionStorage.items) back.sessionStorage.setItem(k, v);
+
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win);
+    await expect(client.me()).resolves.toEqual({ user: ada });
+    expect(back.win.history.replaceState).toHaveBeenCalledWith(null, '', `${shop}/cart#s5`);
+    expect(back.win.scrollTo).toHaveBeenCalledWith(0, 800);
+    expect(back.win.location.replace).not.toHaveBeenCalled();
+    const exchange = svc.calls.find((c) => c.form?.['grant_type'] === 'authorization_code')!;
+    expect(exchange.init.credentials).toBe('omit');
+    expect(exchange.form).toMatchObject({ client_id: 'shop', redirect_uri: `${shop}/cart` });
+    const me = svc.calls.at(-1)!;
+    expect(me.url).toBe(`${service}/api/me`);
+    expect(new Headers(me.init.headers).get('authorization')).toBe('Bearer at-1');
+    expect(me.init.credentials).toBe('omit');
+    expect(first.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBe('rt-1');
+    expect([...back.sessionStorage.items.keys()]).toEqual([]);
+  });
+
+  it('loads a return address with a query again, since the server may have rendered from it', async () => {
+    const svc = fakeService();
+    const first = makeTab(`${shop}/search?q=shoes`);
+    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
+    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
+    const back = makeTab(svc.answer(first.win.location.assign.mock.calls[0]![0]), first.shared);
+    for (const [k, v] of first.sessionStorage.items) back.sessionStorage.setItem(k, v);
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win);
+    expect(await settles(client.me())).toBe(false);
+    expect(back.win.location.replace).toHaveBeenCalledWith(`${shop}/search?q=shoes`);
+    // The next page starts from the stored refresh token, without a bounce.
+    const next = makeTab(`${shop}/search?q=shoes`, first.shared);
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, next.win).me()).resolves.toEqual({ user: ada });
+    expect(next.win.location.assign).not.toHaveBeenCalled();
+  });
+
+  it('remembers login_required: signed out, no warning, and never a second bounce in this browser session', async () => {
+    const svc = fakeService();
+    const first = makeTab(`${shop}/`);
+    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
+    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
+    const state = new URL(first.win.location.assign.mock.calls[0]![0]).searchParams.get('state');
+    const back = makeTab(`${shop}/?error=login_required&state=${state}`, first.shared);
+    for (const [k, v] of first.sessionStorage.items) back.sessionStorage.setItem(k, v);
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win).me()).resolves.toEqual({ user: null });
+    expect(back.win.history.replaceState).toHaveBeenCalledWith(null, '', `${shop}/`);
+    expect(warn).not.toHaveBeenCalled();
+
+    const reload = makeTab(`${shop}/`, first.shared);
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, reload.win).me()).resolves.toEqual({ user: null });
+    expect(reload.win.location.assign).not.toHaveBeenCalled();
+  });
+
+  it('offers Sign in as an interactive /authorize whose answer returns to the given page', async () => {
+    const svc = fakeService();
+    const tab = makeTab(`${shop}/`);
+    tab.shared.cookies.push('userbox_tried_shop=1');
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    expect(client.loginUrl(`${shop}/`)).toBe(`${service}/login?return_to=${encodeURIComponent(`${shop}/`)}`);
+    await expect(client.me()).resolves.toEqual({ user: null });
+    const url = new URL(client.loginUrl(`${shop}/cart`));
+    expect(url.origin + url.pathname).toBe(`${service}/authorize`);
+    expect(url.searchParams.has('prompt')).toBe(false);
+    const pending = JSON.parse(tab.sessionStorage.getItem(`userbox:pending:${url.searchParams.get('state')}`)!) as { returnUrl: string };
+    expect(pending.returnUrl).toBe(`${shop}/cart`);
+  });
+
+  it('refuses an ID token that does not answer its sign-in (nonce) and keeps no tokens', async () => {
+    const svc = fakeService();
+    const first = makeTab(`${shop}/`);
+    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
+    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
+    const back = makeTab(svc.answer(first.win.location.assign.mock.calls[0]![0]), first.shared);
+    for (const [k, v] of first.sessionStorage.items) {
+      back.sessionStorage.setItem(k, JSON.stringify({ ...(JSON.parse(v) as object), nonce: 'someone else’s' }));
+    }
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win).me()).rejects.toMatchObject({ name: 'SessionError' });
+    expect(first.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
+  });
+
+  it('ignores a code whose state this tab did not start', async () => {
+    const svc = fakeService();
+    const tab = makeTab(`${shop}/?code=planted&state=not-ours`);
+    tab.shared.cookies.push('userbox_tried_shop=1');
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win).me()).resolves.toEqual({ user: null });
+    expect(svc.calls.some((c) => c.form?.['code'] === 'planted')).toBe(false);
+  });
+
+  it('refreshes with the stored token under a Web Lock, rotating it, and tabs take turns', async () => {
+    const svc = fakeService();
+    const a = makeTab(`${shop}/`);
+    svc.state.liveRefresh.add('rt-0');
+    a.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+    const b = makeTab(`${shop}/cart`, a.shared);
+    const [meA, meB] = await Promise.all([
+      new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, a.win).me(),
+      new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, b.win).me(),
+    ]);
+    expect([meA, meB]).toEqual([{ user: ada }, { user: ada }]);
+    const presented = svc.calls.filter((c) => c.form?.['grant_type'] === 'refresh_token').map((c) => c.form!['refresh_token']);
+    expect(presented).toEqual(['rt-0', 'rt-1']);
+    expect(a.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBe('rt-2');
+    expect(a.shared.locks.requested).toEqual([`userbox:refresh:${service}:shop`, `userbox:refresh:${service}:shop`]);
+  });
+
+  it('without Web Locks two tabs would present the same token: the service sees a reuse (why the lock matters)', async () => {
+    const svc = fakeService();
+    svc.state.liveRefresh.add('rt-0');
+    const shared = { localStorage: new MemoryStorage(), cookies: ['userbox_tried_shop=1'], locks: lockManager() };
+    shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+    const [a, b] = [makeTab(`${shop}/`, shared), makeTab(`${shop}/`, shared)];
+    a.win.navigator = {};
+    b.win.navigator = {};
+    const answers = await Promise.all([a, b].map((t) => new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, t.win).me()));
+    expect(answers).toContainEqual({ user: null });
+  });
+
+  it('treats a refused refresh token as signed out: forgets it and does not bounce', async () => {
+    const svc = fakeService();
+    const tab = makeTab(`${shop}/`);
+    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-revoked');
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win).me()).resolves.toEqual({ user: null });
+    expect(tab.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
+    expect(tab.win.location.assign).not.toHaveBeenCalled();
+    expect(tab.win.document.cookie).toContain('userbox_tried_shop=1');
+  });
+
+  it('keeps the refresh token through a service failure and reports it as a SessionError (retried later)', async () => {
+    const svc = fakeService();
+    svc.state.tokenStatus = 503;
+    const tab = makeTab(`${shop}/`);
+    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win).me()).rejects.toMatchObject({ status: 503 });
+    expect(tab.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBe('rt-0');
+  });
+
+  it('when /api/me refuses the access token (session ended), refreshes once, then answers signed out', async () => {
+    const svc = fakeService();
+    svc.state.liveRefresh.add('rt-0');
+    const tab = makeTab(`${shop}/`);
+    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    await expect(client.me()).resolves.toEqual({ user: ada });
+    svc.state.liveAccess.clear(); // signed out at the service: tokens die with the session
+    svc.state.liveRefresh.clear();
+    await expect(client.me()).resolves.toEqual({ user: null });
+    expect(svc.calls.filter((c) => c.url.endsWith('/api/me'))).toHaveLength(2);
+    expect(tab.win.location.assign).not.toHaveBeenCalled();
+  });
+
+  it('renews the access token a minute before it expires, which is also when a sign-out elsewhere shows', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const svc = fakeService();
+    svc.state.liveRefresh.add('rt-0');
+    const tab = makeTab(`${shop}/`);
+    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    const users: unknown[] = [];
+    client.subscribe(({ me }) => users.push(me?.user ?? null));
+    await client.refresh();
+    expect(users).toEqual([ada]);
+    svc.state.liveAccess.clear();
+    svc.state.liveRefresh.clear();
+    await vi.advanceTimersByTimeAsync(539_000);
+    expect(users).toEqual([ada]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(users).toEqual([ada, null]);
+  });
+
+  it('signs out with RP-initiated logout: /end_session with the ID token, back to this page, nothing kept', async () => {
+    const svc = fakeService();
+    svc.state.liveRefresh.add('rt-0');
+    const tab = makeTab(`${shop}/cart?x=1`);
+    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    await client.me();
+    await client.signOut();
+    const url = new URL(tab.win.location.assign.mock.calls[0]![0]);
+    expect(url.origin + url.pathname).toBe(`${service}/end_session`);
+    expect(Object.fromEntries(url.searchParams)).toEqual({ id_token_hint: jwt({ sub: 'u1', n: 1 }), client_id: 'shop', post_logout_redirect_uri: `${shop}/cart` });
+    expect(tab.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
+    expect(client.last).toEqual({ user: null });
+  });
+
+  it('signs out everywhere with DELETE /api/sessions and the bearer token', async () => {
+    const svc = fakeService();
+    svc.state.liveRefresh.add('rt-0');
+    const tab = makeTab(`${shop}/`);
+    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    await client.me();
+    await client.signOut(true);
+    const call = svc.calls.find((c) => c.init.method === 'DELETE')!;
+    expect(call.url).toBe(`${service}/api/sessions`);
+    expect(new Headers(call.init.headers).get('authorization')).toBe('Bearer at-1');
+    expect(tab.win.location.assign).not.toHaveBeenCalled();
+    expect(client.last).toEqual({ user: null });
+  });
+
+  it('takes client-id and redirect-uri from the box, and says so when no app is registered for the page', async () => {
+    const svc = fakeService();
+    const attributes: Record<string, string> = { 'client-id': 'shop-eu', 'redirect-uri': `${shop}/callback` };
+    const tab = makeTab(`${shop}/deep/page`);
+    void new TokenSessionClient(service, { getAttribute: (n) => attributes[n] ?? null }, svc.fetchImpl, undefined, tab.win).me();
+    await vi.waitFor(() => expect(tab.win.location.assign).toHaveBeenCalled());
+    const q = new URL(tab.win.location.assign.mock.calls[0]![0]).searchParams;
+    expect([q.get('client_id'), q.get('redirect_uri')]).toEqual(['shop-eu', `${shop}/callback`]);
+
+    const stranger = makeTab('https://unregistered.test/');
+    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, stranger.win).me()).rejects.toThrow(/No app is registered/);
+  });
+});
