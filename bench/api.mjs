@@ -1,12 +1,15 @@
 // `npm run bench` (part): GET /api/me against bare Express and bare node:http, measured side by side in one
-// run with autocannon on 127.0.0.1; then /api/me while password logins run beside it; then the time of a
-// wrong password against an unknown email. Prints tables and saves JSON under bench/results/.
+// run with autocannon on 127.0.0.1, with Better Auth's get-session as a peer; then /api/me while password logins
+// run beside it; then the time of a wrong password against an unknown email. Prints tables and saves JSON
+// under bench/results/. `--me-only` stops after the first table (for quick comparisons while optimising).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { connections, measure, row, saveResult, seconds, startBaselines, startService } from './lib.mjs';
+import { connections, measure, row, saveResult, seconds, startBaselines, startBetterAuth, startService } from './lib.mjs';
+
+const meOnly = process.argv.includes('--me-only');
 
 function run(opts) {
   return new Promise((resolve, reject) => {
@@ -18,6 +21,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'userbox-bench-'));
 const origin = 'http://accounts.example.test';
 let service;
 let bare;
+let betterAuth;
 try {
   // The login throttle is turned off here: the timing comparison below makes 30 failures in a row on purpose.
   service = await startService({
@@ -47,6 +51,13 @@ try {
     ['Userbox GET /api/me (SQLite, signed in)', `${serviceUrl}/api/me`, { cookie }, [service.child.pid]],
     ['Userbox GET /api/me (signed out)', `${serviceUrl}/api/me`, {}, [service.child.pid]],
   ];
+  // Issue 8: the same question asked of Better Auth (its get-session, SQLite, signed in), if it runs here.
+  try {
+    betterAuth = await startBetterAuth();
+    targets.push(['Better Auth GET /api/auth/get-session (SQLite, signed in)', betterAuth.url, { cookie: betterAuth.cookie }, [betterAuth.pid]]);
+  } catch (err) {
+    console.log(`Better Auth left out of this run: ${err.message}`);
+  }
   // Three interleaved rounds, median per target: the first round also warms every server's JIT, and a
   // burst of other work on the machine hits one round, not one target.
   const rounds = [];
@@ -68,6 +79,16 @@ try {
   const ratio = results[2].rps / results[1].rps;
   const cpuRatio = results[1].cpuUsPerRequest / results[2].cpuUsPerRequest;
   console.log(`Target: /api/me (signed in) ≥ 0.70 × bare Express → throughput ${ratio.toFixed(2)} ${ratio >= 0.7 ? 'MET' : 'NOT MET'}; by server CPU per request ${cpuRatio.toFixed(2)} ${cpuRatio >= 0.7 ? 'MET' : 'NOT MET'}`);
+  if (meOnly) saveResult('api', { seconds, connections, results, meVsExpress: ratio, meVsExpressCpu: cpuRatio });
+  else await underLoad(serviceUrl, headers, cookie, users, results, ratio, cpuRatio);
+} finally {
+  await service?.stop();
+  bare?.stop();
+  await betterAuth?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function underLoad(serviceUrl, headers, cookie, users, results, ratio, cpuRatio) {
 
   // /api/me while 20 password sign-ins per second run beside it (argon2id on libuv's pool).
   // Sign-in throughput: POST /api/session as fast as the service can hash (argon2id, 19 MiB, 2 passes).
@@ -118,8 +139,4 @@ try {
   console.log(`\nFailed sign-in, median of 30: wrong password ${wrong.toFixed(1)} ms, unknown email ${unknown.toFixed(1)} ms, ratio ${(unknown / wrong).toFixed(2)}`);
 
   saveResult('api', { seconds, connections, results, meVsExpress: ratio, meVsExpressCpu: cpuRatio, signInsPerSecond: signIns.requests.average, storm: { logins, loginFailures, p50: during.latency.p50, p99: during.latency.p99, rps: during.requests.average }, timing: { wrongMs: wrong, unknownMs: unknown } });
-} finally {
-  await service?.stop();
-  bare?.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -75,6 +75,32 @@ export async function startBaselines(body) {
   };
 }
 
+/**
+ * Better Auth (bench/better-auth-server.mjs) as a peer, with one user signed up through its own API: the cookie
+ * for its get-session route, the /api/me of Better Auth.
+ */
+export async function startBetterAuth() {
+  const child = spawn(process.execPath, [path.join(here, 'better-auth-server.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const { port } = JSON.parse(await firstLine(child));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
+  try {
+    const signUp = await fetch(`${url}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url },
+      body: JSON.stringify({ email: 'bench@example.test', name: 'Bench Mark', password: 'bench password 1234' }),
+    });
+    if (signUp.status !== 200) throw new Error(`Better Auth sign-up failed: ${signUp.status} ${await signUp.text()}`);
+    const cookie = signUp.headers.get('set-cookie').split(';')[0];
+    const session = await (await fetch(`${url}/api/auth/get-session`, { headers: { cookie } })).json();
+    if (!session?.user) throw new Error('the Better Auth benchmark session does not work');
+    return { pid: child.pid, url: `${url}/api/auth/get-session`, cookie, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
 /** Signs a user up and in; returns the cookie and the /api/me body it gets. */
 export async function signedInUser(serviceUrl, origin, email = `bench-${Date.now()}@example.test`) {
   const headers = { 'content-type': 'application/json', origin };
