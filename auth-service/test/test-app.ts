@@ -34,6 +34,7 @@ export async function createTestApp(
     authRateLimitPerMinute?: number;
     loginThrottle?: ThrottlePolicy;
     logger?: Logger;
+    widgetDir?: string;
   } = {},
 ): Promise<TestApp> {
   const publicUrl = options.publicUrl ?? serviceOrigin;
@@ -56,7 +57,7 @@ export async function createTestApp(
     config: {
       publicUrl,
       session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 },
-      widgetDir: '/nonexistent',
+      widgetDir: options.widgetDir ?? '/nonexistent',
       secretKey: Buffer.alloc(32, 7),
       authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1000,
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),

@@ -22,7 +22,8 @@ export function widgetRoutes(widgetDir: string): Router {
         'Cache-Control': 'public, max-age=300',
       });
       await new Promise<void>((resolve, reject) => {
-        res.type('text/javascript').sendFile(path.join(widgetDir, file), (err) => {
+        // sendFile names the type from the extension; a 404 then goes out as JSON, not as JavaScript.
+        res.sendFile(path.join(widgetDir, file), (err) => {
           if (!err) return resolve();
           reject(new AppError('NOT_FOUND', 'The widget bundle is not built (run npm run build).', { cause: err }));
         });
