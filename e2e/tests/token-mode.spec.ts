@@ -67,6 +67,35 @@ test.describe('<user-box> on another site (token mode)', () => {
     expect(record.userboxEvents.filter((e) => e.type === 'userbox-error')).toEqual([]);
   });
 
+  for (const script of ['module', 'iife']) {
+    test(`works under the strict CSP with the ${script} bundle, which loads token mode from the service`, async ({ context, urls, user }) => {
+      await signIn(context, urls.service, user);
+      const page = await context.newPage();
+      await recordPageEvents(page);
+      const loaded: string[] = [];
+      page.on('response', (res) => res.url().endsWith('/userbox-token.js') && loaded.push(`${res.status()}`));
+      await page.goto(`${urls.shop}/?csp&script=${script}`);
+      const box = page.locator('user-box');
+      await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+      await expect(box.getByRole('menuitem', { name: 'Manage your account' })).toBeFocused();
+      // Once per page load: before the bounce, back at the redirect URI, and at the address again (it has a query).
+      expect(loaded).toEqual(['200', '200', '200']);
+      const record = await pageRecord(page);
+      expect(record.cspViolations).toEqual([]);
+      expect(record.unhandled).toEqual([]);
+    });
+  }
+
+  test('a page on the service’s own site never loads token mode', async ({ context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const page = await context.newPage();
+    const loaded: string[] = [];
+    page.on('request', (req) => req.url().endsWith('/userbox-token.js') && loaded.push(req.url()));
+    await page.goto(`${urls.mail}/`);
+    await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    expect(loaded).toEqual([]);
+  });
+
   test('a page whose address has a query is loaded again as it was, after the one bounce', async ({ context, urls, user }) => {
     await signIn(context, urls.service, user);
     const page = await context.newPage();
