@@ -36,7 +36,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
   const prefix = secure ? '__Host-' : '';
   const cookieNames = { session: `${prefix}ssr_session`, signIn: `${prefix}ssr_signin`, checked: `${prefix}ssr_checked` };
   /** @type {import('express').CookieOptions} */
-  const cookieOptions = { httpOnly: true, secure, sameSite: 'lax', path: '/' };
+  const cookieOptions = { httpOnly: true, secure, sameSite: 'lax' };
   const csp = [
     "default-src 'self'",
     `script-src 'self' ${serviceUrl}`,
@@ -62,6 +62,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
     next();
   });
   app.use(express.static(publicDir, { index: false, maxAge: 0 }));
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
 
   /** @param {import('express').Request} req */
   const cookiesOf = (req) => parseCookies(req.headers.cookie);
@@ -87,7 +88,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
    * expired token) one refresh and /userinfo again; if that fails too, the host session ends. A service that
    * cannot be reached signs nobody out, but nobody counts as signed in meanwhile either.
    * @param {import('express').Request} req @param {import('express').Response} res
-   * @returns {Promise<{ user: import('./userbox-client.mjs').UserInfo | null, unavailable?: boolean }>}
+   * @returns {Promise<{ user: import('./userbox-client.mjs').UserInfo | null, unavailable?: boolean, ended?: boolean }>}
    */
   async function currentUser(req, res) {
     const id = cookiesOf(req).get(cookieNames.session);
@@ -120,7 +121,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
         sessions.delete(id);
         res.clearCookie(cookieNames.session, cookieOptions);
         markChecked(res); // signed out at the service: no silent sign-in attempt either
-        return { user: null };
+        return { user: null, ended: true };
       }
       warn(`could not confirm the user with the account service: ${err instanceof Error ? err.message : 'unknown error'}`);
       return { user: null, unavailable: true };
@@ -133,33 +134,33 @@ export function createApp({ config, client, sessions = createHostSessions(), war
   const sendPage = (res, status, html) => res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
 
   app.get('/', async (req, res) => {
-    const { user, unavailable } = await currentUser(req, res);
+    const { user, unavailable, ended } = await currentUser(req, res);
     const q = req.query;
     // Learn the user without a click, at most once per browser session: a top-level prompt=none round trip.
     // Not when the URL carries an OAuth answer (the widget's own token mode comes back to this page).
     const isCallbackLike = ['code', 'error', 'state'].some((name) => name in q);
     const isDocument = req.headers['sec-fetch-dest'] === undefined || req.headers['sec-fetch-dest'] === 'document';
-    if (!user && !unavailable && !cookiesOf(req).has(cookieNames.checked) && !isCallbackLike && isDocument) {
+    if (!user && !unavailable && !ended && !cookiesOf(req).has(cookieNames.checked) && !isCallbackLike && isDocument) {
       markChecked(res);
       return startSignIn(res, safeReturnPath(req.originalUrl) ?? '/', 'none');
     }
-    sendPage(res, 200, homePage({ serviceUrl, user, path: '/', ...(unavailable ? { notice: unavailableNotice } : {}) }));
+    sendPage(res, 200, homePage({ serviceUrl, user, ...(unavailable ? { notice: unavailableNotice } : {}) }));
   });
 
   app.get('/orders', async (req, res) => {
     const { user, unavailable } = await currentUser(req, res);
     if (unavailable) {
-      return sendPage(res, 503, errorPage('Orders are unavailable', unavailableNotice, { serviceUrl, user: null, path: '/orders' }));
+      return sendPage(res, 503, errorPage('Orders are unavailable', unavailableNotice, { serviceUrl, user: null }));
     }
     if (!user) return startSignIn(res, '/orders', undefined);
-    sendPage(res, 200, ordersPage({ serviceUrl, user, path: '/orders' }));
+    sendPage(res, 200, ordersPage({ serviceUrl, user }));
   });
 
   app.get('/login', (req, res) => {
     const returnTo = safeReturnPath(req.query['return_to']);
     const prompt = req.query['prompt'];
     if (returnTo === null || (prompt !== undefined && prompt !== 'none' && prompt !== 'login')) {
-      return sendPage(res, 400, errorPage('Invalid sign-in link', 'return_to must be a path on this site, such as /orders.', { serviceUrl, user: null, path: '/' }));
+      return sendPage(res, 400, errorPage('Invalid sign-in link', 'return_to must be a path on this site, such as /orders.', { serviceUrl, user: null }));
     }
     if (prompt === 'none') markChecked(res);
     startSignIn(res, returnTo, prompt);
@@ -170,7 +171,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
     const q = req.query;
     const state = typeof q['state'] === 'string' ? q['state'] : '';
     const pending = sessions.takeSignIn(cookies.get(cookieNames.signIn), state);
-    const ctx = { serviceUrl, user: null, path: '/' };
+    const ctx = { serviceUrl, user: null };
     if (!pending) {
       // An old or foreign callback: never exchange a code this browser did not ask for (login CSRF).
       // A silent check that lost to a newer one in another tab; the marker cookie proves cookies work (no loop).
@@ -220,7 +221,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
   app.post('/logout', (req, res) => {
     const origin = req.headers.origin;
     if ((origin !== undefined && origin !== publicUrl) || req.headers['sec-fetch-site'] === 'cross-site') {
-      return sendPage(res, 403, errorPage('Sign-out refused', 'Sign out from this site’s own pages.', { serviceUrl, user: null, path: '/' }));
+      return sendPage(res, 403, errorPage('Sign-out refused', 'Sign out from this site’s own pages.', { serviceUrl, user: null }));
     }
     signOut(req, res);
   });
@@ -229,18 +230,18 @@ export function createApp({ config, client, sessions = createHostSessions(), war
   app.get('/logout', (req, res) => {
     const site = req.headers['sec-fetch-site'];
     if (site === 'same-origin' || site === 'none') return signOut(req, res);
-    sendPage(res, 200, confirmSignOutPage({ serviceUrl, user: null, path: '/' }));
+    sendPage(res, 200, confirmSignOutPage({ serviceUrl, user: null }));
   });
 
   app.use((_req, res) => {
-    sendPage(res, 404, errorPage('Not found', 'There is no page at this address.', { serviceUrl, user: null, path: '/' }));
+    sendPage(res, 404, errorPage('Not found', 'There is no page at this address.', { serviceUrl, user: null }));
   });
 
   /** @type {import('express').ErrorRequestHandler} */
   const onError = (err, _req, res, _next) => {
     warn(`request failed: ${err instanceof Error ? err.name : 'unknown error'}`);
     if (res.headersSent) return;
-    sendPage(res, 500, errorPage('Something went wrong', 'Please try again.', { serviceUrl, user: null, path: '/' }));
+    sendPage(res, 500, errorPage('Something went wrong', 'Please try again.', { serviceUrl, user: null }));
   };
   app.use(onError);
 

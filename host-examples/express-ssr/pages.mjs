@@ -10,16 +10,14 @@ export function escapeHtml(value) {
  * @typedef {object} PageContext
  * @property {string} serviceUrl
  * @property {import('./userbox-client.mjs').UserInfo | null} user
- * @property {string} path  The current path, for the Sign in link's return_to.
  * @property {string} [notice]
  */
 
 /** @param {string} title @param {string} main @param {PageContext} ctx */
-function layout(title, main, { serviceUrl, user, path, notice }) {
+function layout(title, main, { serviceUrl, user, notice }) {
   const service = escapeHtml(serviceUrl);
-  const account = user
-    ? `<form method="post" action="/logout"><button type="submit">Sign out</button></form>`
-    : `<a href="/login?return_to=${escapeHtml(encodeURIComponent(path))}">Sign in</a>`;
+  // Signed out, the box offers Sign in (and pages their own link); signed in, this ends the host session too.
+  const account = user ? `<form method="post" action="/logout"><button type="submit">Sign out</button></form>\n  ` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -33,8 +31,7 @@ function layout(title, main, { serviceUrl, user, path, notice }) {
 <header>
   <a class="brand" href="/">Express SSR</a>
   <nav><a href="/">Home</a> <a href="/orders">Orders</a></nav>
-  <span class="account">${account}</span>
-  <script type="module" src="${service}/userbox.js"></script>
+  ${account}<script type="module" src="${service}/userbox.js"></script>
   <user-box></user-box>
 </header>
 <main>
