@@ -24,13 +24,13 @@ function parseCookies(header) {
 
 /**
  * @param {object} deps
- * @param {{ publicUrl: string, serviceUrl: string }} deps.config
+ * @param {{ publicUrl: string, serviceUrl: string, clientId: string }} deps.config
  * @param {import('./userbox-client.mjs').UserboxClient} deps.client
  * @param {import('./host-sessions.mjs').HostSessions} [deps.sessions]
  * @param {(message: string) => void} [deps.warn]
  */
 export function createApp({ config, client, sessions = createHostSessions(), warn = (m) => console.warn(m) }) {
-  const { publicUrl, serviceUrl } = config;
+  const { publicUrl, serviceUrl, clientId } = config;
   const secure = publicUrl.startsWith('https:');
   // __Host-: only this origin may set or read them (needs Secure, so only over https).
   const prefix = secure ? '__Host-' : '';
@@ -197,6 +197,9 @@ export function createApp({ config, client, sessions = createHostSessions(), war
       };
       res.cookie(cookieNames.session, sessions.create({ tokens, user }), cookieOptions);
       markChecked(res);
+      // The box's token mode remembers a silent check that found nobody (widget README); now there is somebody,
+      // so let it check again on the next page and show the same user as the server.
+      res.clearCookie(`userbox_tried_${encodeURIComponent(clientId)}`, { path: '/', secure, sameSite: 'lax' });
       res.redirect(303, pending.returnTo);
     } catch (err) {
       if (err instanceof ServiceUnavailableError) {

@@ -40,7 +40,7 @@ const client = createUserboxClient({
   redirectUri: `${publicUrl}/callback`,
   fetch: backChannelFetch(ca),
 });
-const { app, sessions } = createApp({ config: { publicUrl, serviceUrl }, client });
+const { app, sessions } = createApp({ config: { publicUrl, serviceUrl, clientId }, client });
 
 const server = tls ? https.createServer(tls, app) : http.createServer(app);
 server.on('error', (/** @type {NodeJS.ErrnoException} */ err) => {

@@ -619,6 +619,10 @@ def make_handler(app: App) -> type[BaseHTTPRequestHandler]:
             app.store.delete(cookies.get(app.cookie_session))
             set_cookies.append(app.cookie(app.cookie_session, app.store.create(tokens, user)))
             set_cookies.append(app.cookie(app.cookie_checked, "1"))
+            # The box's token mode remembers a silent check that found nobody (widget README); now there is
+            # somebody, so let it check again on the next page and show the same user as the server.
+            tried = f"userbox_tried_{urllib.parse.quote(config.client_id, safe='')}"
+            set_cookies.append(f"{tried}=; Path=/; SameSite=Lax; Max-Age=0" + ("; Secure" if config.secure else ""))
             self.redirect(pending.return_to, set_cookies)
 
         def sign_out(self, cookies: dict[str, str]) -> None:

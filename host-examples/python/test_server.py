@@ -157,6 +157,7 @@ class AppTest(unittest.TestCase):
         conn.request(method, path, headers={"Cookie": cookie, **(headers or {})})
         res = conn.getresponse()
         body = res.read().decode()
+        self.set_cookies = res.headers.get_all("Set-Cookie") or []
         for line in res.headers.get_all("Set-Cookie") or []:
             name, _, rest = line.partition("=")
             value = rest.split(";")[0]
@@ -197,6 +198,10 @@ class AppTest(unittest.TestCase):
         _, _, body = self.request("/")
         self.assertIn("Hello, Ada &lt;L&gt;", body)
         self.assertEqual(self.request("/orders")[0], 200)
+
+    def test_a_sign_in_lets_the_box_check_again(self):
+        self.sign_in()
+        self.assertTrue(any(c.startswith("userbox_tried_python=;") and "Max-Age=0" in c for c in self.set_cookies))
 
     def test_a_401_is_tried_with_one_refresh(self):
         self.sign_in()

@@ -34,7 +34,7 @@ function tokensNo(n) {
   return { accessToken: `at${n}`, refreshToken: `rt${n}`, idToken: `id${n}`, expiresAt: Date.now() + 600_000 };
 }
 
-const { app, sessions } = createApp({ config: { publicUrl: 'https://shop.test', serviceUrl: 'https://accounts.test' }, client, warn: () => {} });
+const { app, sessions } = createApp({ config: { publicUrl: 'https://shop.test', serviceUrl: 'https://accounts.test', clientId: 'shop' }, client, warn: () => {} });
 const server = app.listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -56,7 +56,7 @@ function browser() {
         if (/Expires=Thu, 01 Jan 1970/.test(line)) jar.delete(name);
         else jar.set(name, value);
       }
-      return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+      return { status: res.status, location: res.headers.get('location'), text: await res.text(), setCookies: res.headers.getSetCookie() };
     },
     async post(path, headers = {}) {
       const res = await fetch(base + path, { method: 'POST', redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } });
@@ -117,6 +117,13 @@ test('/orders signs in, comes back, and renders the user escaped', async () => {
   const home = await b.get('/');
   assert.match(home.text, /Hello, Ada &#60;Lovelace&#62;/);
   assert.equal((await b.get('/orders')).status, 200);
+});
+
+test('a sign-in lets the box\'s token mode check again', async () => {
+  const b = browser();
+  const start = await b.get('/login');
+  const back = await b.get(`/callback?code=good&state=${stateOf(start.location)}`);
+  assert.ok(back.setCookies.some((c) => /^userbox_tried_shop=;.*Expires=Thu, 01 Jan 1970/.test(c)));
 });
 
 test('every page asks /userinfo; a 401 is tried with one refresh', async () => {
