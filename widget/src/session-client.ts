@@ -83,7 +83,8 @@ export class SessionClient {
     this.#inflight ??= this.#request('GET', '/api/me')
       .then((res) => res.json() as Promise<MeResponse>)
       .then((body) => {
-        if (!body || typeof body !== 'object' || !('user' in body)) throw new SessionError('Malformed /api/me answer', 200);
+        // Object(): null, strings and numbers have no `user` either.
+        if (!('user' in Object(body))) throw new SessionError('Malformed /api/me answer', 200);
         return body;
       })
       .finally(() => {
@@ -135,10 +136,6 @@ export class SessionClient {
 
   loginUrl(returnTo: string): string {
     return `${this.serviceUrl}/login?return_to=${encodeURIComponent(returnTo)}`;
-  }
-
-  accountUrl(): string {
-    return `${this.serviceUrl}/account`;
   }
 
   /** How requests prove who the user is: the service's cookie here, a bearer token in token mode. */

@@ -3,11 +3,11 @@ import { SessionClient } from './session-client.js';
 const clients = new Map<string, SessionClient | Promise<SessionClient>>();
 
 /**
- * The site of a URL as cookies see it: scheme and registrable domain, guessed as the last two labels (hosts
- * under a multi-label public suffix such as `co.uk` set `mode` on the box instead).
+ * The site of a URL as cookies see it: scheme and registrable domain, guessed as the last two labels. Hosts
+ * under a multi-label public suffix such as `co.uk`, and IPv4 addresses that share their last two numbers,
+ * set `mode` on the box instead. (The guess is all the 10 KB budget allows; a public suffix list is 40 KB.)
  */
-const site = ({ protocol, hostname }: URL | Location) =>
-  protocol + (/^[\d.]+$|:/.test(hostname) ? hostname : hostname.split('.').slice(-2).join('.'));
+const site = ({ protocol, hostname }: URL | Location) => protocol + hostname.split('.').slice(-2).join('.');
 
 /**
  * The one client per service origin for this page, so many boxes make one request. This is where the page's
@@ -31,9 +31,16 @@ export function sharedSessionClient(serviceUrl: string, box: Element): SessionCl
         : (import(`${url.origin}/userbox-token.js`) as Promise<typeof import('./token-session-client.js')>).then(
             (module) => new module.TokenSessionClient(url.origin, box, undefined, channel),
           );
-    const wake = () => document.visibilityState === 'visible' && void Promise.resolve(client!).then((c) => c.refresh());
+    const refresh = () => void Promise.resolve(client!).then((c) => c.refresh());
+    const wake = () => document.visibilityState === 'visible' && refresh();
     document.addEventListener('visibilitychange', wake);
     addEventListener('focus', wake);
+    // The service rotates this cookie of the whole site at every sign-in and sign-out: tabs of the site's other
+    // origins (out of the channel's reach) see it change within half a second, or when shown if the browser
+    // has slowed a hidden tab's timers.
+    const signal = () => /\buserbox_sync=([^;]*)/.exec(document.cookie)?.[1];
+    let seen = signal();
+    setInterval(() => seen !== (seen = signal()) && refresh(), 500);
     clients.set(url.origin, client);
   }
   return client;

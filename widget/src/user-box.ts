@@ -56,9 +56,10 @@ export class UserBox extends LitElement {
   static override properties = {
     service: {},
     returnTo: { attribute: 'return-to' },
-    lang: { reflect: true },
+    // The native lang attribute and property already mirror each other; declared so a change re-renders.
+    lang: {},
     theme: { reflect: true },
-    hideLauncher: { type: Boolean, attribute: 'hide-launcher', reflect: true },
+    hideLauncher: { type: Boolean, attribute: 'hide-launcher' },
     _user: { state: true },
     _apps: { state: true },
   };
@@ -100,14 +101,6 @@ export class UserBox extends LitElement {
     if (changed.has('service')) void this.#connect();
   }
 
-  protected override updated(): void {
-    // Set through CSSOM, not a style="" attribute, which a strict style-src would block.
-    for (const avatar of this.renderRoot.querySelectorAll<HTMLElement>('span[part=avatar]')) {
-      // Only color-mix() reads it: a value that is not a colour makes the default grey, never a request.
-      avatar.style.setProperty('--_color', this._user?.color ?? null);
-    }
-  }
-
   /** Asks the service again who is signed in. Never rejects; a failure fires `userbox-error`. */
   async refresh(): Promise<void> {
     await this.#client?.refresh();
@@ -143,6 +136,10 @@ export class UserBox extends LitElement {
     if (json === this.#lastUserJson) return;
     this.#lastUserJson = json;
     this._user = me.user;
+    // The initials' background, inherited into the shadow root. Set through CSSOM, which a strict style-src
+    // allows (a style="" attribute it would block). Only color-mix() reads it: a value that is not a colour
+    // leaves the default grey, never a request.
+    this.style.setProperty('--_color', me.user?.color ?? null);
     this.#menus.close();
     this.#emit('userbox-change', { user: me.user });
   };
@@ -202,7 +199,7 @@ export class UserBox extends LitElement {
   }
 
   override render() {
-    const t = messagesFor(this.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang);
+    const t = messagesFor(this.closest('[lang]')?.getAttribute('lang'));
     const user = this._user;
     const launcher = this.hideLauncher
       ? nothing
@@ -237,7 +234,7 @@ export class UserBox extends LitElement {
           <slot></slot>
         </div>
         <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus.menuKeyDown} @click=${this.#menus.menuClick}>
-          <a part="item" role="menuitem" tabindex="-1" href=${this.#client!.accountUrl()}>${t.manage}</a>
+          <a part="item" role="menuitem" tabindex="-1" href=${this.#client!.serviceUrl + '/account'}>${t.manage}</a>
           <slot name="menu-items" @slotchange=${this.#menus.slotChange}></slot>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>

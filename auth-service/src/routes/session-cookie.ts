@@ -1,33 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
 
-/** The value of one cookie from the request's Cookie header. */
+/** The value of one cookie from the request's Cookie header (the first one of that name). */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  // Walks the header in place rather than splitting it: every signed-in /api/me reads a cookie.
+  for (let start = 0; start < header.length; ) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    const eq = header.indexOf('=', start);
+    if (eq > start && eq < end && header.slice(start, eq).trim() === name) return header.slice(eq + 1, end).trim();
+    start = end + 1;
   }
   return undefined;
+}
+
+/** The name of the cookie that tells the site's tabs to ask again (see `createSessionCookie`). */
+export const syncCookieName = 'userbox_sync';
+
+/**
+ * The domain the sync cookie is shared on: the service's host name without its first label when it has three
+ * or more (`accounts.example.com` → `example.com`), else none (host-only: `localhost` and IP addresses, whose
+ * cookies every port shares anyway). A service under a multi-label public suffix (`co.uk`) sets it in config.
+ */
+export function defaultSyncDomain(publicUrl: string): string | undefined {
+  const { hostname } = new URL(publicUrl);
+  const labels = hostname.split('.');
+  return isIP(hostname) || labels.length < 3 ? undefined : labels.slice(-2).join('.');
 }
 
 /**
  * The session cookie. On https it is `__Host-` prefixed and `Secure` (bound to this exact host, path `/`);
  * always HttpOnly and SameSite=Lax, so same-site apps' fetches carry it and cross-site POSTs do not.
+ *
+ * Whenever it is set or cleared, the service also gives the whole site a new `userbox_sync` cookie: a random
+ * value, readable by script (not HttpOnly), naming nobody. Every `<user-box>` on the site watches it, so a
+ * sign-in or sign-out in one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin)
+ * cannot reach.
  */
-export function createSessionCookie(publicUrl: string) {
+export function createSessionCookie(publicUrl: string, syncDomain = defaultSyncDomain(publicUrl)) {
   const secure = publicUrl.startsWith('https:');
   const name = secure ? '__Host-userbox_session' : 'userbox_session';
   const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
+  const syncAttributes = { secure, sameSite: 'lax', path: '/', maxAge: 365 * 24 * 60 * 60_000, ...(syncDomain && { domain: syncDomain }) } as const;
+  const signal = (res: Response) => res.cookie(syncCookieName, randomBytes(9).toString('base64url'), syncAttributes);
 
   return {
     name,
     read: (req: Request): string | undefined => readCookie(req, name),
     set(res: Response, token: string, expiresAt: number, now = Date.now()): void {
       res.cookie(name, token, { ...attributes, maxAge: Math.max(0, expiresAt - now) });
+      signal(res);
     },
     clear(res: Response): void {
       res.clearCookie(name, attributes);
+      signal(res);
     },
   };
 }

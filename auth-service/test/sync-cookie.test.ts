@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSyncDomain } from '../src/routes/session-cookie.js';
+import { createTestApp } from './test-app.js';
+
+/** The userbox_sync cookie of a response, as its Set-Cookie line. */
+function syncCookie(res: { headers: Record<string, unknown> }): string {
+  const lines = (res.headers['set-cookie'] as string[] | undefined) ?? [];
+  const line = lines.find((l) => l.startsWith('userbox_sync='));
+  if (!line) throw new Error(`no userbox_sync cookie in ${JSON.stringify(lines)}`);
+  return line;
+}
+
+const valueOf = (line: string) => line.split(';')[0]!.split('=')[1]!;
+
+describe('the site-wide sync cookie (how tabs of the site’s other apps hear of a sign-in or sign-out)', () => {
+  it('is set at sign-in for the whole site, readable by script, naming nobody, and changes at sign-out', async () => {
+    const t = await createTestApp({ publicUrl: 'https://accounts.example.test' });
+    const user = await t.createUser();
+    const signIn = await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const first = syncCookie(signIn);
+    expect(first).toMatch(/; Domain=example\.test;/);
+    expect(first).toMatch(/; Secure/);
+    expect(first).toMatch(/; SameSite=Lax/);
+    expect(first).not.toMatch(/HttpOnly/);
+    expect(valueOf(first)).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(first).not.toContain(user.id);
+
+    const signOut = await t.agent.delete('/api/session').expect(204);
+    const second = syncCookie(signOut);
+    expect(valueOf(second)).not.toBe(valueOf(first));
+    expect(second).toMatch(/; Domain=example\.test;/);
+  });
+
+  it('changes on sign-out everywhere and on a new sign-in, so every change is seen', async () => {
+    const t = await createTestApp();
+    const user = await t.createUser();
+    const values = new Set<string>();
+    values.add(valueOf(syncCookie(await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200))));
+    values.add(valueOf(syncCookie(await t.agent.delete('/api/sessions').expect(204))));
+    values.add(valueOf(syncCookie(await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200))));
+    expect(values.size).toBe(3);
+  });
+
+  it('is not sent on requests that change no session (the hot /api/me)', async () => {
+    const t = await createTestApp();
+    const res = await t.agent.get('/api/me').expect(200);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('is shared on the parent domain of a service with three or more labels, host-only otherwise', () => {
+    expect(defaultSyncDomain('https://accounts.example.com')).toBe('example.com');
+    expect(defaultSyncDomain('https://id.eu.example.com:8443')).toBe('example.com');
+    expect(defaultSyncDomain('https://example.com')).toBeUndefined();
+    expect(defaultSyncDomain('http://localhost:4000')).toBeUndefined();
+    expect(defaultSyncDomain('http://127.0.0.1:4000')).toBeUndefined();
+    expect(defaultSyncDomain('http://[::1]:4000')).toBeUndefined();
+  });
+});

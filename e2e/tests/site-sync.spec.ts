@@ -1,0 +1,45 @@
+import { expect, test } from '../support/fixtures.js';
+import { signIn } from '../support/widget.js';
+
+// News (news.example.test) and Mail (mail.example.test) are two origins of one site: a BroadcastChannel cannot
+// join them, the service's site-wide `userbox_sync` cookie does.
+test.describe('<user-box> across the apps of one site', () => {
+  test('a sign-out in one app reaches an open tab of another app without a focus or a reload', async ({ context, urls, user }) => {
+    await signIn(context, urls.service, user);
+    const news = await context.newPage();
+    await news.goto(`${urls.news}/`);
+    await expect(news.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    // Any focus or visibility event the News tab hears from now on is counted: the update must not need one.
+    await news.evaluate(() => {
+      const w = window as unknown as { wakeEvents: string[] };
+      w.wakeEvents = [];
+      for (const type of ['focus', 'visibilitychange']) addEventListener(type, () => w.wakeEvents.push(type), true);
+      document.addEventListener('visibilitychange', () => w.wakeEvents.push('visibilitychange'), true);
+    });
+
+    const mail = await context.newPage();
+    await mail.goto(`${urls.mail}/`);
+    const mailBox = mail.locator('user-box');
+    await mailBox.getByRole('button', { name: `Account: ${user.name}` }).click();
+    await mailBox.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(mailBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+    await expect(news.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();
+    expect(await news.evaluate(() => (window as unknown as { wakeEvents: string[] }).wakeEvents)).toEqual([]);
+  });
+
+  test('a sign-in on the service’s own login page reaches an open tab of an app', async ({ page, context, urls, user }) => {
+    await page.goto(`${urls.mail}/`);
+    const box = page.locator('user-box');
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+    const login = await context.newPage();
+    await login.goto(`${urls.service}/login`);
+    await login.getByLabel('Email').fill(user.email);
+    await login.getByLabel('Password').fill(user.password);
+    await login.getByRole('button', { name: 'Sign in' }).click();
+    await expect(login).toHaveURL(new RegExp(`^${urls.service}/account`));
+
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+  });
+});
