@@ -22,8 +22,13 @@ test.describe('signing in from a host page', () => {
     expect(cookies.filter((c) => c.name.includes('session'))).toEqual([
       expect.objectContaining({ name: '__Host-userbox_session', httpOnly: true, secure: true, sameSite: 'Lax' }),
     ]);
-    // Every cookie the service sets is host-bound and out of reach of scripts.
-    for (const c of cookies) expect(c).toMatchObject({ name: expect.stringMatching(/^__Host-/), httpOnly: true, secure: true, path: '/' });
+    // Every cookie the service sets is host-bound and out of reach of scripts, but the site-wide sync signal:
+    // a random value the boxes of the site's other apps watch, naming nobody.
+    const sync = cookies.filter((c) => c.name === 'userbox_sync');
+    const others = cookies.filter((c) => c.name !== 'userbox_sync');
+    for (const c of others) expect(c).toMatchObject({ name: expect.stringMatching(/^__Host-/), httpOnly: true, secure: true, path: '/' });
+    expect(sync).toEqual([expect.objectContaining({ domain: '.example.test', httpOnly: false, secure: true, sameSite: 'Lax' })]);
+    expect(sync[0]!.value).not.toContain(user.id);
 
     await account.focus();
     await page.keyboard.press('Enter');
