@@ -36,6 +36,8 @@ export interface RegisteredApp {
   id: string;
   name: string;
   url: string;
+  /** A bundled icon's name, an https URL, or null. */
+  icon: string | null;
 }
 
 function hostUrl(urls: Urls, host: HostName): string {

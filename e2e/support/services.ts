@@ -24,7 +24,7 @@ export interface RunningServices {
   /** The Express SSR host example, on another site: its box runs in token mode. */
   ssrUrl: string;
   /** The registered apps, in the launcher's order. */
-  apps: { id: string; name: string; url: string }[];
+  apps: { id: string; name: string; url: string; icon: string | null }[];
   /** Host examples that could not be started here (their folder has no server yet, or no python3), with why. */
   missingHosts: Record<string, string>;
   stop(): Promise<void>;
@@ -146,8 +146,8 @@ export async function startServices(): Promise<RunningServices> {
       ],
     }),
   );
-  const apps = (JSON.parse(readFileSync(appsFile, 'utf8')) as { apps: { id: string; name: string; url: string }[] }).apps.map(
-    ({ id, name, url }) => ({ id, name, url }),
+  const apps = (JSON.parse(readFileSync(appsFile, 'utf8')) as { apps: RunningServices['apps'] }).apps.map(
+    ({ id, name, url, icon }) => ({ id, name, url, icon }),
   );
 
   const service = start(process.execPath, ['--import', 'tsx', 'src/server.ts'], path.join(repoRoot, 'auth-service'), {

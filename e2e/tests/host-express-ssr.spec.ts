@@ -1,4 +1,5 @@
 import { expect, test } from '../support/fixtures.js';
+import { serverHtml } from '../support/server-html.js';
 
 // What only the Express SSR host does: its back end knows the user (code flow) and protects /orders.
 
@@ -13,10 +14,12 @@ test.describe('the Express SSR host example', () => {
     await expect(page).toHaveURL(`${urls.ssr}/orders`);
     await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
     // Rendered on the server: the HTML as it arrives already names the user, before any script runs.
-    const orders = await page.reload();
-    expect(await orders!.text()).toContain(`Signed in as ${user.email}`);
-    const home = await page.goto(`${urls.ssr}/`);
-    expect(await home!.text()).toContain(`<h1>Hello, ${user.name}</h1>`);
+    const orders = await serverHtml(context, `${urls.ssr}/orders`);
+    expect(orders.status).toBe(200);
+    expect(orders.body).toContain(`Signed in as ${user.email}`);
+    expect((await serverHtml(context, `${urls.ssr}/`)).body).toContain(`<h1>Hello, ${user.name}</h1>`);
+    await page.goto(`${urls.ssr}/`);
+    await expect(page.getByRole('heading', { name: `Hello, ${user.name}` })).toBeVisible();
     await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
 
     // Signed out at the service (from another app's box): the next /orders asks for a sign-in again.
@@ -32,10 +35,11 @@ test.describe('the Express SSR host example', () => {
     await expect(page.getByLabel('Email')).toBeVisible();
   });
 
-  test('signed out, the home page says Hello, guest from the server', async ({ page, urls }) => {
-    const home = await page.goto(`${urls.ssr}/`);
-    expect(await home!.text()).toContain('<h1>Hello, guest</h1>');
+  test('signed out, the home page says Hello, guest from the server', async ({ page, context, urls }) => {
+    await page.goto(`${urls.ssr}/`);
     await expect(page).toHaveURL(`${urls.ssr}/`);
+    await expect(page.getByRole('heading', { name: 'Hello, guest' })).toBeVisible();
+    expect((await serverHtml(context, `${urls.ssr}/`)).body).toContain('<h1>Hello, guest</h1>');
     await expect(page.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();
   });
 });
