@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
@@ -42,7 +42,8 @@ export interface SessionPolicy {
 const touchIntervalMs = 60_000;
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot hash: no Hash object per call, on the path of every signed-in /api/me.
+  return hash('sha256', token, 'base64url');
 }
 
 export interface SignInMeta {
@@ -61,8 +62,20 @@ export function createSessionService(
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
 
+  // A cached session hands back the same user record on every hit, so its initials and colour are worked out
+  // once per record rather than per request. Records are never changed in place (a change drops the copy).
+  const publicUsers = new WeakMap<SessionWithUser['user'], PublicUser>();
+  const publicUserOf = (user: SessionWithUser['user']): PublicUser => {
+    let publicUser = publicUsers.get(user);
+    if (!publicUser) {
+      publicUser = Object.freeze(toPublicUser(user));
+      publicUsers.set(user, publicUser);
+    }
+    return publicUser;
+  };
+
   const view = (s: SessionWithUser, lastSeenAt: number): SessionView => ({
-    user: toPublicUser(s.user),
+    user: publicUserOf(s.user),
     session: {
       id: s.id,
       expiresAt: new Date(effectiveExpiry({ last_seen_at: lastSeenAt, expires_at: s.expires_at })).toISOString(),
