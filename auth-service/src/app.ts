@@ -26,6 +26,8 @@ import { createSessionService } from './services/sessions.js';
 import { createUserService } from './services/users.js';
 import type { Store } from './store/store.js';
 
+const skip = (): void => undefined;
+
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
 export interface AppDependencies {
@@ -89,7 +91,19 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   app.set('query parser', 'simple');
   const log = requestLog(logger);
   const headers = securityHeaders(registry);
-  app.use((req, res, next) => log(req, res, () => headers(req, res, next)));
+  // Both only set things up and call next at once: one layer, and no closure per request.
+  app.use((req, res, next) => {
+    log(req, res, skip);
+    headers(req, res, next);
+  });
+
+  // The JSON API first: /api/me is the hottest route, so it should not walk past the others' matchers. CORS,
+  // the CSRF check and the API's own router are one layer, because each router layer is matched (and each
+  // mount trims and restores the URL) on every request.
+  const trusted = requireTrustedOrigin(registry);
+  const cors = apiCors(registry);
+  const api = apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer });
+  app.use('/api', (req, res, next) => cors(req, res, () => trusted(req, res, () => api(req, res, next))));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -98,11 +112,6 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     await store.ping();
     res.json({ status: 'ready' });
   });
-
-  // The JSON API first: /api/me is the hottest route, so it should not walk past the others' matchers.
-  const trusted = requireTrustedOrigin(registry);
-  const cors = apiCors(registry);
-  app.use('/api', (req, res, next) => cors(req, res, () => trusted(req, res, next)), apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer }));
   app.use(widgetRoutes(config.widgetDir));
   // App icons are shown by the launcher on other sites: let them be loaded cross-origin.
   app.use('/assets/icons', (_req, res, next) => {

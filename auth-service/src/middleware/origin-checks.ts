@@ -11,7 +11,9 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function apiCors(registry: AppRegistry): RequestHandler {
   return (req, res, next) => {
     const origin = req.headers.origin;
-    res.vary('Origin');
+    // res.vary parses and merges whatever Vary holds; on the way into the API it holds nothing yet.
+    if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Origin');
+    else res.vary('Origin');
     if (registry.isAppOrigin(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin as string);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
