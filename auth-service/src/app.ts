@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { defaultOidcPolicy, type Config } from './config.js';
@@ -9,7 +9,7 @@ import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { createOidcProvider } from './oidc/provider.js';
-import { apiRoutes } from './routes/api.js';
+import { apiRoutes, enterApi, meRoute } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';
 import { createDeviceCookie, createSessionCookie } from './routes/session-cookie.js';
@@ -97,11 +97,14 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     headers(req, res, next);
   });
 
-  // The JSON API first: /api/me is the hottest route, so it should not walk past the others' matchers. CORS,
-  // the CSRF check and the API's own router are one layer, because each router layer is matched (and each
-  // mount trims and restores the URL) on every request.
+  // The JSON API first: /api/me is the hottest route, so it should not walk past the others' matchers. It is
+  // a route of the app itself rather than of the API router: entering a second router (matching its layers,
+  // trimming and restoring the URL) cost about a tenth of the request. The rest of the API is one /api layer:
+  // CORS, the CSRF check (nothing for GET), then the router.
   const trusted = requireTrustedOrigin(registry);
   const cors = apiCors(registry);
+  const enter: RequestHandler = (req, res, next) => cors(req, res, () => trusted(req, res, () => enterApi(req, res, next)));
+  app.get('/api/me', enter, meRoute({ sessions, cookie, bearer: oidc.bearer }));
   const api = apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer });
   app.use('/api', (req, res, next) => cors(req, res, () => trusted(req, res, () => api(req, res, next))));
 

@@ -33,7 +33,7 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function apiRoutes(deps: {
+export interface ApiDependencies {
   sessions: SessionService;
   users: UserService;
   registry: AppRegistry;
@@ -42,26 +42,26 @@ export function apiRoutes(deps: {
   authLimit: RequestHandler;
   /** Access tokens from the OIDC provider (token mode: cross-site pages without the cookie). */
   bearer?: { sessionView(authorization: string, origin?: string): Promise<SessionView | null> };
-}): Router {
-  const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
-  const router = Router();
-  // One entry middleware rather than three: every router layer is matched on every /api/me.
-  const parseJson = json({ limit: '16kb', strict: true });
-  router.use((req, res, next) => {
-    markRouteBase(req, res, () => undefined);
-    res.setHeader('Cache-Control', 'no-store');
-    // GET and HEAD carry no body: skipping the parser spares the hottest route a stream read.
-    if (req.method === 'GET' || req.method === 'HEAD') return next();
-    jsonOnly(req, res, () => parseJson(req, res, next));
-  });
+}
 
-  async function requireSession(req: Request): Promise<SessionView> {
-    const me = await sessions.authenticate(cookie.read(req));
-    if (!me) throw new AppError('UNAUTHENTICATED');
-    return me;
-  }
+const parseJson = json({ limit: '16kb', strict: true });
 
-  router.get('/me', async (req, res) => {
+/** The first step of every API route: no caching, the route base for the log line, small JSON bodies only. */
+export const enterApi: RequestHandler = (req, res, next) => {
+  markRouteBase(req, res, () => undefined);
+  res.setHeader('Cache-Control', 'no-store');
+  // GET and HEAD carry no body: skipping the parser spares the hottest route a stream read.
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  jsonOnly(req, res, () => parseJson(req, res, next));
+};
+
+/**
+ * `GET /api/me`, asked on every page view of every app. app.ts mounts it as a route of the app itself (after
+ * CORS and `enterApi`), ahead of the API router: entering a second router costs more than the rest of the route.
+ */
+export function meRoute(deps: Pick<ApiDependencies, 'sessions' | 'cookie' | 'bearer'>): RequestHandler {
+  const { sessions, cookie } = deps;
+  return async (req, res) => {
     const authorization = req.get('authorization');
     if (authorization !== undefined && deps.bearer) {
       // Token mode answers the same body as the cookie; a bad token is an error, not "signed out".
@@ -72,7 +72,22 @@ export function apiRoutes(deps: {
     }
     const me = await sessions.authenticate(cookie.read(req));
     res.json(me ?? { user: null });
-  });
+  };
+}
+
+/** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
+export function apiRoutes(deps: ApiDependencies): Router {
+  const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
+  const router = Router();
+  router.use(enterApi);
+
+  async function requireSession(req: Request): Promise<SessionView> {
+    const me = await sessions.authenticate(cookie.read(req));
+    if (!me) throw new AppError('UNAUTHENTICATED');
+    return me;
+  }
+
+  // GET /me is `meRoute` below, which app.ts mounts ahead of this router.
 
   router.patch('/me', async (req, res) => {
     const me = await requireSession(req);
