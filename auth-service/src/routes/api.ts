@@ -87,7 +87,7 @@ export function apiRoutes(deps: ApiDependencies): Router {
     return me;
   }
 
-  // GET /me is `meRoute` below, which app.ts mounts ahead of this router.
+  // GET /me is `meRoute` above, which app.ts mounts ahead of this router.
 
   router.patch('/me', async (req, res) => {
     const me = await requireSession(req);
