@@ -96,7 +96,7 @@ test.describe('<user-box> when the service fails', () => {
     expect(record.userboxEvents.filter((e) => e.type === 'userbox-error').length).toBeGreaterThanOrEqual(3);
     expect(record.userboxEvents.filter((e) => e.type === 'userbox-change')).toHaveLength(1);
     expect(warnings.filter((w) => w.includes('[user-box]'))).toEqual([
-      expect.stringContaining('Account service unreachable'),
+      expect.stringContaining(`${urls.service} unreachable`),
     ]);
     expect(record.unhandled).toEqual([]);
     expect(errors).toEqual([]);

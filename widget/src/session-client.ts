@@ -44,8 +44,8 @@ export interface SyncChannel {
 }
 
 /** Wait before retry `attempt` (0 first): 1 s, 2 s, 4 s … up to a minute, ±20 % so tabs do not retry in step. */
-export function retryDelay(attempt: number, random: () => number = Math.random): number {
-  return Math.min(60_000, 1000 * 2 ** attempt) * (0.8 + 0.4 * random());
+export function retryDelay(attempt: number): number {
+  return Math.min(60_000, 1000 * 2 ** attempt) * (0.8 + 0.4 * Math.random());
 }
 
 type Fetch = typeof fetch;
@@ -84,7 +84,7 @@ export class SessionClient {
       .then((res) => res.json() as Promise<MeResponse>)
       .then((body) => {
         // Object(): null, strings and numbers have no `user` either.
-        if (!('user' in Object(body))) throw new SessionError('Malformed /api/me answer', 200);
+        if (!('user' in Object(body))) throw new SessionError('Malformed answer', 200);
         return body;
       })
       .finally(() => {
@@ -163,9 +163,9 @@ export class SessionClient {
     try {
       res = await this.#fetchImpl(this.serviceUrl + path, { method, cache: 'no-store', ...this.auth() });
     } catch (err) {
-      throw new SessionError(`Account service unreachable: ${(err as Error).message}`, null);
+      throw new SessionError(`${this.serviceUrl} unreachable: ${(err as Error).message}`, null);
     }
-    if (!res.ok) throw new SessionError(`Account service answered ${res.status}`, res.status);
+    if (!res.ok) throw new SessionError(`${this.serviceUrl} answered ${res.status}`, res.status);
     return res;
   }
 }

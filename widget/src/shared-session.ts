@@ -30,6 +30,8 @@ export function sharedSessionClient(serviceUrl: string, box: Element): SessionCl
         ? new SessionClient(url.origin, undefined, channel)
         : (import(`${url.origin}/userbox-token.js`) as Promise<typeof import('./token-session-client.js')>).then(
             (module) => new module.TokenSessionClient(url.origin, box, undefined, channel),
+            // Unreachable: a client that reports it like any failed request (a warning, userbox-error, retries).
+            (error: Error) => new SessionClient(url.origin, () => Promise.reject(error), channel),
           );
     const refresh = () => void Promise.resolve(client!).then((c) => c.refresh());
     const wake = () => document.visibilityState === 'visible' && refresh();

@@ -158,13 +158,8 @@ export class UserBox extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  /** Origins whose plain-http URLs the box may use: the page's and the service's. */
-  #trusted(): string[] {
-    return [location.origin, this.#client!.serviceUrl];
-  }
-
   #renderAvatar(user: UserboxUser) {
-    const src = safeUrl(user.picture, this.#trusted());
+    const src = safeUrl(user.picture, location.protocol == 'http:');
     return src
       ? html`<img part="avatar" class="avatar" src=${src} alt="" referrerpolicy="no-referrer" />`
       : html`<span part="avatar" class="avatar" aria-hidden="true">${user.initials}</span>`;
@@ -186,9 +181,9 @@ export class UserBox extends LitElement {
   }
 
   #renderApp(app: UserboxApp) {
-    const href = safeUrl(app.url, this.#trusted());
+    const href = safeUrl(app.url, location.protocol == 'http:');
     if (!href) return nothing;
-    const icon = safeUrl(app.icon, this.#trusted(), true);
+    const icon = safeUrl(app.icon, location.protocol == 'http:', true);
     const current = new URL(href).origin === location.origin;
     return html`<a part="app" role="menuitem" tabindex="-1" href=${href} aria-current=${current || nothing}>
       ${icon

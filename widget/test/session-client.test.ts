@@ -28,7 +28,7 @@ describe('SessionClient', () => {
     });
     await expect(down.me()).rejects.toMatchObject({ name: 'SessionError', status: null });
     const broken = new SessionClient('https://a.test', async () => jsonResponse({ error: { code: 'INTERNAL' } }, 503));
-    await expect(broken.me()).rejects.toEqual(new SessionError('Account service answered 503', 503));
+    await expect(broken.me()).rejects.toEqual(new SessionError('https://a.test answered 503', 503));
   });
 
   it('refuses an answer that is not the /api/me shape', async () => {
@@ -72,6 +72,8 @@ describe('SessionClient.refresh', () => {
 
   it('never rejects: reports the error, warns once per outage, retries with backoff, and recovers', async () => {
     vi.useFakeTimers();
+    // No jitter: the delays are exactly 1 s, 2 s, 4 s …
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     let up = false;
     const fetchMock = vi.fn<typeof fetch>(async () =>
@@ -82,7 +84,7 @@ describe('SessionClient.refresh', () => {
     client.subscribe((u) => heard.push(u));
 
     await expect(client.refresh()).resolves.toBeUndefined();
-    expect(heard).toEqual([{ error: new SessionError('Account service answered 503', 503) }]);
+    expect(heard).toEqual([{ error: new SessionError('https://a.test answered 503', 503) }]);
     expect(fetchMock).toHaveBeenCalledTimes(1);
 
     // Retries after about 1 s, then about 2 s; still one warning.
@@ -109,11 +111,15 @@ describe('SessionClient.refresh', () => {
   });
 
   it('backs off exponentially to a minute, with ±20 % jitter', () => {
-    expect(retryDelay(0, () => 0.5)).toBe(1000);
-    expect(retryDelay(3, () => 0.5)).toBe(8000);
-    expect(retryDelay(20, () => 0.5)).toBe(60_000);
-    expect(retryDelay(0, () => 0)).toBe(800);
-    expect(retryDelay(0, () => 1)).toBeCloseTo(1200);
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    expect(retryDelay(0)).toBe(1000);
+    expect(retryDelay(3)).toBe(8000);
+    expect(retryDelay(20)).toBe(60_000);
+    random.mockReturnValue(0);
+    expect(retryDelay(0)).toBe(800);
+    random.mockReturnValue(1);
+    expect(retryDelay(0)).toBeCloseTo(1200);
+    random.mockRestore();
   });
 
   it('signs out everywhere with DELETE /api/sessions and tells subscribers the user is gone', async () => {
