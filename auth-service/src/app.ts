@@ -40,6 +40,8 @@ export interface AppDependencies {
     loginThrottle?: ThrottlePolicy;
     /** OpenID Connect token lifetimes and key rotation (defaults in config.ts). */
     oidc?: Config['oidc'];
+    /** Domain of the `userbox_sync` cookie; derived from publicUrl when undefined. */
+    syncCookieDomain?: string | undefined;
   };
   /** Where login failures are counted; in memory unless given (Redis for several instances). */
   failureCounter?: FailureCounter;
@@ -62,7 +64,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   });
   const sessions = createSessionService(store, config.session, throttle, clock);
   const users = createUserService(store, clock);
-  const cookie = createSessionCookie(config.publicUrl);
+  const cookie = createSessionCookie(config.publicUrl, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({

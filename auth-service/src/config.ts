@@ -54,6 +54,12 @@ const schema = z.object({
   OIDC_KEY_ROTATION_DAYS: z.coerce.number().int().positive().default(30),
   /** How long a refresh token that was just rotated still works, so two tabs refreshing at once both succeed. */
   OIDC_REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /**
+   * Where the `userbox_sync` cookie (how the boxes of the site's apps hear of a sign-in or sign-out) is shared.
+   * Default: the service's host name without its first label (`accounts.example.com` → `example.com`). Set it
+   * under a public suffix of more than one label (`example.co.uk`).
+   */
+  SYNC_COOKIE_DOMAIN: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a domain name such as example.com').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: z.string().min(1).optional(),
 });
@@ -78,6 +84,8 @@ export interface Config {
   loginThrottle: { freeAttempts: number; maxDelayMs: number; accountLockThreshold: number; accountLockMs: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   widgetDir: string;
+  /** Undefined: derived from publicUrl (see SYNC_COOKIE_DOMAIN). */
+  syncCookieDomain: string | undefined;
 }
 
 /** Lifetimes for the OpenID Connect provider (src/oidc). */
@@ -150,5 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? widgetDistDir(),
+    syncCookieDomain: e.SYNC_COOKIE_DOMAIN,
   };
 }

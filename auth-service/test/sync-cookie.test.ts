@@ -1,5 +1,8 @@
+import express from 'express';
+import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { defaultSyncDomain } from '../src/routes/session-cookie.js';
+import { loadConfig } from '../src/config.js';
+import { createSessionCookie, defaultSyncDomain } from '../src/routes/session-cookie.js';
 import { createTestApp } from './test-app.js';
 
 /** The userbox_sync cookie of a response, as its Set-Cookie line. */
@@ -54,5 +57,19 @@ describe('the site-wide sync cookie (how tabs of the site’s other apps hear of
     expect(defaultSyncDomain('http://localhost:4000')).toBeUndefined();
     expect(defaultSyncDomain('http://127.0.0.1:4000')).toBeUndefined();
     expect(defaultSyncDomain('http://[::1]:4000')).toBeUndefined();
+  });
+
+  it('takes its domain from SYNC_COOKIE_DOMAIN (a public suffix of two labels), and refuses a malformed one', async () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://accounts.example.co.uk', SYNC_COOKIE_DOMAIN: 'example.co.uk' });
+    expect(config.syncCookieDomain).toBe('example.co.uk');
+    const cookie = createSessionCookie(config.publicUrl, config.syncCookieDomain);
+    const app = express().get('/', (_req, res) => {
+      cookie.clear(res);
+      res.end();
+    });
+    expect(syncCookie(await supertest(app).get('/'))).toMatch(/; Domain=example\.co\.uk;/);
+    expect(loadConfig({ PUBLIC_URL: 'https://accounts.example.co.uk' }).syncCookieDomain).toBeUndefined();
+    expect(() => loadConfig({ SYNC_COOKIE_DOMAIN: 'example.com; Secure' })).toThrow(/SYNC_COOKIE_DOMAIN/);
+    expect(() => loadConfig({ SYNC_COOKIE_DOMAIN: 'localhost' })).toThrow(/SYNC_COOKIE_DOMAIN/);
   });
 });
