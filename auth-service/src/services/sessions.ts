@@ -62,25 +62,22 @@ export function createSessionService(
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
 
-  // A cached session hands back the same user record on every hit, so its initials and colour are worked out
-  // once per record rather than per request. Records are never changed in place (a change drops the copy).
-  const publicUsers = new WeakMap<SessionWithUser['user'], PublicUser>();
-  const publicUserOf = (user: SessionWithUser['user']): PublicUser => {
-    let publicUser = publicUsers.get(user);
-    if (!publicUser) {
-      publicUser = Object.freeze(toPublicUser(user));
-      publicUsers.set(user, publicUser);
-    }
-    return publicUser;
+  // A cached session hands back the same record on every hit, so its answer is built once per record and
+  // expiry (which moves only when last_seen_at is written, at most once a minute), not on every request: the
+  // initials, the avatar colour and the ISO date. Records are never changed in place (a change drops the copy);
+  // answers are frozen because they are shared, and never cross sessions (one per record).
+  const views = new WeakMap<SessionWithUser, { expiresAt: number; view: SessionView }>();
+  const view = (s: SessionWithUser, lastSeenAt: number): SessionView => {
+    const expiresAt = Math.min(Number(s.expires_at), lastSeenAt + policy.idleMs);
+    const known = views.get(s);
+    if (known?.expiresAt === expiresAt) return known.view;
+    const fresh: SessionView = Object.freeze({
+      user: Object.freeze(toPublicUser(s.user)),
+      session: Object.freeze({ id: s.id, expiresAt: new Date(expiresAt).toISOString() }),
+    });
+    views.set(s, { expiresAt, view: fresh });
+    return fresh;
   };
-
-  const view = (s: SessionWithUser, lastSeenAt: number): SessionView => ({
-    user: publicUserOf(s.user),
-    session: {
-      id: s.id,
-      expiresAt: new Date(effectiveExpiry({ last_seen_at: lastSeenAt, expires_at: s.expires_at })).toISOString(),
-    },
-  });
 
   return {
     /** Checks the password and opens a new session (a fresh id every time: no fixation). */
