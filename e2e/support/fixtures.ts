@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { test as base, expect, request } from '@playwright/test';
+import { test as base, expect, request, type BrowserContext } from '@playwright/test';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -45,7 +45,31 @@ function hostUrl(urls: Urls, host: HostName): string {
   return byHost[host];
 }
 
-/** `user`: a fresh account made through the service's API for this test alone. */
+/**
+ * Signs `user` in for the whole browser context without the login page: POST /api/session from Node (the
+ * *.test names resolve only inside Chromium, so it goes to the direct address), then hands the session cookie
+ * to the browser for the service's host. The login page itself is covered by sign-in.spec.ts.
+ */
+export async function signIn(context: BrowserContext, serviceUrl: string, user: TestUser): Promise<void> {
+  const api = await request.newContext({ baseURL: process.env['USERBOX_SERVICE_DIRECT_URL'], ignoreHTTPSErrors: true });
+  const res = await api.post('/api/session', {
+    data: { email: user.email, password: user.password },
+    headers: { Origin: serviceUrl },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+  const setCookie = res.headers()['set-cookie'] ?? '';
+  await api.dispose();
+  const [, name, value] = /^([^=]+)=([^;]*)/.exec(setCookie) ?? [];
+  expect(name, setCookie).toBe('__Host-userbox_session');
+  await context.addCookies([
+    { name: name!, value: value!, domain: new URL(serviceUrl).hostname, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' },
+  ]);
+}
+
+/**
+ * `user`: a fresh account made through the service's API for this test alone; `signedInUser`: that account,
+ * signed in for the test's browser context (`signIn`) before the test starts.
+ */
 export const test = base.extend<{
   urls: Urls;
   apps: RegisteredApp[];
@@ -54,6 +78,7 @@ export const test = base.extend<{
   /** That host's origin; fails the test when the project names no host or the host could not be started. */
   hostUrl: string;
   user: TestUser;
+  signedInUser: TestUser;
   makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser>;
 }>({
   // eslint-disable-next-line no-empty-pattern
@@ -93,6 +118,10 @@ export const test = base.extend<{
   },
   user: async ({ makeUser }, use) => {
     await use(await makeUser());
+  },
+  signedInUser: async ({ context, urls, user }, use) => {
+    await signIn(context, urls.service, user);
+    await use(user);
   },
 });
 

@@ -1,25 +1,29 @@
-import { request, type APIResponse, type BrowserContext, type Page, type Route } from '@playwright/test';
+import type { APIResponse, BrowserContext, Locator, Page, Route } from '@playwright/test';
 import { expect, type TestUser } from './fixtures.js';
 
-/**
- * Signs `user` in for the whole browser context without the login page: POST /api/session from Node (the
- * *.test names resolve only inside Chromium, so it goes to the direct address), then hands the session cookie
- * to the browser for the service's host. The login page itself is covered by sign-in.spec.ts.
- */
-export async function signIn(context: BrowserContext, serviceUrl: string, user: TestUser): Promise<void> {
-  const api = await request.newContext({ baseURL: process.env['USERBOX_SERVICE_DIRECT_URL'], ignoreHTTPSErrors: true });
-  const res = await api.post('/api/session', {
-    data: { email: user.email, password: user.password },
-    headers: { Origin: serviceUrl },
-  });
-  expect(res.status(), await res.text()).toBe(200);
-  const setCookie = res.headers()['set-cookie'] ?? '';
-  await api.dispose();
-  const [, name, value] = /^([^=]+)=([^;]*)/.exec(setCookie) ?? [];
-  expect(name, setCookie).toBe('__Host-userbox_session');
-  await context.addCookies([
-    { name: name!, value: value!, domain: new URL(serviceUrl).hostname, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' },
-  ]);
+/** The box on a page, and its account button once it shows the user. */
+export interface AccountBox {
+  box: Locator;
+  account: Locator;
+}
+
+/** Opens `url` in a browser context where `user` is signed in, and waits until the box shows them. */
+export async function openShowingUser(page: Page, url: string, user: TestUser): Promise<AccountBox> {
+  await page.goto(url);
+  const box = page.locator('user-box');
+  const account = box.getByRole('button', { name: `Account: ${user.name}` });
+  await expect(account).toBeVisible();
+  return { box, account };
+}
+
+/** Opens `url` in a new tab of `context` and signs out there through the box's menu, as the user would. */
+export async function signOutThroughBox(context: BrowserContext, url: string, user: TestUser): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(url);
+  const box = page.locator('user-box');
+  await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+  await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+  await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
 }
 
 /**

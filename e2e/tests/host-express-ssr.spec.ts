@@ -1,5 +1,6 @@
 import { expect, test } from '../support/fixtures.js';
 import { serverHtml } from '../support/server-html.js';
+import { signOutThroughBox } from '../support/widget.js';
 
 // What only the Express SSR host does: its back end knows the user (code flow) and protects /orders.
 
@@ -23,12 +24,7 @@ test.describe('the Express SSR host example', () => {
     await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
 
     // Signed out at the service (from another app's box): the next /orders asks for a sign-in again.
-    const mail = await context.newPage();
-    await mail.goto(`${urls.mail}/`);
-    const mailBox = mail.locator('user-box');
-    await mailBox.getByRole('button', { name: `Account: ${user.name}` }).click();
-    await mailBox.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
-    await expect(mailBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await signOutThroughBox(context, `${urls.mail}/`, user);
 
     await page.goto(`${urls.ssr}/orders`);
     await expect(page).toHaveURL((url) => url.origin === urls.service);

@@ -1,6 +1,5 @@
-import { expect, test } from '../support/fixtures.js';
+import { expect, signIn, test } from '../support/fixtures.js';
 import { serverHtml } from '../support/server-html.js';
-import { signIn } from '../support/widget.js';
 
 // What only the Python host does: its back end asks the service who the user is (/userinfo) and renders it.
 

@@ -1,5 +1,4 @@
-import { expect, test } from '../support/fixtures.js';
-import { signIn } from '../support/widget.js';
+import { expect, signIn, test } from '../support/fixtures.js';
 
 // What only the React host does: its content follows the box's userbox-change event, without a reload.
 
@@ -27,8 +26,7 @@ test.describe('the React host example', () => {
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
   });
 
-  test('one build, any service: the server tells the app where the service is, on every route', async ({ page, urls, user, context }) => {
-    await signIn(context, urls.service, user);
+  test('one build, any service: the server tells the app where the service is, on every route', async ({ page, urls, signedInUser: user }) => {
     // A deep link into the single-page app gets the app too (the server falls back to index.html).
     await page.goto(`${urls.react}/reports/2026`);
     await expect(page.locator('meta[name="userbox-service"]')).toHaveAttribute('content', urls.service);

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from '../support/fixtures.js';
-import { fetchFromService, signIn } from '../support/widget.js';
+import { expect, signIn, test } from '../support/fixtures.js';
+import { fetchFromService } from '../support/widget.js';
 
 // Part of the hostile suite (npm run test:hostile). Names, emails, pictures and app names are written by
 // users and shown by the box on other people's sites. Every payload tries to set window.__xss; none may.

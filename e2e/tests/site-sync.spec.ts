@@ -1,14 +1,12 @@
 import { expect, test } from '../support/fixtures.js';
-import { signIn } from '../support/widget.js';
+import { openShowingUser, signOutThroughBox } from '../support/widget.js';
 
 // News (news.example.test) and Mail (mail.example.test) are two origins of one site: a BroadcastChannel cannot
 // join them, the service's site-wide `userbox_sync` cookie does.
 test.describe('<user-box> across the apps of one site', () => {
-  test('a sign-out in one app reaches an open tab of another app without a focus or a reload', async ({ context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('a sign-out in one app reaches an open tab of another app without a focus or a reload', async ({ context, urls, signedInUser: user }) => {
     const news = await context.newPage();
-    await news.goto(`${urls.news}/`);
-    await expect(news.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    const { box: newsBox } = await openShowingUser(news, `${urls.news}/`, user);
     // Any focus or visibility event the News tab hears from now on is counted: the update must not need one.
     await news.evaluate(() => {
       const w = window as unknown as { wakeEvents: string[] };
@@ -17,14 +15,9 @@ test.describe('<user-box> across the apps of one site', () => {
       document.addEventListener('visibilitychange', () => w.wakeEvents.push('visibilitychange'), true);
     });
 
-    const mail = await context.newPage();
-    await mail.goto(`${urls.mail}/`);
-    const mailBox = mail.locator('user-box');
-    await mailBox.getByRole('button', { name: `Account: ${user.name}` }).click();
-    await mailBox.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
-    await expect(mailBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await signOutThroughBox(context, `${urls.mail}/`, user);
 
-    await expect(news.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await expect(newsBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
     expect(await news.evaluate(() => (window as unknown as { wakeEvents: string[] }).wakeEvents)).toEqual([]);
   });
 

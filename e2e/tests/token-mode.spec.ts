@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, test } from '../support/fixtures.js';
-import { pageRecord, recordPageEvents, signIn } from '../support/widget.js';
+import { expect, signIn, test } from '../support/fixtures.js';
+import { openShowingUser, pageRecord, recordPageEvents } from '../support/widget.js';
 
 // The Shop app is served on https://shop.other.test, another site than https://accounts.example.test: Chromium
 // withholds the service's cookie from its requests (third-party cookies are blocked by default), so its box
@@ -32,9 +32,8 @@ test.describe('<user-box> on another site (token mode)', () => {
   test('a signed-in user is shown after exactly one bounce, back on the same URL, and a reload does not bounce', async ({
     context,
     urls,
-    user,
+    signedInUser: user,
   }) => {
-    await signIn(context, urls.service, user);
     const page = await context.newPage();
     const popups: string[] = [];
     context.on('page', (p) => popups.push(p.url()));
@@ -42,9 +41,7 @@ test.describe('<user-box> on another site (token mode)', () => {
     const bounces = recordBounces(page, urls.service);
 
     const address = `${urls.shop}/cart#s5`;
-    await page.goto(address);
-    const box = page.locator('user-box');
-    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    const { account } = await openShowingUser(page, address, user);
     expect(bounces).toHaveLength(1);
     const asked = new URL(bounces[0]!).searchParams;
     expect(Object.fromEntries(asked)).toMatchObject({
@@ -60,7 +57,7 @@ test.describe('<user-box> on another site (token mode)', () => {
     expect(popups).toEqual([]);
 
     await page.reload();
-    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await expect(account).toBeVisible();
     expect(bounces).toHaveLength(1);
     const record = await pageRecord(page);
     expect(record.unhandled).toEqual([]);
@@ -68,15 +65,13 @@ test.describe('<user-box> on another site (token mode)', () => {
   });
 
   for (const script of ['module', 'iife']) {
-    test(`works under the strict CSP with the ${script} bundle, which loads token mode from the service`, async ({ context, urls, user }) => {
-      await signIn(context, urls.service, user);
+    test(`works under the strict CSP with the ${script} bundle, which loads token mode from the service`, async ({ context, urls, signedInUser: user }) => {
       const page = await context.newPage();
       await recordPageEvents(page);
       const loaded: string[] = [];
       page.on('response', (res) => res.url().endsWith('/userbox-token.js') && loaded.push(`${res.status()}`));
-      await page.goto(`${urls.shop}/?csp&script=${script}`);
-      const box = page.locator('user-box');
-      await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+      const { box, account } = await openShowingUser(page, `${urls.shop}/?csp&script=${script}`, user);
+      await account.click();
       await expect(box.getByRole('menuitem', { name: 'Manage your account' })).toBeFocused();
       // Once per page load: before the bounce, back at the redirect URI, and at the address again (it has a query).
       expect(loaded).toEqual(['200', '200', '200']);
@@ -86,23 +81,19 @@ test.describe('<user-box> on another site (token mode)', () => {
     });
   }
 
-  test('a page on the service’s own site never loads token mode', async ({ context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('a page on the service’s own site never loads token mode', async ({ context, urls, signedInUser: user }) => {
     const page = await context.newPage();
     const loaded: string[] = [];
     page.on('request', (req) => req.url().endsWith('/userbox-token.js') && loaded.push(req.url()));
-    await page.goto(`${urls.mail}/`);
-    await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await openShowingUser(page, `${urls.mail}/`, user);
     expect(loaded).toEqual([]);
   });
 
-  test('a page whose address has a query is loaded again as it was, after the one bounce', async ({ context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('a page whose address has a query is loaded again as it was, after the one bounce', async ({ context, urls, signedInUser: user }) => {
     const page = await context.newPage();
     const bounces = recordBounces(page, urls.service);
     const address = `${urls.shop}/?long&item=42#s7`;
-    await page.goto(address);
-    await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await openShowingUser(page, address, user);
     expect(bounces).toHaveLength(1);
     expect(new URL(bounces[0]!).searchParams.get('redirect_uri')).toBe(`${urls.shop}/`);
     expect(page.url()).toBe(address);
@@ -136,12 +127,9 @@ test.describe('<user-box> on another site (token mode)', () => {
     expect(page.url()).toBe(`${urls.shop}/cart`);
   });
 
-  test('a sign-out at the service shows on the shop page when it is focused again', async ({ context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('a sign-out at the service shows on the shop page when it is focused again', async ({ context, urls, signedInUser: user }) => {
     const shop = await context.newPage();
-    await shop.goto(`${urls.shop}/`);
-    const box = shop.locator('user-box');
-    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    const { box } = await openShowingUser(shop, `${urls.shop}/`, user);
 
     const service = await servicePage(context, urls.service);
     expect(await service.evaluate(async () => (await fetch('/api/session', { method: 'DELETE' })).status)).toBe(204);
@@ -155,13 +143,11 @@ test.describe('<user-box> on another site (token mode)', () => {
     expect(bounces).toEqual([]);
   });
 
-  test('Sign out in the shop box signs out at the service (RP-initiated logout) and comes back', async ({ context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('Sign out in the shop box signs out at the service (RP-initiated logout) and comes back', async ({ context, urls, signedInUser: user }) => {
     const page = await context.newPage();
     await recordPageEvents(page);
-    await page.goto(`${urls.shop}/`);
-    const box = page.locator('user-box');
-    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    const { box, account } = await openShowingUser(page, `${urls.shop}/`, user);
+    await account.click();
     const bounces = recordBounces(page, urls.service);
     await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
     await expect(page).toHaveURL(`${urls.shop}/`);
@@ -170,14 +156,12 @@ test.describe('<user-box> on another site (token mode)', () => {
     expect(await serviceUser(await servicePage(context, urls.service))).toBeNull();
   });
 
-  test('Sign out of all devices in the shop box ends every session of the user', async ({ browser, context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('Sign out of all devices in the shop box ends every session of the user', async ({ browser, context, urls, signedInUser: user }) => {
     const elsewhere = await browser.newContext({ ignoreHTTPSErrors: true });
     await signIn(elsewhere, urls.service, user);
     const page = await context.newPage();
-    await page.goto(`${urls.shop}/`);
-    const box = page.locator('user-box');
-    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    const { box, account } = await openShowingUser(page, `${urls.shop}/`, user);
+    await account.click();
     await box.getByRole('menuitem', { name: 'Sign out of all devices' }).click();
     await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
     expect(await serviceUser(await servicePage(elsewhere, urls.service))).toBeNull();
@@ -185,14 +169,11 @@ test.describe('<user-box> on another site (token mode)', () => {
     await elsewhere.close();
   });
 
-  test('two tabs refreshing at the same moment both stay signed in', async ({ context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('two tabs refreshing at the same moment both stay signed in', async ({ context, urls, signedInUser: user }) => {
     const first = await context.newPage();
-    await first.goto(`${urls.shop}/`);
-    await expect(first.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await openShowingUser(first, `${urls.shop}/`, user);
     const second = await context.newPage();
-    await second.goto(`${urls.shop}/cart`);
-    await expect(second.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await openShowingUser(second, `${urls.shop}/cart`, user);
 
     // Both load at once with the one stored refresh token: each must refresh in turn, with the token the other
     // has just rotated, or the service would see a reuse and end the whole family.

@@ -1,12 +1,9 @@
-import { expect, test } from '../support/fixtures.js';
-import { pageRecord, recordPageEvents, signIn, type UserBoxApi } from '../support/widget.js';
+import { expect, signIn, test } from '../support/fixtures.js';
+import { openShowingUser, pageRecord, recordPageEvents, type UserBoxApi } from '../support/widget.js';
 
 test.describe('<user-box> account menu and app launcher', () => {
-  test('the account menu follows the menu-button pattern from the keyboard', async ({ page, context, urls, user }) => {
-    await signIn(context, urls.service, user);
-    await page.goto(`${urls.mail}/`);
-    const box = page.locator('user-box');
-    const account = box.getByRole('button', { name: `Account: ${user.name}` });
+  test('the account menu follows the menu-button pattern from the keyboard', async ({ page, urls, signedInUser: user }) => {
+    const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
     const menu = box.getByRole('menu', { name: `Account: ${user.name}` });
     const manage = box.getByRole('menuitem', { name: 'Manage your account' });
     const signOut = box.getByRole('menuitem', { name: 'Sign out', exact: true });
@@ -50,27 +47,23 @@ test.describe('<user-box> account menu and app launcher', () => {
     await expect(box.getByRole('menuitem')).toHaveCount(0);
   });
 
-  test('a click opens the menu, a click outside closes it', async ({ page, context, urls, user }) => {
-    await signIn(context, urls.service, user);
-    await page.goto(`${urls.mail}/`);
-    const box = page.locator('user-box');
-    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+  test('a click opens the menu, a click outside closes it', async ({ page, urls, signedInUser: user }) => {
+    const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
+    await account.click();
     const menu = box.getByRole('menu');
     await expect(menu).toBeVisible();
     await page.getByRole('heading', { name: 'Mail' }).click();
     await expect(menu).toBeHidden();
     // The button toggles, too.
-    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    await account.click();
     await expect(menu).toBeVisible();
-    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    await account.click();
     await expect(menu).toBeHidden();
   });
 
-  test('custom items from the menu-items slot join the menu and the arrow keys', async ({ page, context, urls, user }) => {
-    await signIn(context, urls.service, user);
-    await page.goto(`${urls.mail}/?items`);
-    const box = page.locator('user-box');
-    await box.getByRole('button', { name: `Account: ${user.name}` }).press('ArrowDown');
+  test('custom items from the menu-items slot join the menu and the arrow keys', async ({ page, urls, signedInUser: user }) => {
+    const { box, account } = await openShowingUser(page, `${urls.mail}/?items`, user);
+    await account.press('ArrowDown');
     // The accessibility tree's order, which is what a screen reader announces (slotted items sit in place).
     await expect(box.getByRole('menu')).toMatchAriaSnapshot(`
       - 'menu "Account: ${user.name}"':
@@ -85,11 +78,10 @@ test.describe('<user-box> account menu and app launcher', () => {
     await page.keyboard.press('ArrowDown');
     await expect(box.getByRole('menuitem', { name: 'Send feedback' })).toBeFocused();
     await page.keyboard.press('Escape');
-    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeFocused();
+    await expect(account).toBeFocused();
   });
 
-  test('the launcher lists the registered apps with icons and marks the current one', async ({ page, urls, user, context, apps: registered }) => {
-    await signIn(context, urls.service, user);
+  test('the launcher lists the registered apps with icons and marks the current one', async ({ page, urls, signedInUser: user, apps: registered }) => {
     await page.goto(`${urls.mail}/`);
     const box = page.locator('user-box');
     const launcher = box.getByRole('button', { name: 'Apps' });
@@ -142,17 +134,10 @@ test.describe('<user-box> account menu and app launcher', () => {
     await expect(box.getByRole('button', { name: 'Apps' })).toHaveCount(0);
   });
 
-  test('Sign out ends the session, fires userbox-signout and userbox-change, and moves focus to Sign in', async ({
-    page,
-    context,
-    urls,
-    user,
-  }) => {
-    await signIn(context, urls.service, user);
+  test('Sign out ends the session, fires userbox-signout and userbox-change, and moves focus to Sign in', async ({ page, urls, signedInUser: user }) => {
     await recordPageEvents(page);
-    await page.goto(`${urls.mail}/`);
-    const box = page.locator('user-box');
-    await box.getByRole('button', { name: `Account: ${user.name}` }).press('ArrowDown');
+    const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
+    await account.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     const signInLink = box.getByRole('link', { name: 'Sign in' });
@@ -169,24 +154,21 @@ test.describe('<user-box> account menu and app launcher', () => {
     await expect(signInLink).toBeVisible();
   });
 
-  test('Sign out of all devices ends the user\'s other sessions too', async ({ page, context, browser, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('Sign out of all devices ends the user\'s other sessions too', async ({ page, browser, urls, signedInUser: user }) => {
     const otherDevice = await browser.newContext();
     await signIn(otherDevice, urls.service, user);
     const otherPage = await otherDevice.newPage();
-    await otherPage.goto(`${urls.mail}/`);
-    await expect(otherPage.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    const { box: otherBox } = await openShowingUser(otherPage, `${urls.mail}/`, user);
 
     await recordPageEvents(page);
-    await page.goto(`${urls.mail}/`);
-    const box = page.locator('user-box');
-    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
+    await account.click();
     await box.getByRole('menuitem', { name: 'Sign out of all devices' }).click();
     await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
     expect((await pageRecord(page)).userboxEvents.at(-1)).toEqual({ type: 'userbox-signout', detail: { everywhere: true } });
 
     await otherPage.reload();
-    await expect(otherPage.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await expect(otherBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
     await otherDevice.close();
   });
 

@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, test } from '../support/fixtures.js';
-import { fetchFromService, pageRecord, recordPageEvents, signIn } from '../support/widget.js';
+import { expect, signIn, test } from '../support/fixtures.js';
+import { fetchFromService, openShowingUser, pageRecord, recordPageEvents } from '../support/widget.js';
 
 async function expectNoAxeViolations(page: Page): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).include('user-box').analyze();
@@ -20,13 +20,7 @@ test.describe('<user-box> accessibility, theming and languages', () => {
     ['dark', '?theme=dark&dark'],
     ['RTL Arabic', '?lang=ar&page-lang=ar&dir=rtl'],
   ] as const) {
-    test(`axe finds no violations signed in, menu open and launcher open (${variant})`, async ({
-      page,
-      context,
-      urls,
-      user,
-    }) => {
-      await signIn(context, urls.service, user);
+    test(`axe finds no violations signed in, menu open and launcher open (${variant})`, async ({ page, urls, signedInUser: user }) => {
       await page.goto(`${urls.mail}/${query}`);
       const box = page.locator('user-box');
       const account = box.getByRole('button', { name: new RegExp(user.name) });
@@ -42,13 +36,7 @@ test.describe('<user-box> accessibility, theming and languages', () => {
     });
   }
 
-  test('theme="dark" is dark, theme="auto" follows prefers-color-scheme, the default is light', async ({
-    page,
-    context,
-    urls,
-    user,
-  }) => {
-    await signIn(context, urls.service, user);
+  test('theme="dark" is dark, theme="auto" follows prefers-color-scheme, the default is light', async ({ page, urls, signedInUser: user }) => {
     const panelBackground = async () => {
       const box = page.locator('user-box');
       await box.getByRole('button', { name: `Account: ${user.name}` }).click();
@@ -95,11 +83,8 @@ test.describe('<user-box> accessibility, theming and languages', () => {
     await expect(box.getByRole('menuitem', { name: 'إدارة حسابك' })).toBeVisible();
   });
 
-  test('right-to-left: the box and its panels mirror', async ({ page, context, urls, user }) => {
-    await signIn(context, urls.service, user);
-    await page.goto(`${urls.mail}/?dir=rtl`);
-    const box = page.locator('user-box');
-    const account = box.getByRole('button', { name: `Account: ${user.name}` });
+  test('right-to-left: the box and its panels mirror', async ({ page, urls, signedInUser: user }) => {
+    const { box, account } = await openShowingUser(page, `${urls.mail}/?dir=rtl`, user);
     const launcher = box.getByRole('button', { name: 'Apps' });
     await account.click();
     const panel = (await box.getByRole('menu').boundingBox())!;
@@ -117,13 +102,7 @@ test.describe('<user-box> accessibility, theming and languages', () => {
 });
 
 test.describe('<user-box> loading without layout shift', () => {
-  test('reserves its size, shows a placeholder and never flashes Sign in for a signed-in user (CLS 0)', async ({
-    page,
-    context,
-    urls,
-    user,
-  }) => {
-    await signIn(context, urls.service, user);
+  test('reserves its size, shows a placeholder and never flashes Sign in for a signed-in user (CLS 0)', async ({ page, urls, signedInUser: user }) => {
     await recordPageEvents(page);
     await page.addInitScript(() => {
       const w = window as unknown as { cls: number };
@@ -170,14 +149,7 @@ test.describe('<user-box> loading without layout shift', () => {
 
 test.describe('<user-box> under a strict Content-Security-Policy', () => {
   for (const script of ['module', 'iife']) {
-    test(`shows the box, menu and launcher with no CSP violation (${script} bundle)`, async ({
-      page,
-      context,
-      urls,
-      user,
-      apps,
-    }) => {
-      await signIn(context, urls.service, user);
+    test(`shows the box, menu and launcher with no CSP violation (${script} bundle)`, async ({ page, urls, signedInUser: user, apps }) => {
       await recordPageEvents(page);
       const response = await page.goto(`${urls.mail}/?csp&script=${script}`);
       expect(response!.headers()['content-security-policy']).toBe(
@@ -209,9 +181,7 @@ test.describe('<user-box> with pictures, hostile names and hostile URLs', () => 
     test(`shows the name ${JSON.stringify(name)} as text`, async ({ page, context, urls, makeUser }) => {
       const user = await makeUser({ name });
       await signIn(context, urls.service, user);
-      await page.goto(`${urls.mail}/`);
-      const box = page.locator('user-box');
-      const account = box.getByRole('button', { name: `Account: ${name}` });
+      const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
       await account.click();
       await expect(box.getByText(name, { exact: true })).toBeVisible();
       expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
@@ -219,24 +189,21 @@ test.describe('<user-box> with pictures, hostile names and hostile URLs', () => 
     });
   }
 
-  test('an https picture becomes the avatar, in the button and the panel', async ({ page, context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('an https picture becomes the avatar, in the button and the panel', async ({ page, urls, signedInUser: user }) => {
     const picture = `${urls.mail}/icons/mail.svg`;
     await page.route(`${urls.service}/api/me`, async (route) => {
       const response = await fetchFromService(route);
       const body = (await response.json()) as { user: Record<string, unknown> };
       await route.fulfill({ response, json: { ...body, user: { ...body.user, picture } } });
     });
-    await page.goto(`${urls.mail}/`);
-    const account = page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` });
+    const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
     await expect(account.locator('img')).toHaveAttribute('src', picture);
     await expect(account).toHaveText('');
     await account.click();
-    await expect(page.locator('user-box').locator('[part=panel] img')).toHaveAttribute('src', picture);
+    await expect(box.locator('[part=panel] img')).toHaveAttribute('src', picture);
   });
 
-  test('javascript: and foreign http URLs never become links or images', async ({ page, context, urls, user }) => {
-    await signIn(context, urls.service, user);
+  test('javascript: and foreign http URLs never become links or images', async ({ page, urls, signedInUser: user }) => {
     await page.route(`${urls.service}/api/me`, async (route) => {
       const response = await fetchFromService(route);
       const body = (await response.json()) as { user: Record<string, unknown> };
@@ -262,9 +229,7 @@ test.describe('<user-box> with pictures, hostile names and hostile URLs', () => 
         },
       });
     });
-    await page.goto(`${urls.mail}/`);
-    const box = page.locator('user-box');
-    const account = box.getByRole('button', { name: `Account: ${user.name}` });
+    const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
     // No picture: the initials instead.
     await expect(account).toHaveText(/\S\S?/);
     await expect(account.locator('img')).toHaveCount(0);
@@ -284,19 +249,11 @@ test.describe('<user-box> with pictures, hostile names and hostile URLs', () => 
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
   });
 
-  test('two registrations on one page (two module tags and the IIFE) define it once, without an error', async ({
-    page,
-    context,
-    urls,
-    user,
-  }) => {
+  test('two registrations on one page (two module tags and the IIFE) define it once, without an error', async ({ page, urls, signedInUser: user }) => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-    await signIn(context, urls.service, user);
-    await page.goto(`${urls.mail}/?script=double`);
-    const box = page.locator('user-box');
-    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    const { box } = await openShowingUser(page, `${urls.mail}/?script=double`, user);
     // All three scripts ran (the IIFE sets its global), yet the element is defined once and renders once.
     await expect.poll(() => page.evaluate(() => typeof (window as unknown as { Userbox?: object }).Userbox)).toBe('object');
     await expect(box.getByRole('button', { name: 'Apps' })).toHaveCount(1);

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from '../support/fixtures.js';
-import { signIn } from '../support/widget.js';
+import { expect, signIn, test } from '../support/fixtures.js';
 
 // Not a test of behaviour: `npm run screenshots` runs this to refresh docs/screenshots/widget-*.png.
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');

@@ -1,25 +1,17 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from '../support/fixtures.js';
-import { pageRecord, recordPageEvents, signIn, type UserBoxApi } from '../support/widget.js';
+import { expect, signIn, test } from '../support/fixtures.js';
+import { openShowingUser, pageRecord, recordPageEvents, signOutThroughBox, type UserBoxApi } from '../support/widget.js';
 
 function refresh(page: Page): Promise<void> {
   return page.evaluate(() => document.querySelector<HTMLElement & UserBoxApi>('user-box')!.refresh());
 }
 
 test.describe('<user-box> across tabs', () => {
-  test('signing out in one tab updates the other tabs of the app at once (BroadcastChannel)', async ({
-    context,
-    urls,
-    user,
-  }) => {
-    await signIn(context, urls.service, user);
+  test('signing out in one tab updates the other tabs of the app at once (BroadcastChannel)', async ({ context, urls, signedInUser: user }) => {
     const [first, second] = [await context.newPage(), await context.newPage()];
-    for (const page of [first, second]) {
-      await page.goto(`${urls.mail}/`);
-      await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
-    }
-    const box = first.locator('user-box');
-    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    const { box, account } = await openShowingUser(first, `${urls.mail}/`, user);
+    await openShowingUser(second, `${urls.mail}/`, user);
+    await account.click();
     await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
     await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
     // No reload, no focus: the other tab hears it.
@@ -28,27 +20,14 @@ test.describe('<user-box> across tabs', () => {
     // And the other way: a tab that learns of a new user tells the rest.
     await signIn(context, urls.service, user);
     await first.reload();
-    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await expect(account).toBeVisible();
     await expect(second.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
   });
 
-  test('another app on the same site rechecks when its tab comes back (visibilitychange/focus)', async ({
-    context,
-    urls,
-    user,
-  }) => {
-    await signIn(context, urls.service, user);
+  test('another app on the same site rechecks when its tab comes back (visibilitychange/focus)', async ({ context, urls, signedInUser: user }) => {
     const news = await context.newPage();
-    await news.goto(`${urls.news}/`);
-    const newsBox = news.locator('user-box');
-    await expect(newsBox.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
-
-    const mail = await context.newPage();
-    await mail.goto(`${urls.mail}/`);
-    const mailBox = mail.locator('user-box');
-    await mailBox.getByRole('button', { name: `Account: ${user.name}` }).click();
-    await mailBox.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
-    await expect(mailBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    const { box: newsBox } = await openShowingUser(news, `${urls.news}/`, user);
+    await signOutThroughBox(context, `${urls.mail}/`, user);
 
     // BroadcastChannel does not cross origins; the News tab catches up as soon as the user returns to it.
     // Headless tabs are all "visible", so the test sends the event the browser sends on a tab switch.
@@ -58,22 +37,13 @@ test.describe('<user-box> across tabs', () => {
 });
 
 test.describe('<user-box> when the service fails', () => {
-  test('service stopped mid-session: keeps the user shown, warns once, reports, retries and recovers', async ({
-    page,
-    context,
-    urls,
-    user,
-  }) => {
-    await signIn(context, urls.service, user);
+  test('service stopped mid-session: keeps the user shown, warns once, reports, retries and recovers', async ({ page, urls, signedInUser: user }) => {
     await recordPageEvents(page);
     const warnings: string[] = [];
     page.on('console', (msg) => msg.type() === 'warning' && warnings.push(msg.text()));
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${urls.mail}/`);
-    const box = page.locator('user-box');
-    const account = box.getByRole('button', { name: `Account: ${user.name}` });
-    await expect(account).toBeVisible();
+    const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
 
     // First the connection fails, then the service answers 503: the box keeps retrying through both.
     let failures = 0;
@@ -109,13 +79,7 @@ test.describe('<user-box> when the service fails', () => {
     await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
   });
 
-  test('service down at page load: a neutral placeholder, never Sign in, then the user when it is back', async ({
-    page,
-    context,
-    urls,
-    user,
-  }) => {
-    await signIn(context, urls.service, user);
+  test('service down at page load: a neutral placeholder, never Sign in, then the user when it is back', async ({ page, urls, signedInUser: user }) => {
     await recordPageEvents(page);
     let failures = 0;
     let release!: () => void;

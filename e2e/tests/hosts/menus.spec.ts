@@ -1,13 +1,10 @@
 import { expect, test } from '../../support/fixtures.js';
-import { signIn } from '../../support/widget.js';
+import { openShowingUser } from '../../support/widget.js';
 
 // Shared by every host example: each host-* project runs this file against its own host (`hostUrl`).
 
-test('menu by keyboard', async ({ page, context, hostUrl, urls, user }) => {
-  await signIn(context, urls.service, user);
-  await page.goto(`${hostUrl}/`);
-  const box = page.locator('user-box');
-  const account = box.getByRole('button', { name: `Account: ${user.name}` });
+test('menu by keyboard', async ({ page, hostUrl, signedInUser: user }) => {
+  const { box, account } = await openShowingUser(page, `${hostUrl}/`, user);
   const menu = box.getByRole('menu', { name: `Account: ${user.name}` });
   const manage = box.getByRole('menuitem', { name: 'Manage your account' });
   const signOut = box.getByRole('menuitem', { name: 'Sign out', exact: true });
@@ -32,11 +29,8 @@ test('menu by keyboard', async ({ page, context, hostUrl, urls, user }) => {
   await expect(account).toHaveAttribute('aria-expanded', 'false');
 });
 
-test('launcher lists the family', async ({ page, context, hostUrl, urls, user, apps }) => {
-  await signIn(context, urls.service, user);
-  await page.goto(`${hostUrl}/`);
-  const box = page.locator('user-box');
-  await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+test('launcher lists the family', async ({ page, hostUrl, signedInUser: user, apps }) => {
+  const { box } = await openShowingUser(page, `${hostUrl}/`, user);
   const launcher = box.getByRole('button', { name: 'Apps' });
   await launcher.focus();
   await page.keyboard.press('Enter');

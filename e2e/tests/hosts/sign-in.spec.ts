@@ -1,5 +1,5 @@
 import { expect, test } from '../../support/fixtures.js';
-import { signIn } from '../../support/widget.js';
+import { openShowingUser } from '../../support/widget.js';
 
 // Shared by every host example: each host-* project runs this file against its own host (`hostUrl`).
 
@@ -29,21 +29,16 @@ test('sign in returns here and shows the name', async ({ page, context, hostUrl,
   await expect(again.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
 });
 
-test('sign out shows everywhere', async ({ context, hostUrl, urls, user }) => {
-  await signIn(context, urls.service, user);
+test('sign out shows everywhere', async ({ context, hostUrl, urls, signedInUser: user }) => {
   const host = await context.newPage();
-  await host.goto(`${hostUrl}/`);
-  const hostBox = host.locator('user-box');
-  await expect(hostBox.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+  const { box: hostBox, account: hostAccount } = await openShowingUser(host, `${hostUrl}/`, user);
 
   // Another app of the family in the same browser: the test-only Mail pages, same site as the service.
   const other = await context.newPage();
-  await other.goto(`${urls.mail}/`);
-  const otherBox = other.locator('user-box');
-  await expect(otherBox.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+  const { box: otherBox } = await openShowingUser(other, `${urls.mail}/`, user);
 
   await host.bringToFront();
-  await hostBox.getByRole('button', { name: `Account: ${user.name}` }).click();
+  await hostAccount.click();
   await hostBox.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
   await expect(hostBox.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
