@@ -2,8 +2,10 @@ import { pino, type Logger } from 'pino';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../src/app.js';
+import type { OidcPolicy } from '../src/config.js';
 import { createAppRegistry, type AppRegistry } from '../src/services/apps.js';
 import type { ThrottlePolicy } from '../src/services/login-throttle.js';
+import type { AppRecord } from '../src/store/apps-repository.js';
 import { withLocalSessionCache } from '../src/store/local-session-cache.js';
 import { openStore, type Store } from '../src/store/store.js';
 
@@ -13,6 +15,8 @@ export const foreignOrigin = 'http://evil.test';
 
 export interface TestApp {
   app: Express;
+  /** The service's public address: the Origin its own pages send, and the OIDC issuer. */
+  publicUrl: string;
   store: Store;
   registry: AppRegistry;
   /** A supertest agent that keeps cookies, sending `Origin: <service>` like the service's own pages. */
@@ -26,7 +30,10 @@ export interface TestApp {
 
 let counter = 0;
 
-/** A fresh app on its own in-memory database, with one registered app at `appOrigin`. */
+/**
+ * A fresh app on its own in-memory database (or on `store`), with one registered app at `appOrigin` and then
+ * `apps`, in that order.
+ */
 export async function createTestApp(
   options: {
     publicUrl?: string;
@@ -35,22 +42,25 @@ export async function createTestApp(
     loginThrottle?: ThrottlePolicy;
     logger?: Logger;
     widgetDir?: string;
+    oidc?: OidcPolicy;
+    /** More registered apps, after News. */
+    apps?: Omit<AppRecord, 'position'>[];
+    /** The database to run on (the caller closes it); an in-memory SQLite one by default. */
+    store?: Store;
+    /** The clock's start, in ms. */
+    now?: number;
   } = {},
 ): Promise<TestApp> {
   const publicUrl = options.publicUrl ?? serviceOrigin;
-  const now = { value: Date.UTC(2026, 10, 26, 12) };
+  const now = { value: options.now ?? Date.UTC(2026, 10, 26, 12) };
   // As server.ts runs one instance: with the in-process session cache, so every API test also checks that
   // whatever ends or changes a session reaches the cache at once.
-  const store = withLocalSessionCache(await openStore(':memory:'), { clock: () => now.value });
-  await store.apps.upsert({
-    id: 'news',
-    name: 'News',
-    url: `${appOrigin}/`,
-    icon: null,
-    origins: [appOrigin],
-    redirectUris: [`${appOrigin}/callback`],
-    position: 0,
-  });
+  const store = withLocalSessionCache(options.store ?? (await openStore(':memory:')), { clock: () => now.value });
+  const apps = [
+    { id: 'news', name: 'News', url: `${appOrigin}/`, icon: null, origins: [appOrigin], redirectUris: [`${appOrigin}/callback`] },
+    ...(options.apps ?? []),
+  ];
+  for (const [position, app] of apps.entries()) await store.apps.upsert({ ...app, position });
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
   const app = createApp({
@@ -62,6 +72,7 @@ export async function createTestApp(
       authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1000,
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+      ...(options.oidc ? { oidc: options.oidc } : {}),
     },
     store,
     registry,
@@ -71,6 +82,7 @@ export async function createTestApp(
   const agent = supertest.agent(app).set('Origin', publicUrl);
   return {
     app,
+    publicUrl,
     store,
     registry,
     agent,

@@ -1,67 +1,43 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { expect } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { defaultOidcPolicy } from '../../src/config.js';
-import { createAppRegistry } from '../../src/services/apps.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { appOrigin, createTestApp, serviceOrigin, type TestApp } from '../test-app.js';
 
-export const issuer = 'http://accounts.example.test';
-/** Same-site app, as in test-app.ts. */
-export const newsOrigin = 'http://news.example.test';
+export const issuer = serviceOrigin;
+/** Same-site app: test-app.ts's News. */
+export const newsOrigin = appOrigin;
 export const newsRedirect = `${newsOrigin}/callback`;
 /** A cross-site app: the widget's token-mode case. */
 export const shopOrigin = 'https://shop.other.test';
 export const shopRedirect = `${shopOrigin}/userbox/callback`;
 
-export interface OidcTestApp {
-  app: Express;
-  store: Store;
-  now: { value: number };
+export interface OidcTestApp extends TestApp {
   issuer: string;
   /** A new user, signed in: an agent holding their session cookie (and sending the service's Origin). */
   signedIn(): Promise<{ agent: ReturnType<typeof supertest.agent>; userId: string; email: string }>;
 }
 
-let counter = 0;
-
-/** The app with two registered clients (news: same-site, shop: cross-site) on a fresh in-memory database. */
+/** The test app with two registered clients (news: same-site, shop: cross-site), on a fresh in-memory database or `store`. */
 export async function createOidcTestApp(options: { issuer?: string; now?: number; store?: Store } = {}): Promise<OidcTestApp> {
-  const publicUrl = options.issuer ?? issuer;
-  const store = options.store ?? (await openStore(':memory:'));
-  await store.apps.upsert({ id: 'news', name: 'News', url: `${newsOrigin}/`, icon: null, origins: [newsOrigin], redirectUris: [newsRedirect], position: 0 });
-  await store.apps.upsert({ id: 'shop', name: 'Shop', url: `${shopOrigin}/`, icon: null, origins: [shopOrigin], redirectUris: [shopRedirect], position: 1 });
-  const registry = createAppRegistry(store, publicUrl);
-  await registry.reload();
-  const now = { value: options.now ?? Date.UTC(2026, 10, 26, 12) };
-  const app = createApp({
-    config: {
-      publicUrl,
-      session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 },
-      widgetDir: '/nonexistent',
-      secretKey: Buffer.alloc(32, 7),
-      authRateLimitPerMinute: 1000,
-      oidc: { ...defaultOidcPolicy, refreshGraceMs: 10_000 },
-    },
-    store,
-    registry,
-    logger: pino({ level: 'silent' }),
-    clock: () => now.value,
+  const t = await createTestApp({
+    publicUrl: options.issuer ?? issuer,
+    apps: [{ id: 'shop', name: 'Shop', url: `${shopOrigin}/`, icon: null, origins: [shopOrigin], redirectUris: [shopRedirect] }],
+    // The grace window the refresh tests step across, whatever the default becomes.
+    oidc: { ...defaultOidcPolicy, refreshGraceMs: 10_000 },
+    now: options.now,
+    store: options.store,
   });
   return {
-    app,
-    store,
-    now,
-    issuer: publicUrl,
+    ...t,
+    issuer: t.publicUrl,
     async signedIn() {
-      counter += 1;
-      const input = { email: `oidc${counter}.${randomBytes(3).toString('hex')}@example.test`, name: 'Ada Lovelace', password: 'correct horse battery staple' };
-      const created = await supertest(app).post('/api/users').set('Origin', publicUrl).send(input).expect(201);
-      const agent = supertest.agent(app).set('Origin', publicUrl);
-      await agent.post('/api/session').send({ email: input.email, password: input.password }).expect(200);
-      return { agent, userId: (created.body as { user: { id: string } }).user.id, email: input.email };
+      const user = await t.createUser();
+      const agent = supertest.agent(t.app).set('Origin', t.publicUrl);
+      await agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+      return { agent, userId: user.id, email: user.email };
     },
   };
 }
