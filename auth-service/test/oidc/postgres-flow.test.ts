@@ -1,27 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openForSuite, postgresDatabase, postgresUrl } from '../store/databases.js';
 import { createOidcTestApp, postForm, signInWithCode, type OidcTestApp, type TokenResponse } from './oidc-test-app.js';
 
 // The provider end to end on PostgreSQL (the other tests use SQLite), in a schema of its own per run.
-const postgresUrl = process.env['USERBOX_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `userbox_oidc_flow_${randomBytes(6).toString('hex')}`;
-
 describe.skipIf(postgresUrl === 'skip')('the provider on PostgreSQL', () => {
-  let store: Store;
+  const store = openForSuite(postgresDatabase('userbox_oidc_flow'));
   let t: OidcTestApp;
   beforeAll(async () => {
-    store = await openStore(postgresUrl, { schema });
-    t = await createOidcTestApp({ store });
-  });
-  afterAll(async () => {
-    await store?.close();
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    t = await createOidcTestApp({ store: store() });
   });
 
   const refresh = (token: string) => postForm(t.app, '/token', { grant_type: 'refresh_token', refresh_token: token, client_id: 'news' });

@@ -1,9 +1,8 @@
 import net from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, postgresUrl } from '../store/databases.js';
 import { freePort, startInstance, uniqueName, type Instance } from './instances.js';
 
-const postgresUrl = process.env['USERBOX_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = uniqueName('userbox_pgdown');
 const publicUrl = 'http://accounts.example.test';
 
@@ -49,10 +48,7 @@ describe.skipIf(postgresUrl === 'skip')('when PostgreSQL goes away', () => {
   afterAll(async () => {
     await instance?.stop();
     await link?.cut();
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('answers 503 UNAVAILABLE (never 500), fails /readyz, keeps /healthz, and recovers', async () => {

@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, postgresUrl } from '../store/databases.js';
 import { freePort, startInstance, uniqueName, type Instance } from './instances.js';
 
 // Two service processes on one PostgreSQL schema and one Redis, as a load balancer would see them.
 // Uses the PostgreSQL and Redis on this machine (and in CI); each run has its own schema and key prefix.
-const postgresUrl = process.env['USERBOX_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env['USERBOX_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const skip = postgresUrl === 'skip' || redisUrl === 'skip';
 
@@ -14,13 +13,6 @@ const schema = uniqueName('userbox_scale');
 const secret = 'b'.repeat(64);
 // Behind a load balancer every instance has the same public address, which is what browsers send as Origin.
 const publicUrl = 'http://accounts.example.test';
-
-async function dropSchema(name: string) {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  await client.end();
-}
 
 function json(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   return fetch(url, {

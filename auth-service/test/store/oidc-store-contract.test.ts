@@ -1,26 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
-import { testDatabases } from './databases.js';
+import { describe, expect, it } from 'vitest';
+import { openForSuite, testDatabases } from './databases.js';
 
 // The OIDC tables' contract, on both databases, like store-contract.test.ts (its own schema per run).
 const databases = testDatabases('userbox_oidc_test');
 
 const t0 = 1_800_000_000_000;
 
-describe.each(databases)('OIDC store contract on $name', ({ open, cleanup }) => {
-  let store: Store;
-  beforeAll(async () => {
-    store = await open();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await cleanup?.();
-  });
+describe.each(databases)('OIDC store contract on $name', (database) => {
+  const store = openForSuite(database);
 
   async function userWithSession() {
     const id = `u-${randomBytes(4).toString('hex')}`;
-    await store.users.insert({ id, email: `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: t0 });
+    await store().users.insert({ id, email: `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: t0 });
     const session = {
       id: `s-${randomBytes(4).toString('hex')}`,
       token_hash: `th-${randomBytes(4).toString('hex')}`,
@@ -31,7 +23,7 @@ describe.each(databases)('OIDC store contract on $name', ({ open, cleanup }) => 
       user_agent: 'UA',
       ip: '127.0.0.1',
     };
-    await store.sessions.insert(session);
+    await store().sessions.insert(session);
     return { userId: id, session };
   }
 
@@ -59,17 +51,17 @@ describe.each(databases)('OIDC store contract on $name', ({ open, cleanup }) => 
       created_at: createdAt,
       retired_at: null,
     });
-    await store.signingKeys.insertAndRetireOthers(key('k1', t0), t0);
-    await store.signingKeys.insertAndRetireOthers(key('k2', t0 + 10), t0 + 10);
-    const keys = await store.signingKeys.list();
+    await store().signingKeys.insertAndRetireOthers(key('k1', t0), t0);
+    await store().signingKeys.insertAndRetireOthers(key('k2', t0 + 10), t0 + 10);
+    const keys = await store().signingKeys.list();
     expect(keys.map((k) => [k.kid, k.retired_at])).toEqual([
       ['k2', null],
       ['k1', t0 + 10],
     ]);
     expect(typeof keys[0]?.created_at).toBe('number');
-    expect(await store.signingKeys.deleteRetiredBefore(t0 + 9)).toBe(0);
-    expect(await store.signingKeys.deleteRetiredBefore(t0 + 10)).toBe(1);
-    expect((await store.signingKeys.list()).map((k) => k.kid)).toEqual(['k2']);
+    expect(await store().signingKeys.deleteRetiredBefore(t0 + 9)).toBe(0);
+    expect(await store().signingKeys.deleteRetiredBefore(t0 + 10)).toBe(1);
+    expect((await store().signingKeys.list()).map((k) => k.kid)).toEqual(['k2']);
   });
 
   it('lets exactly one caller consume an authorization code', async () => {
@@ -88,16 +80,16 @@ describe.each(databases)('OIDC store contract on $name', ({ open, cleanup }) => 
       expires_at: t0 + 60_000,
       used_at: null,
     };
-    await store.authorizationCodes.insert(code);
+    await store().authorizationCodes.insert(code);
     const results = await Promise.all([
-      store.authorizationCodes.consume(code.code_hash, t0 + 1),
-      store.authorizationCodes.consume(code.code_hash, t0 + 1),
+      store().authorizationCodes.consume(code.code_hash, t0 + 1),
+      store().authorizationCodes.consume(code.code_hash, t0 + 1),
     ]);
     expect(results.filter(Boolean)).toEqual([{ ...code, used_at: t0 + 1 }]);
-    expect(await store.authorizationCodes.consume(code.code_hash, t0 + 2)).toBeUndefined();
-    expect(await store.authorizationCodes.find(code.code_hash)).toEqual({ ...code, used_at: t0 + 1 });
-    expect(await store.authorizationCodes.deleteExpired(t0 + 60_000)).toBeGreaterThanOrEqual(1);
-    expect(await store.authorizationCodes.find(code.code_hash)).toBeUndefined();
+    expect(await store().authorizationCodes.consume(code.code_hash, t0 + 2)).toBeUndefined();
+    expect(await store().authorizationCodes.find(code.code_hash)).toEqual({ ...code, used_at: t0 + 1 });
+    expect(await store().authorizationCodes.deleteExpired(t0 + 60_000)).toBeGreaterThanOrEqual(1);
+    expect(await store().authorizationCodes.find(code.code_hash)).toBeUndefined();
   });
 
   it('marks a refresh token used once, and deletes a family or expired tokens', async () => {
@@ -105,22 +97,22 @@ describe.each(databases)('OIDC store contract on $name', ({ open, cleanup }) => 
     const a = refreshToken(userId, session.id, { family_id: 'fam-a' });
     const b = refreshToken(userId, session.id, { family_id: 'fam-a' });
     const other = refreshToken(userId, session.id, { family_id: 'fam-b', expires_at: t0 + 10 });
-    for (const r of [a, b, other]) await store.refreshTokens.insert(r);
-    expect(await store.refreshTokens.find(a.token_hash)).toEqual(a);
-    expect(await store.refreshTokens.markUsed(a.token_hash, t0 + 1)).toBe(true);
-    expect(await store.refreshTokens.markUsed(a.token_hash, t0 + 2)).toBe(false);
-    expect((await store.refreshTokens.find(a.token_hash))?.used_at).toBe(t0 + 1);
-    expect(await store.refreshTokens.deleteFamily('fam-a')).toBe(2);
-    expect(await store.refreshTokens.find(b.token_hash)).toBeUndefined();
-    expect(await store.refreshTokens.deleteExpired(t0 + 10)).toBeGreaterThanOrEqual(1);
-    expect(await store.refreshTokens.find(other.token_hash)).toBeUndefined();
+    for (const r of [a, b, other]) await store().refreshTokens.insert(r);
+    expect(await store().refreshTokens.find(a.token_hash)).toEqual(a);
+    expect(await store().refreshTokens.markUsed(a.token_hash, t0 + 1)).toBe(true);
+    expect(await store().refreshTokens.markUsed(a.token_hash, t0 + 2)).toBe(false);
+    expect((await store().refreshTokens.find(a.token_hash))?.used_at).toBe(t0 + 1);
+    expect(await store().refreshTokens.deleteFamily('fam-a')).toBe(2);
+    expect(await store().refreshTokens.find(b.token_hash)).toBeUndefined();
+    expect(await store().refreshTokens.deleteExpired(t0 + 10)).toBeGreaterThanOrEqual(1);
+    expect(await store().refreshTokens.find(other.token_hash)).toBeUndefined();
   });
 
   it('finds a token’s session by id with its user', async () => {
     const { userId, session } = await userWithSession();
-    const found = await store.boundSessions.findById(session.id);
+    const found = await store().boundSessions.findById(session.id);
     expect(found).toMatchObject({ ...session, user: { id: userId, name: 'Ada' } });
     expect(typeof found?.last_seen_at).toBe('number');
-    expect(await store.boundSessions.findById('nope')).toBeUndefined();
+    expect(await store().boundSessions.findById('nope')).toBeUndefined();
   });
 });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
-import { testDatabases } from './databases.js';
+import { describe, expect, it } from 'vitest';
+import { openForSuite, testDatabases } from './databases.js';
 import { UniqueViolation } from '../../src/store/users-repository.js';
 
 // The same contract runs on both databases. PostgreSQL is the one on this machine (and in CI); each run gets
@@ -27,93 +26,86 @@ function session(userId: string, overrides: Partial<{ id: string; token_hash: st
   };
 }
 
-describe.each(databases)('store contract on $name', ({ open, cleanup }) => {
-  let store: Store;
-  beforeAll(async () => {
-    store = await open();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await cleanup?.();
-  });
+describe.each(databases)('store contract on $name', (database) => {
+  const store = openForSuite(database);
 
   it('answers a ping after migrating', async () => {
-    await expect(store.ping()).resolves.toBeUndefined();
+    await expect(store().ping()).resolves.toBeUndefined();
   });
 
   it('stores a user and finds it by id and email; emails are unique', async () => {
     const u = user();
-    await store.users.insert(u);
-    expect(await store.users.findById(u.id)).toEqual(u);
-    expect(await store.users.findByEmail(u.email)).toEqual(u);
-    await expect(store.users.insert({ ...user(), email: u.email })).rejects.toBeInstanceOf(UniqueViolation);
+    await store().users.insert(u);
+    expect(await store().users.findById(u.id)).toEqual(u);
+    expect(await store().users.findByEmail(u.email)).toEqual(u);
+    await expect(store().users.insert({ ...user(), email: u.email })).rejects.toBeInstanceOf(UniqueViolation);
   });
 
   it('keeps text verbatim: any script, quotes and SQL-looking strings', async () => {
     const u = { ...user(), name: `Robert'); DROP TABLE users;-- 李小龍 مريم 👩🏽‍💻` };
-    await store.users.insert(u);
-    expect((await store.users.findById(u.id))?.name).toBe(u.name);
+    await store().users.insert(u);
+    expect((await store().users.findById(u.id))?.name).toBe(u.name);
   });
 
   it('finds a session with its user by token hash, with timestamps as numbers', async () => {
     const u = user();
-    await store.users.insert(u);
+    await store().users.insert(u);
     const s = session(u.id);
-    await store.sessions.insert(s);
-    const found = await store.sessions.findByTokenHash(s.token_hash);
+    await store().sessions.insert(s);
+    const found = await store().sessions.findByTokenHash(s.token_hash);
     expect(found).toEqual({ ...s, user: u });
     expect(typeof found?.expires_at).toBe('number');
-    expect(await store.sessions.findByTokenHash('nope')).toBeUndefined();
+    expect(await store().sessions.findByTokenHash('nope')).toBeUndefined();
   });
 
   it('lists, touches and deletes a user’s sessions', async () => {
     const u = user();
     const other = user();
-    await store.users.insert(u);
-    await store.users.insert(other);
+    await store().users.insert(u);
+    await store().users.insert(other);
     const [a, b, c] = [session(u.id, { last_seen_at: 1 }), session(u.id, { last_seen_at: 2 }), session(u.id, { last_seen_at: 3 })];
     const theirs = session(other.id);
-    for (const s of [a, b, c, theirs]) await store.sessions.insert(s);
-    await store.sessions.touch(a, 10);
-    expect((await store.sessions.listByUser(u.id)).map((s) => s.id)).toEqual([a.id, c.id, b.id]);
+    for (const s of [a, b, c, theirs]) await store().sessions.insert(s);
+    await store().sessions.touch(a, 10);
+    expect((await store().sessions.listByUser(u.id)).map((s) => s.id)).toEqual([a.id, c.id, b.id]);
 
-    expect(await store.sessions.deleteForUser(u.id, theirs.id)).toBe(false);
-    expect(await store.sessions.deleteForUser(u.id, b.id)).toBe(true);
-    expect(await store.sessions.deleteAllForUser(u.id, a.id)).toBe(1);
-    expect((await store.sessions.listByUser(u.id)).map((s) => s.id)).toEqual([a.id]);
-    expect(await store.sessions.deleteAllForUser(u.id)).toBe(1);
-    expect(await store.sessions.listByUser(other.id)).toHaveLength(1);
+    expect(await store().sessions.deleteForUser(u.id, theirs.id)).toBe(false);
+    expect(await store().sessions.deleteForUser(u.id, b.id)).toBe(true);
+    expect(await store().sessions.deleteAllForUser(u.id, a.id)).toBe(1);
+    expect((await store().sessions.listByUser(u.id)).map((s) => s.id)).toEqual([a.id]);
+    expect(await store().sessions.deleteAllForUser(u.id)).toBe(1);
+    expect(await store().sessions.listByUser(other.id)).toHaveLength(1);
   });
 
   it('removes sessions past their absolute expiry', async () => {
     const u = user();
-    await store.users.insert(u);
+    await store().users.insert(u);
     const old = session(u.id, { expires_at: 5 });
     const fresh = session(u.id, { expires_at: 2_000_000_000_000 });
-    await store.sessions.insert(old);
-    await store.sessions.insert(fresh);
-    expect(await store.sessions.deleteExpired(1_000)).toBeGreaterThanOrEqual(1);
-    expect(await store.sessions.findByTokenHash(old.token_hash)).toBeUndefined();
-    expect(await store.sessions.findByTokenHash(fresh.token_hash)).toBeDefined();
+    await store().sessions.insert(old);
+    await store().sessions.insert(fresh);
+    expect(await store().sessions.deleteExpired(1_000)).toBeGreaterThanOrEqual(1);
+    expect(await store().sessions.findByTokenHash(old.token_hash)).toBeUndefined();
+    expect(await store().sessions.findByTokenHash(fresh.token_hash)).toBeDefined();
   });
 
   it('upserts, orders and removes apps', async () => {
-    await store.apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2 });
-    await store.apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1 });
-    await store.apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2 });
-    const apps = await store.apps.list();
+    await store().apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2 });
+    await store().apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1 });
+    await store().apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2 });
+    const apps = await store().apps.list();
     expect(apps.map((a) => [a.id, a.name])).toEqual([['a', 'A'], ['b', 'B2']]);
     expect(apps[0]?.redirectUris).toEqual(['https://a.test/cb']);
-    expect(await store.apps.remove('a')).toBe(true);
-    expect(await store.apps.remove('a')).toBe(false);
+    expect(await store().apps.remove('a')).toBe(true);
+    expect(await store().apps.remove('a')).toBe(false);
   });
 
   it('deleting a user deletes their sessions', async () => {
     const u = user();
-    await store.users.insert(u);
+    await store().users.insert(u);
     const s = session(u.id);
-    await store.sessions.insert(s);
-    await store.db.deleteFrom('users').where('id', '=', u.id).execute();
-    expect(await store.sessions.findByTokenHash(s.token_hash)).toBeUndefined();
+    await store().sessions.insert(s);
+    await store().db.deleteFrom('users').where('id', '=', u.id).execute();
+    expect(await store().sessions.findByTokenHash(s.token_hash)).toBeUndefined();
   });
 });
