@@ -11,6 +11,12 @@ function hiddenReturnTo(html: string): string | undefined {
   return /name="return_to" value="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 }
 
+/** Fills in the login form as a browser would: GET /login for its CSRF token, then POST the fields with it. */
+async function submitLoginForm(fields: { email: string; password: string; return_to: string }) {
+  const csrf = await t.formToken();
+  return t.agent.post('/login').type('form').send({ ...fields, csrf });
+}
+
 describe('GET /login', () => {
   it('shows a form that carries a registered return_to', async () => {
     const res = await supertest(t.app).get('/login').query({ return_to: `${appOrigin}/story?id=1` }).expect(200);
@@ -37,12 +43,8 @@ describe('GET /login', () => {
 
   it('escapes whatever it echoes', async () => {
     const user = await t.createUser();
-    const csrf = await t.formToken();
-    const res = await t.agent
-      .post('/login')
-      .type('form')
-      .send({ email: `"><script>alert(1)</script>${user.email}`, password: 'nope', return_to: appOrigin, csrf })
-      .expect(401);
+    const res = await submitLoginForm({ email: `"><script>alert(1)</script>${user.email}`, password: 'nope', return_to: appOrigin });
+    expect(res.status).toBe(401);
     expect(res.text).not.toContain('<script>alert(1)');
     expect(res.text).toContain('&quot;&gt;&lt;script&gt;');
   });
@@ -83,24 +85,16 @@ describe('security headers', () => {
 describe('POST /login', () => {
   it('signs in and redirects 303 to return_to', async () => {
     const user = await t.createUser();
-    const csrf = await t.formToken();
-    const res = await t.agent
-      .post('/login')
-      .type('form')
-      .send({ email: user.email, password: user.password, return_to: `${appOrigin}/x`, csrf })
-      .expect(303);
+    const res = await submitLoginForm({ email: user.email, password: user.password, return_to: `${appOrigin}/x` });
+    expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`${appOrigin}/x`);
     expect((await t.agent.get('/api/me')).body.user.email).toBe(user.email);
   });
 
   it('re-shows the form with an error and no cookie for a wrong password', async () => {
     const user = await t.createUser();
-    const csrf = await t.formToken();
-    const res = await t.agent
-      .post('/login')
-      .type('form')
-      .send({ email: user.email, password: 'wrong password', return_to: `${appOrigin}/x`, csrf })
-      .expect(401);
+    const res = await submitLoginForm({ email: user.email, password: 'wrong password', return_to: `${appOrigin}/x` });
+    expect(res.status).toBe(401);
     expect(res.text).toContain('Wrong email or password.');
     expect(hiddenReturnTo(res.text)).toBe(`${appOrigin}/x`);
     expect(String(res.headers['set-cookie'] ?? '')).not.toContain('userbox_session=');
@@ -108,12 +102,8 @@ describe('POST /login', () => {
 
   it('never redirects off the registry after a successful sign-in', async () => {
     const user = await t.createUser();
-    const csrf = await t.formToken();
-    const res = await t.agent
-      .post('/login')
-      .type('form')
-      .send({ email: user.email, password: user.password, return_to: 'https://news.example.test@evil.test/', csrf })
-      .expect(303);
+    const res = await submitLoginForm({ email: user.email, password: user.password, return_to: 'https://news.example.test@evil.test/' });
+    expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`${serviceOrigin}/account`);
   });
 
