@@ -140,6 +140,33 @@ function fakeService() {
 const settles = (promise: Promise<unknown>) =>
   Promise.race([promise.then(() => true, () => true), new Promise((resolve) => setTimeout(() => resolve(false), 50))]);
 
+type Tab = ReturnType<typeof makeTab>;
+
+/** The client as a box on `tab` makes it, talking to `svc`. */
+const clientIn = (tab: Tab, svc: ReturnType<typeof fakeService>) => new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+
+/** Starts the silent sign-in in `tab` and returns the /authorize address it bounced to. */
+async function bounceToProvider(tab: Tab, svc: ReturnType<typeof fakeService>): Promise<string> {
+  void clientIn(tab, svc).me();
+  await vi.waitFor(() => expect(tab.win.location.assign).toHaveBeenCalled());
+  return tab.win.location.assign.mock.calls[0]![0];
+}
+
+/** The browser back from the provider at `url` in the same tab: a new page, with `tab`'s sessionStorage. */
+function returnFromProvider(tab: Tab, url: string): Tab {
+  const back = makeTab(url, tab.shared);
+  for (const [k, v] of tab.sessionStorage.items) back.sessionStorage.setItem(k, v);
+  return back;
+}
+
+/** A tab at `href` whose browser holds a live refresh token (`rt-0`) for the Shop app. */
+function signedInTab(svc: ReturnType<typeof fakeService>, href: string): Tab {
+  svc.state.liveRefresh.add('rt-0');
+  const tab = makeTab(href);
+  tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
+  return tab;
+}
+
 let warn: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {
   warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -171,13 +198,10 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/cart#s5`);
     first.win.scrollY = 800;
-    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
-    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
     // The browser comes back to the redirect URI in the same tab (same sessionStorage).
-    const back = makeTab(svc.answer(first.win.location.assign.mock.calls[0]![0]), first.shared);
-    for (const [k, v] of first.sessionStorage.items) back.sessionStorage.setItem(k, v);
+    const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
 
-    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win);
+    const client = clientIn(back, svc);
     await expect(client.me()).resolves.toEqual({ user: ada });
     expect(back.win.history.replaceState).toHaveBeenCalledWith(null, '', `${shop}/cart#s5`);
     expect(back.win.scrollTo).toHaveBeenCalledWith(0, 800);
@@ -196,33 +220,27 @@ describe('TokenSessionClient', () => {
   it('loads a return address with a query again, since the server may have rendered from it', async () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/search?q=shoes`);
-    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
-    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
-    const back = makeTab(svc.answer(first.win.location.assign.mock.calls[0]![0]), first.shared);
-    for (const [k, v] of first.sessionStorage.items) back.sessionStorage.setItem(k, v);
-    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win);
+    const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
+    const client = clientIn(back, svc);
     expect(await settles(client.me())).toBe(false);
     expect(back.win.location.replace).toHaveBeenCalledWith(`${shop}/search?q=shoes`);
     // The next page starts from the stored refresh token, without a bounce.
     const next = makeTab(`${shop}/search?q=shoes`, first.shared);
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, next.win).me()).resolves.toEqual({ user: ada });
+    await expect(clientIn(next, svc).me()).resolves.toEqual({ user: ada });
     expect(next.win.location.assign).not.toHaveBeenCalled();
   });
 
   it('remembers login_required: signed out, no warning, and never a second bounce in this browser session', async () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/`);
-    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
-    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
-    const state = new URL(first.win.location.assign.mock.calls[0]![0]).searchParams.get('state');
-    const back = makeTab(`${shop}/?error=login_required&state=${state}`, first.shared);
-    for (const [k, v] of first.sessionStorage.items) back.sessionStorage.setItem(k, v);
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win).me()).resolves.toEqual({ user: null });
+    const state = new URL(await bounceToProvider(first, svc)).searchParams.get('state');
+    const back = returnFromProvider(first, `${shop}/?error=login_required&state=${state}`);
+    await expect(clientIn(back, svc).me()).resolves.toEqual({ user: null });
     expect(back.win.history.replaceState).toHaveBeenCalledWith(null, '', `${shop}/`);
     expect(warn).not.toHaveBeenCalled();
 
     const reload = makeTab(`${shop}/`, first.shared);
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, reload.win).me()).resolves.toEqual({ user: null });
+    await expect(clientIn(reload, svc).me()).resolves.toEqual({ user: null });
     expect(reload.win.location.assign).not.toHaveBeenCalled();
   });
 
@@ -230,7 +248,7 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const tab = makeTab(`${shop}/`);
     tab.shared.cookies.push('userbox_tried_shop=1');
-    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    const client = clientIn(tab, svc);
     expect(client.loginUrl(`${shop}/`)).toBe(`${service}/login?return_to=${encodeURIComponent(`${shop}/`)}`);
     await expect(client.me()).resolves.toEqual({ user: null });
     const url = new URL(client.loginUrl(`${shop}/cart`));
@@ -243,13 +261,11 @@ describe('TokenSessionClient', () => {
   it('refuses an ID token that does not answer its sign-in (nonce) and keeps no tokens', async () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/`);
-    void new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, first.win).me();
-    await vi.waitFor(() => expect(first.win.location.assign).toHaveBeenCalled());
-    const back = makeTab(svc.answer(first.win.location.assign.mock.calls[0]![0]), first.shared);
-    for (const [k, v] of first.sessionStorage.items) {
+    const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
+    for (const [k, v] of back.sessionStorage.items) {
       back.sessionStorage.setItem(k, JSON.stringify({ ...(JSON.parse(v) as object), nonce: 'someone else’s' }));
     }
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, back.win).me()).rejects.toMatchObject({ name: 'SessionError' });
+    await expect(clientIn(back, svc).me()).rejects.toMatchObject({ name: 'SessionError' });
     expect(first.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
   });
 
@@ -257,7 +273,7 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const tab = makeTab(`${shop}/?code=planted&state=not-ours`);
     tab.shared.cookies.push('userbox_tried_shop=1');
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win).me()).resolves.toEqual({ user: null });
+    await expect(clientIn(tab, svc).me()).resolves.toEqual({ user: null });
     expect(svc.calls.some((c) => c.form?.['code'] === 'planted')).toBe(false);
   });
 
@@ -268,8 +284,8 @@ describe('TokenSessionClient', () => {
     a.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
     const b = makeTab(`${shop}/cart`, a.shared);
     const [meA, meB] = await Promise.all([
-      new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, a.win).me(),
-      new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, b.win).me(),
+      clientIn(a, svc).me(),
+      clientIn(b, svc).me(),
     ]);
     expect([meA, meB]).toEqual([{ user: ada }, { user: ada }]);
     const presented = svc.calls.filter((c) => c.form?.['grant_type'] === 'refresh_token').map((c) => c.form!['refresh_token']);
@@ -286,7 +302,7 @@ describe('TokenSessionClient', () => {
     const [a, b] = [makeTab(`${shop}/`, shared), makeTab(`${shop}/`, shared)];
     a.win.navigator = {};
     b.win.navigator = {};
-    const answers = await Promise.all([a, b].map((t) => new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, t.win).me()));
+    const answers = await Promise.all([a, b].map((t) => clientIn(t, svc).me()));
     expect(answers).toContainEqual({ user: null });
   });
 
@@ -294,7 +310,7 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const tab = makeTab(`${shop}/`);
     tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-revoked');
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win).me()).resolves.toEqual({ user: null });
+    await expect(clientIn(tab, svc).me()).resolves.toEqual({ user: null });
     expect(tab.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
     expect(tab.win.location.assign).not.toHaveBeenCalled();
     expect(tab.win.document.cookie).toContain('userbox_tried_shop=1');
@@ -305,16 +321,14 @@ describe('TokenSessionClient', () => {
     svc.state.tokenStatus = 503;
     const tab = makeTab(`${shop}/`);
     tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win).me()).rejects.toMatchObject({ status: 503 });
+    await expect(clientIn(tab, svc).me()).rejects.toMatchObject({ status: 503 });
     expect(tab.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBe('rt-0');
   });
 
   it('when /api/me refuses the access token (session ended), refreshes once, then answers signed out', async () => {
     const svc = fakeService();
-    svc.state.liveRefresh.add('rt-0');
-    const tab = makeTab(`${shop}/`);
-    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
-    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    const tab = signedInTab(svc, `${shop}/`);
+    const client = clientIn(tab, svc);
     await expect(client.me()).resolves.toEqual({ user: ada });
     svc.state.liveAccess.clear(); // signed out at the service: tokens die with the session
     svc.state.liveRefresh.clear();
@@ -326,10 +340,8 @@ describe('TokenSessionClient', () => {
   it('renews the access token a minute before it expires, which is also when a sign-out elsewhere shows', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const svc = fakeService();
-    svc.state.liveRefresh.add('rt-0');
-    const tab = makeTab(`${shop}/`);
-    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
-    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    const tab = signedInTab(svc, `${shop}/`);
+    const client = clientIn(tab, svc);
     const users: unknown[] = [];
     client.subscribe(({ me }) => users.push(me?.user ?? null));
     await client.refresh();
@@ -345,10 +357,8 @@ describe('TokenSessionClient', () => {
 
   it('signs out with RP-initiated logout: /end_session with the ID token, back to this page, nothing kept', async () => {
     const svc = fakeService();
-    svc.state.liveRefresh.add('rt-0');
-    const tab = makeTab(`${shop}/cart?x=1`);
-    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
-    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    const tab = signedInTab(svc, `${shop}/cart?x=1`);
+    const client = clientIn(tab, svc);
     await client.me();
     await client.signOut();
     const url = new URL(tab.win.location.assign.mock.calls[0]![0]);
@@ -360,10 +370,8 @@ describe('TokenSessionClient', () => {
 
   it('signs out everywhere with DELETE /api/sessions and the bearer token', async () => {
     const svc = fakeService();
-    svc.state.liveRefresh.add('rt-0');
-    const tab = makeTab(`${shop}/`);
-    tab.shared.localStorage.setItem(`userbox:refresh:${service}:shop`, 'rt-0');
-    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win);
+    const tab = signedInTab(svc, `${shop}/`);
+    const client = clientIn(tab, svc);
     await client.me();
     await client.signOut(true);
     const call = svc.calls.find((c) => c.init.method === 'DELETE')!;
@@ -383,6 +391,6 @@ describe('TokenSessionClient', () => {
     expect([q.get('client_id'), q.get('redirect_uri')]).toEqual(['shop-eu', `${shop}/callback`]);
 
     const stranger = makeTab('https://unregistered.test/');
-    await expect(new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, stranger.win).me()).rejects.toThrow(/No app is registered/);
+    await expect(clientIn(stranger, svc).me()).rejects.toThrow(/No app is registered/);
   });
 });
