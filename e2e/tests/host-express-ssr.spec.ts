@@ -14,6 +14,9 @@ test.describe('the Express SSR host example', () => {
 
     await expect(page).toHaveURL(`${urls.ssr}/orders`);
     await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
+    // The box on this other site signs in by itself (one top-level bounce): let it finish before leaving the page,
+    // or the test's own navigation would race the box's.
+    await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
     // Rendered on the server: the HTML as it arrives already names the user, before any script runs.
     const orders = await serverHtml(context, `${urls.ssr}/orders`);
     expect(orders.status).toBe(200);
