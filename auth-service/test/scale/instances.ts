@@ -24,8 +24,20 @@ export interface Instance {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/server.ts` as its own process and waits until /readyz answers. */
-export async function startInstance(env: Record<string, string>): Promise<Instance> {
+/**
+ * Starts `src/server.ts` as its own process and waits until /readyz answers. The free port is found before the
+ * process binds it, so another process may take it meanwhile: then it tries again on a new port.
+ */
+export async function startInstance(env: Record<string, string>, attempts = 3): Promise<Instance> {
+  try {
+    return await startOnce(env);
+  } catch (err) {
+    if (attempts > 1 && err instanceof Error && err.message.includes('EADDRINUSE')) return startInstance(env, attempts - 1);
+    throw err;
+  }
+}
+
+async function startOnce(env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
