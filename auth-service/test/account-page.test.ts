@@ -61,6 +61,24 @@ describe('/account', () => {
     expect(res.text).toContain('Sign out everywhere');
   });
 
+  it('signs in through the form with the time zone its script fills in, and shows where each session began', async () => {
+    const login = await t.agent.get('/login').expect(200);
+    expect(login.text).toContain('<input type="hidden" name="time_zone" value=""><script src="/assets/time-zone.js" defer></script>');
+    const script = await supertest(t.app).get('/assets/time-zone.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.text).toContain('resolvedOptions().timeZone');
+
+    const user = await t.createUser({ name: 'Ada Lovelace' });
+    const csrf = await t.formToken('/login');
+    await t.agent.post('/login').type('form').send({ email: user.email, password: user.password, time_zone: 'Asia/Tokyo', csrf }).expect(303);
+    const laptop = supertest.agent(t.app).set('Origin', serviceOrigin);
+    await laptop.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const page = await t.agent.get('/account').expect(200);
+    expect(page.text).toContain('Signed in in Tokyo, Asia from');
+    // A session without a time zone says where from by its address only.
+    expect(page.text).toMatch(/Signed in from [^<]*127\.0\.0\.1/);
+  });
+
   it('saves the profile, and refuses a non-https picture with the reason', async () => {
     await signedIn();
     let csrf = await t.formToken('/account');

@@ -167,10 +167,26 @@ describe('sessions', () => {
       current: expect.any(Boolean),
       device: expect.any(String),
       ip: expect.stringContaining('127.0.0.1'),
+      place: null,
       createdAt: expect.any(String),
       lastSeenAt: expect.any(String),
       expiresAt: expect.any(String),
     });
+  });
+
+  it('names the place a session began from the browser’s time zone, and drops zones that are not real', async () => {
+    const user = await t.createUser();
+    const signInWith = (timeZone: unknown) =>
+      supertest.agent(t.app).set('Origin', serviceOrigin).post('/api/session').send({ email: user.email, password: user.password, timeZone });
+    await signInWith('America/Argentina/Buenos_Aires').expect(200);
+    await signInWith('Mars/Olympus_Mons').expect(200);
+    await signInWith('Etc/GMT+2').expect(200);
+    await t.agent.post('/api/session').send({ email: user.email, password: user.password, timeZone: 'Europe/Berlin' }).expect(200);
+    const places = (await t.agent.get('/api/sessions').expect(200)).body.sessions.map((s: { place: string | null }) => s.place);
+    expect(places.sort()).toEqual(['Berlin, Europe', 'Buenos Aires, America', null, null]);
+    // Wrong types and oversized values are bad input, not ignored.
+    expect((await signInWith(42).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    await signInWith('x'.repeat(65)).expect(400);
   });
 
   it('DELETE /api/sessions/:id signs out that one session, and only one of your own', async () => {

@@ -76,3 +76,13 @@ test.describe('the account service pages', () => {
     await phone.close();
   });
 });
+
+test.describe('where a session began', () => {
+  test.use({ timezoneId: 'Asia/Tokyo' });
+
+  test('the account page names the place from the browser’s time zone, sent with the sign-in form', async ({ page, urls, user }) => {
+    await signInOnService(page, urls.service, user.email, user.password);
+    await expect(page).toHaveURL(`${urls.service}/account`);
+    await expect(page.getByText(/Signed in in Tokyo, Asia from/)).toBeVisible();
+  });
+});

@@ -18,6 +18,8 @@ import { parseInput } from './validate.js';
 const credentialsSchema = z.strictObject({
   email: z.string().max(254).transform(normalizeEmail),
   password: z.string().max(1024),
+  /** The browser's IANA time zone: where the session began, on the account page. */
+  timeZone: z.string().max(64).optional(),
 });
 
 const signUpSchema = z.strictObject({ email: emailSchema, name: nameSchema, password: newPasswordSchema });
@@ -131,11 +133,12 @@ export function apiRoutes(deps: ApiDependencies): Router {
   });
 
   router.post('/session', authLimit, async (req, res) => {
-    const { email, password } = parseInput(credentialsSchema, req.body);
+    const { email, password, timeZone } = parseInput(credentialsSchema, req.body);
     const signedIn = await sessions.signIn(email, password, {
       userAgent: req.get('user-agent') ?? '',
       ip: req.ip ?? '',
       deviceTokens: deviceCookie.read(req),
+      timeZone,
     });
     cookie.set(res, signedIn.token, signedIn.expiresAt);
     deviceCookie.remember(req, res, signedIn.deviceToken);

@@ -41,7 +41,13 @@ export function pageRoutes(deps: {
     next();
   });
 
-  const meta = (req: Request) => ({ userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
+  const meta = (req: Request) => ({
+    userAgent: req.get('user-agent') ?? '',
+    ip: req.ip ?? '',
+    deviceTokens: deviceCookie.read(req),
+    // Filled in by /assets/time-zone.js; without script the session simply has no place.
+    timeZone: field(req.body, 'time_zone', 64),
+  });
   const startSession = (req: Request, res: Response, signedIn: SignedIn) => {
     cookie.set(res, signedIn.token, signedIn.expiresAt);
     deviceCookie.remember(req, res, signedIn.deviceToken);

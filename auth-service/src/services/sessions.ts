@@ -2,7 +2,7 @@ import { hash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
-import { describeDevice } from './device.js';
+import { describeDevice, describePlace, knownTimeZone } from './device.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
@@ -28,6 +28,8 @@ export interface SessionSummary {
   current: boolean;
   device: string;
   ip: string;
+  /** Where it began, from the browser's time zone ("Berlin, Europe"), or null. */
+  place: string | null;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -51,6 +53,8 @@ export interface SignInMeta {
   ip: string;
   /** Known-device tokens the browser presented. */
   deviceTokens: readonly string[];
+  /** The browser's IANA time zone, as the sign-in form reports it; unknown values are dropped. */
+  timeZone?: unknown;
 }
 
 export function createSessionService(
@@ -101,6 +105,7 @@ export function createSessionService(
         expires_at: now + policy.absoluteMs,
         user_agent: meta.userAgent.slice(0, 512),
         ip: meta.ip.slice(0, 64),
+        time_zone: knownTimeZone(meta.timeZone),
       };
       await store.sessions.insert(record);
       return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, deviceToken: throttle.deviceToken(email) };
@@ -139,6 +144,7 @@ export function createSessionService(
           current: s.id === currentId,
           device: describeDevice(s.user_agent),
           ip: s.ip,
+          place: describePlace(s.time_zone),
           createdAt: new Date(Number(s.created_at)).toISOString(),
           lastSeenAt: new Date(Number(s.last_seen_at)).toISOString(),
           expiresAt: new Date(effectiveExpiry(s)).toISOString(),

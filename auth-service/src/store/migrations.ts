@@ -81,6 +81,11 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('refresh_tokens_session_id').on('refresh_tokens').column('session_id').execute();
     },
   },
+  '0003_session_time_zone': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('sessions').addColumn('time_zone', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -21,6 +21,8 @@ export interface SessionsTable {
   expires_at: number;
   user_agent: string;
   ip: string;
+  /** The IANA time zone the browser reported at sign-in (where the session began), or null. */
+  time_zone: string | null;
 }
 
 export interface AppsTable {

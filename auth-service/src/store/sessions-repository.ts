@@ -19,6 +19,7 @@ export function selectSessionWithUser(db: Kysely<Database>) {
       'sessions.expires_at as expires_at',
       'sessions.user_agent as user_agent',
       'sessions.ip as ip',
+      'sessions.time_zone as time_zone',
       'users.email as u_email',
       'users.name as u_name',
       'users.picture as u_picture',

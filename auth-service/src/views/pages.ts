@@ -28,13 +28,16 @@ function hidden(name: string, value: string) {
   return html`<input type="hidden" name="${name}" value="${value}">`;
 }
 
+/** The browser's time zone goes with a sign-in (the place on the account page); a script file fills it in. */
+const timeZoneField = html`<input type="hidden" name="time_zone" value=""><script src="/assets/time-zone.js" defer></script>`;
+
 export function loginPage(opts: { returnTo: string; csrf: string; email?: string; error?: string }): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
 ${alert(opts.error, 'login-error')}
 <form method="post" action="/login">
-  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}
+  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}${timeZoneField}
   <label for="email">Email</label>
   <input id="email" name="email" type="email" autocomplete="username" required value="${opts.email ?? ''}" ${opts.email ? '' : html`autofocus`}>
   <label for="password">Password</label>
@@ -51,7 +54,7 @@ export function signupPage(opts: { returnTo: string; csrf: string; email?: strin
     html`<h1>Create your account</h1>
 ${alert(opts.error, 'signup-error')}
 <form method="post" action="/signup">
-  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}
+  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}${timeZoneField}
   <label for="name">Name</label>
   <input id="name" name="name" autocomplete="name" required maxlength="80" value="${opts.name ?? ''}" autofocus>
   <label for="email">Email</label>
@@ -122,7 +125,7 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     ${sessions.map(
       (s) => html`<li>
       <div><strong>${s.device}</strong>${s.current ? html` <span class="badge">This device</span>` : ''}</div>
-      <div class="hint">Signed in from ${s.ip || 'unknown address'} · last active ${formatTime(s.lastSeenAt)}</div>
+      <div class="hint">Signed in ${s.place ? html`in ${s.place} ` : ''}from ${s.ip || 'unknown address'} · last active ${formatTime(s.lastSeenAt)}</div>
       <form method="post" action="/account/sessions/${s.id}/revoke">
         ${hidden('csrf', csrf)}
         <button type="submit" class="secondary" aria-label="Sign out ${s.device}${s.current ? ' (this device)' : ''}">Sign out</button>

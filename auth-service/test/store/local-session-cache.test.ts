@@ -6,7 +6,7 @@ describe('in-process session cache', () => {
   it('does not keep a lookup that raced a sign-out', async () => {
     const base = await openStore(':memory:');
     await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
-    await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '' });
+    await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     // A database that answers the lookup only after the sign-out below has gone through.
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
@@ -27,7 +27,7 @@ describe('in-process session cache', () => {
   it('serves a hit without the database until its time is up', async () => {
     const base = await openStore(':memory:');
     await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
-    await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '' });
+    await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     let reads = 0;
     const counted = { ...base, sessions: { ...base.sessions, findByTokenHash: (h: string) => ((reads += 1), base.sessions.findByTokenHash(h)) } };
     const now = { value: 0 };
@@ -47,7 +47,7 @@ describe('in-process session cache invalidation', () => {
     const base = await openStore(':memory:');
     await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
     for (const n of [1, 2]) {
-      await base.sessions.insert({ id: `s${n}`, token_hash: `th${n}`, user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '' });
+      await base.sessions.insert({ id: `s${n}`, token_hash: `th${n}`, user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     }
     const store = withLocalSessionCache(base, { clock: () => 0 });
     // Both sessions looked up once, so both are cached before each change.

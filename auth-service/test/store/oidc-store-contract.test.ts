@@ -22,6 +22,7 @@ describe.each(databases)('OIDC store contract on $name', (database) => {
       expires_at: t0 + 1_000_000,
       user_agent: 'UA',
       ip: '127.0.0.1',
+      time_zone: null,
     };
     await store().sessions.insert(session);
     return { userId: id, session };

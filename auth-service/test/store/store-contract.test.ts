@@ -23,6 +23,7 @@ function session(userId: string, overrides: Partial<{ id: string; token_hash: st
     expires_at: overrides.expires_at ?? 1_800_000_000_000,
     user_agent: 'UA',
     ip: '127.0.0.1',
+    time_zone: 'Europe/Berlin',
   };
 }
 
