@@ -2,9 +2,9 @@
 # service's runtime dependencies, as a non-root user, with a health check.
 # syntax=docker/dockerfile:1
 
-FROM node:20-bookworm-slim AS build
+# The workspace manifests and a compiler: better-sqlite3 compiles from source when no prebuilt binary matches.
+FROM node:20-bookworm-slim AS manifests
 WORKDIR /app
-# better-sqlite3 compiles from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 # Every workspace's package.json, which npm ci checks against the lockfile, though only two are installed.
 COPY package.json package-lock.json tsconfig.base.json ./
@@ -14,20 +14,13 @@ COPY host-examples/static/package.json host-examples/static/
 COPY host-examples/express-ssr/package.json host-examples/express-ssr/
 COPY host-examples/react/package.json host-examples/react/
 COPY e2e/package.json e2e/
+
+FROM manifests AS build
 RUN npm ci --workspace @userbox/widget --workspace @userbox/auth-service --include-workspace-root
 COPY widget widget
 RUN npm run build -w @userbox/widget
 
-FROM node:20-bookworm-slim AS deps
-WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-COPY auth-service/package.json auth-service/
-COPY widget/package.json widget/
-COPY host-examples/static/package.json host-examples/static/
-COPY host-examples/express-ssr/package.json host-examples/express-ssr/
-COPY host-examples/react/package.json host-examples/react/
-COPY e2e/package.json e2e/
+FROM manifests AS deps
 RUN npm ci --omit=dev --workspace @userbox/auth-service \
  && node -e "new (require('better-sqlite3'))(':memory:').close()"
 
