@@ -39,15 +39,26 @@ interface HostExample {
   port: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * `count` distinct free ports. All are held open until every one is chosen: one at a time, the system may hand
+ * out a port just released, and two of our servers would then race for it (seen in CI: a host answered on the
+ * service's address).
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 function makeCertificate(dir: string): { cert: string; key: string } {
@@ -62,7 +73,11 @@ function makeCertificate(dir: string): { cert: string; key: string } {
   return { cert, key };
 }
 
-async function waitForHttps(url: string, child: ChildProcess, output: () => string): Promise<void> {
+/**
+ * Waits until `url` answers. Up is enough for a host (a host page may redirect: the SSR host bounces through the
+ * provider once); the service must answer `/readyz` itself, 200 with JSON, so nothing else on its port passes.
+ */
+async function waitForHttps(url: string, child: ChildProcess, output: () => string, strict = false): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}:\n${output()}`);
@@ -70,8 +85,8 @@ async function waitForHttps(url: string, child: ChildProcess, output: () => stri
       https
         .get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
           res.resume();
-          // Up is enough: a host page may redirect (the SSR host bounces through the provider once).
-          resolve(res.statusCode !== undefined && res.statusCode < 500);
+          const status = res.statusCode ?? 500;
+          resolve(strict ? status === 200 && /^application\/json/.test(res.headers['content-type'] ?? '') : status < 500);
         })
         .on('error', () => resolve(false));
     });
@@ -107,8 +122,7 @@ export async function startServices(): Promise<RunningServices> {
   mkdirSync(path.join(repoRoot, '.e2e-tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, '.e2e-tmp', 'run-'));
   const tls = makeCertificate(dir);
-  const [servicePort, newsPort, hostPort] = [await freePort(), await freePort(), await freePort()];
-  const [reactPort, pythonPort, ssrPort] = [await freePort(), await freePort(), await freePort()];
+  const [servicePort, newsPort, hostPort, reactPort, pythonPort, ssrPort] = (await freePorts(6)) as [number, number, number, number, number, number];
   const serviceUrl = `https://accounts.example.test:${servicePort}`;
   const newsUrl = `https://news.example.test:${newsPort}`;
   const mailUrl = `https://mail.example.test:${hostPort}`;
@@ -218,7 +232,7 @@ export async function startServices(): Promise<RunningServices> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForHttps(`https://127.0.0.1:${servicePort}/readyz`, service.child, service.output);
+    await waitForHttps(`https://127.0.0.1:${servicePort}/readyz`, service.child, service.output, true);
     await waitForHttps(`https://127.0.0.1:${newsPort}/`, news.child, news.output);
   } catch (err) {
     await stop();
