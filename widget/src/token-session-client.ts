@@ -240,8 +240,12 @@ export class TokenSessionClient extends SessionClient {
       this.#win.scrollTo(0, pending.scrollY);
     }
     const code = params.get('code');
+    const issuer = params.get('iss');
     let token: string | null = null;
-    if (code) {
+    if (issuer !== null && issuer !== this.serviceUrl) {
+      // RFC 9207: an answer that names another issuer is not from our provider (a mix-up); never send it a code.
+      console.warn('[user-box] sign-in answer from another issuer:', issuer);
+    } else if (code) {
       token = await this.#tokenRequest(clientId, {
         grant_type: 'authorization_code',
         code,

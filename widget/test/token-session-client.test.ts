@@ -132,7 +132,8 @@ function fakeService() {
     const q = new URL(authorizeUrl).searchParams;
     const code = `code-${state.codes.size + 1}`;
     state.codes.set(code, { verifier: q.get('code_challenge')!, nonce: q.get('nonce')!, redirectUri: q.get('redirect_uri')! });
-    return `${q.get('redirect_uri')}?code=${code}&state=${q.get('state')}`;
+    // With the issuer, as the real provider answers (RFC 9207).
+    return `${q.get('redirect_uri')}?code=${code}&state=${q.get('state')}&iss=${encodeURIComponent(service)}`;
   };
   return { state, calls, fetchImpl, answer };
 }
@@ -267,6 +268,15 @@ describe('TokenSessionClient', () => {
     }
     await expect(clientIn(back, svc).me()).rejects.toMatchObject({ name: 'SessionError' });
     expect(first.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
+  });
+
+  it('never sends a code to /token when the answer names another issuer (mix-up, RFC 9207)', async () => {
+    const svc = fakeService();
+    const first = makeTab(`${shop}/`);
+    const answer = svc.answer(await bounceToProvider(first, svc)).replace(encodeURIComponent(service), encodeURIComponent('https://evil.test'));
+    await expect(clientIn(returnFromProvider(first, answer), svc).me()).resolves.toEqual({ user: null });
+    expect(svc.calls.some((c) => c.form?.['grant_type'] === 'authorization_code')).toBe(false);
+    expect(warn).toHaveBeenCalledWith('[user-box] sign-in answer from another issuer:', 'https://evil.test');
   });
 
   it('ignores a code whose state this tab did not start', async () => {
