@@ -274,7 +274,7 @@ export class TokenSessionClient extends SessionClient {
    * no refresh token, null when the service refused it.
    */
   async #refreshTokens(clientId: string): Promise<string | null | undefined> {
-    const key = `userbox:refresh:${this.serviceUrl}:${clientId}`;
+    const key = this.#refreshKey(clientId);
     const run = async (): Promise<string | null | undefined> => {
       // Read inside the lock: another tab may have just rotated it.
       const refreshToken = this.#win.localStorage.getItem(key);
@@ -296,29 +296,35 @@ export class TokenSessionClient extends SessionClient {
         body: new URLSearchParams({ ...form, client_id: clientId }),
       });
     } catch (err) {
-      throw new SessionError(`Account service unreachable: ${(err as Error).message}`, null);
+      throw new SessionError(`${this.serviceUrl} unreachable: ${(err as Error).message}`, null);
     }
     if (res.status === 400 || res.status === 401) {
       this.#forget(clientId);
       return null;
     }
-    if (!res.ok) throw new SessionError(`Account service answered ${res.status}`, res.status);
+    if (!res.ok) throw new SessionError(`${this.serviceUrl} answered ${res.status}`, res.status);
     const body = (await res.json()) as TokenAnswer;
-    this.#win.localStorage.setItem(`userbox:refresh:${this.serviceUrl}:${clientId}`, body.refresh_token);
-    this.#access = { token: body.access_token, idToken: body.id_token, expiresAt: Date.now() + (body.expires_in - 60) * 1000 };
+    this.#win.localStorage.setItem(this.#refreshKey(clientId), body.refresh_token);
     // Renew a minute before expiry; this is also when a sign-out elsewhere shows at the latest.
+    const renewInMs = Math.max(0, body.expires_in - 60) * 1000;
+    this.#access = { token: body.access_token, idToken: body.id_token, expiresAt: Date.now() + renewInMs };
     clearTimeout(this.#expiryTimer);
     this.#expiryTimer = setTimeout(() => {
       this.#access = undefined;
       void this.refresh();
-    }, Math.max(0, body.expires_in - 60) * 1000);
+    }, renewInMs);
     return body.access_token;
   }
 
   #forget(clientId: string): void {
     this.#access = undefined;
     clearTimeout(this.#expiryTimer);
-    this.#win.localStorage.removeItem(`userbox:refresh:${this.serviceUrl}:${clientId}`);
+    this.#win.localStorage.removeItem(this.#refreshKey(clientId));
+  }
+
+  /** Where this app's refresh token is kept, and the name of the lock its refreshes take. */
+  #refreshKey(clientId: string): string {
+    return `userbox:refresh:${this.serviceUrl}:${clientId}`;
   }
 
   /** A browser-session cookie of this site: the silent bounce was tried, so never loop. */
