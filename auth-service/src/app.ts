@@ -105,10 +105,12 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // CORS, the CSRF check (nothing for GET), then the router.
   const trusted = requireTrustedOrigin(registry);
   const cors = apiCors(registry);
-  const enter: RequestHandler = (req, res, next) => cors(req, res, () => trusted(req, res, () => enterApi(req, res, next)));
-  app.get('/api/me', enter, meRoute({ sessions, cookie, bearer: oidc.bearer }));
-  const api = apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer });
-  app.use('/api', (req, res, next) => cors(req, res, () => trusted(req, res, () => api(req, res, next))));
+  const behindApiChecks =
+    (handler: RequestHandler): RequestHandler =>
+    (req, res, next) =>
+      cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
+  app.get('/api/me', behindApiChecks(enterApi), meRoute({ sessions, cookie, bearer: oidc.bearer }));
+  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
