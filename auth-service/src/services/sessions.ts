@@ -72,7 +72,7 @@ export function createSessionService(
   // answers are frozen because they are shared, and never cross sessions (one per record).
   const views = new WeakMap<SessionWithUser, { expiresAt: number; view: SessionView }>();
   const view = (s: SessionWithUser, lastSeenAt: number): SessionView => {
-    const expiresAt = Math.min(Number(s.expires_at), lastSeenAt + policy.idleMs);
+    const expiresAt = effectiveExpiry({ last_seen_at: lastSeenAt, expires_at: s.expires_at });
     const known = views.get(s);
     if (known?.expiresAt === expiresAt) return known.view;
     const fresh: SessionView = Object.freeze({
