@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
 import { defaultOidcPolicy, type Config } from './config.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
@@ -51,11 +52,11 @@ export interface AppDependencies {
   /** Loaded (`reload()`ed) before the app serves requests. */
   registry: AppRegistry;
   logger: Logger;
-  clock?: () => number;
+  clock: Clock;
 }
 
 /** Builds the Express app from its dependencies; it does not listen, so tests drive it with supertest. */
-export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock = Date.now }: AppDependencies): Express {
+export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock }: AppDependencies): Express {
   const throttle = createLoginThrottle({
     counter: failureCounter ?? createMemoryFailureCounter(),
     secretKey: config.secretKey,
@@ -64,12 +65,13 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   });
   const sessions = createSessionService(store, config.session, throttle, clock);
   const users = createUserService(store, clock);
-  const cookie = createSessionCookie(config.publicUrl, config.syncCookieDomain);
+  const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({
     limit: config.authRateLimitPerMinute ?? 30,
     windowMs: 60_000,
+    clock,
     ...(rateLimitStore ? { store: rateLimitStore } : {}),
   });
   const oidc = createOidcProvider({

@@ -15,6 +15,8 @@ import { openStore } from './store/store.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 
 const config = loadConfig();
+// The one real clock: everything below that reads the time is given this.
+const clock = Date.now;
 // Asynchronous writes, gathered into 4 KB blocks: under load a write (a trip through libuv's thread pool and a
 // system call) carries a few dozen lines instead of one or two. Nothing waits longer than a second, and
 // shutdown flushes what is left.
@@ -24,8 +26,8 @@ const logger = pino({ level: config.logLevel, redact: ['req.headers.cookie', 're
 const database = await openStore(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {});
 const redis = config.redis ? connectRedis(config.redis.url, logger) : null;
 const store = redis && config.redis
-  ? withSessionCache(database, { redis, subscriber: connectRedis(config.redis.url, logger, 'redis-subscriber'), prefix: config.redis.prefix, logger })
-  : withLocalSessionCache(database);
+  ? withSessionCache(database, { redis, subscriber: connectRedis(config.redis.url, logger, 'redis-subscriber'), prefix: config.redis.prefix, logger, clock })
+  : withLocalSessionCache(database, { clock });
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
 for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
 const registry = createAppRegistry(store, config.publicUrl);
@@ -33,7 +35,7 @@ await registry.reload();
 
 if (config.seedDemoUser && (await store.users.count()) === 0) {
   const password = randomBytes(9).toString('base64url');
-  await createUserService(store).create({ email: 'demo@example.com', name: 'Ada Lovelace', password });
+  await createUserService(store, clock).create({ email: 'demo@example.com', name: 'Ada Lovelace', password });
   // Printed once, on purpose: this is how the person who just ran `npm start` learns the demo password.
   process.stdout.write(`\n  Demo account created: demo@example.com / ${password}\n  (shown only this once)\n\n`);
 }
@@ -61,6 +63,7 @@ const app = createApp({
   store,
   registry,
   logger,
+  clock,
   ...(redis && config.redis
     ? {
         failureCounter: createRedisFailureCounter(redis, config.redis.prefix),
@@ -91,7 +94,7 @@ registryReload.unref();
 
 // Idle sessions are dropped when next seen; this sweeps the ones never seen again.
 const sweep = setInterval(() => {
-  store.sessions.deleteExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
+  store.sessions.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
 }, 60 * 60_000);
 sweep.unref();
 

@@ -29,6 +29,18 @@ describe('POST /api/session', () => {
     expect(cookie).not.toMatch(/; Secure/i);
   });
 
+  it("gives the cookie the session's lifetime on the app's clock, whatever the date", async () => {
+    // A clock far from the real one: the cookie's Max-Age must come from the same clock as the session's
+    // expiry (24 h in the test app), not from the date the suite happens to run on.
+    t.now.value += 400 * 86_400_000;
+    const user = await t.createUser();
+    const res = await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    expect(cookieHeader(res)).toMatch(/; Max-Age=86400;/);
+    t.now.value -= 800 * 86_400_000;
+    const again = await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    expect(cookieHeader(again)).toMatch(/; Max-Age=86400;/);
+  });
+
   it('uses a __Host- prefixed, Secure cookie when the service runs on https', async () => {
     const secure = await createTestApp({ publicUrl: 'https://accounts.example.test' });
     const user = await secure.createUser();

@@ -62,7 +62,7 @@ describe('the site-wide sync cookie (how tabs of the site’s other apps hear of
   it('takes its domain from SYNC_COOKIE_DOMAIN (a public suffix of two labels), and refuses a malformed one', async () => {
     const config = loadConfig({ PUBLIC_URL: 'https://accounts.example.co.uk', SYNC_COOKIE_DOMAIN: 'example.co.uk' });
     expect(config.syncCookieDomain).toBe('example.co.uk');
-    const cookie = createSessionCookie(config.publicUrl, config.syncCookieDomain);
+    const cookie = createSessionCookie(config.publicUrl, () => 0, config.syncCookieDomain);
     const app = express().get('/', (_req, res) => {
       cookie.clear(res);
       res.end();

@@ -23,6 +23,7 @@ export interface TestApp {
   agent: ReturnType<typeof supertest.agent>;
   /** Creates a user through the API and returns its credentials. */
   createUser(overrides?: Partial<{ email: string; name: string; password: string }>): Promise<{ email: string; name: string; password: string; id: string }>;
+  /** The clock every part of the app reads (ms); it starts at the real time, and tests move it forward. */
   now: { value: number };
   /** GETs a form page with `agent` (so it holds the CSRF cookie) and returns the form's token. */
   formToken(path?: string): Promise<string>;
@@ -47,12 +48,12 @@ export async function createTestApp(
     apps?: Omit<AppRecord, 'position'>[];
     /** The database to run on (the caller closes it); an in-memory SQLite one by default. */
     store?: Store;
-    /** The clock's start, in ms. */
-    now?: number;
   } = {},
 ): Promise<TestApp> {
   const publicUrl = options.publicUrl ?? serviceOrigin;
-  const now = { value: options.now ?? Date.UTC(2026, 10, 26, 12) };
+  // From the real time, so whatever the test clock and the real one both see (cookie lifetimes in the agent's
+  // jar, jose's checks in a relying party) agrees; tests move it forward from there.
+  const now = { value: Date.now() };
   // As server.ts runs one instance: with the in-process session cache, so every API test also checks that
   // whatever ends or changes a session reaches the cache at once.
   const store = withLocalSessionCache(options.store ?? (await openStore(':memory:')), { clock: () => now.value });

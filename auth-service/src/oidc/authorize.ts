@@ -7,6 +7,7 @@ import { OAuthError, noStore } from './oauth-error.js';
 import { sendErrorPage } from './pages.js';
 import { param, requiredParam } from './params.js';
 import type { SessionBinding } from './session-binding.js';
+import type { Clock } from '../clock.js';
 
 const supportedScopes = new Set(['openid', 'profile', 'email', 'offline_access']);
 const supportedPrompts = new Set(['none', 'login', 'consent', 'select_account']);
@@ -38,7 +39,7 @@ export function authorizeRoutes(deps: {
   sessions: SessionService;
   cookie: SessionCookie;
   binding: SessionBinding;
-  clock: () => number;
+  clock: Clock;
 }): Router {
   const { issuer, clients, grants, sessions, cookie, binding, clock } = deps;
   const router = Router();

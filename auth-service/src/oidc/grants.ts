@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import { OAuthError } from './oauth-error.js';
+import type { Clock } from '../clock.js';
 
 /** An authorization code lives at most this long (the issue's ≤ 60 s). */
 export const codeTtlMs = 60_000;
@@ -49,7 +50,7 @@ function pkceMatches(verifier: string, challenge: string): boolean {
  * rotate on every use; presenting a used one revokes its whole family, except within `graceMs` of its first
  * use, so two tabs refreshing with the same token at once both succeed.
  */
-export function createGrants(store: Store, policy: { refreshGraceMs: number }, clock: () => number) {
+export function createGrants(store: Store, policy: { refreshGraceMs: number }, clock: Clock) {
   let lastSweep = 0;
 
   async function sweep(now: number): Promise<void> {

@@ -18,6 +18,7 @@ import { createSigningKeys } from './signing-keys.js';
 import { tokenRoutes } from './token-endpoint.js';
 import { createTokens } from './tokens.js';
 import { userinfoRoutes } from './userinfo.js';
+import type { Clock } from '../clock.js';
 
 export interface OidcProviderDependencies {
   /** The service's public origin; the `iss` of every token. */
@@ -31,7 +32,7 @@ export interface OidcProviderDependencies {
   /** Encrypts the private signing keys at rest. */
   secretKey: Buffer;
   logger: Logger;
-  clock: () => number;
+  clock: Clock;
 }
 
 /**

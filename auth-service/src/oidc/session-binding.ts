@@ -2,6 +2,7 @@ import type { SessionPolicy, SessionView } from '../services/sessions.js';
 import { toPublicUser } from '../services/users.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../clock.js';
 
 /** As in services/sessions.ts: last_seen_at is written at most this often per session. */
 const touchIntervalMs = 60_000;
@@ -11,7 +12,7 @@ const touchIntervalMs = 60_000;
  * session up by id (one primary-key read), so signing out — here or everywhere — stops them at once. Use by a
  * token counts as activity, like use of the cookie.
  */
-export function createSessionBinding(store: Store, policy: SessionPolicy, clock: () => number) {
+export function createSessionBinding(store: Store, policy: SessionPolicy, clock: Clock) {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
 

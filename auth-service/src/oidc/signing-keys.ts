@@ -12,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import type { SigningKeyRecord } from '../store/signing-keys-repository.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../clock.js';
 
 export const signingAlg = 'ES256';
 
@@ -76,7 +77,7 @@ export function createSigningKeys(
   store: Store,
   secretKey: Buffer,
   policy: SigningKeyPolicy,
-  clock: () => number,
+  clock: Clock,
   logger?: Pick<Logger, 'warn'>,
 ) {
   const box = sealer(secretKey);

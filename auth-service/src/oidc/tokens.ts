@@ -3,6 +3,7 @@ import { SignJWT, compactVerify, errors, jwtVerify, type JWTPayload } from 'jose
 import type { PublicUser } from '../services/users.js';
 import { OAuthError } from './oauth-error.js';
 import { signingAlg, type SigningKeys } from './signing-keys.js';
+import type { Clock } from '../clock.js';
 
 /** What a token is about: the user, the client, the account session it is tied to and what was granted. */
 export interface TokenSubject {
@@ -44,7 +45,7 @@ const verifiedCacheSize = 10_000;
  * Signs and verifies the provider's JWTs. Access tokens are RFC 9068 JWTs (`typ: at+jwt`, `aud` = the client id,
  * `sid` = the account session); ID tokens are OpenID Connect Core ones. Both live `ttlMs` (at most 10 minutes).
  */
-export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: number; clock: () => number }) {
+export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: number; clock: Clock }) {
   const { issuer, keys, ttlMs, clock } = deps;
   const verified = new Map<string, AccessTokenClaims>();
   const seconds = (ms: number) => Math.floor(ms / 1000);

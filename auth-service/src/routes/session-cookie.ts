@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
+import type { Clock } from '../clock.js';
 
 /** The value of one cookie from the request's Cookie header (the first one of that name). */
 export function readCookie(req: Request, name: string): string | undefined {
@@ -40,7 +41,7 @@ export function defaultSyncDomain(publicUrl: string): string | undefined {
  * sign-in or sign-out in one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin)
  * cannot reach.
  */
-export function createSessionCookie(publicUrl: string, syncDomain = defaultSyncDomain(publicUrl)) {
+export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain = defaultSyncDomain(publicUrl)) {
   const secure = publicUrl.startsWith('https:');
   const name = secure ? '__Host-userbox_session' : 'userbox_session';
   const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
@@ -50,8 +51,9 @@ export function createSessionCookie(publicUrl: string, syncDomain = defaultSyncD
   return {
     name,
     read: (req: Request): string | undefined => readCookie(req, name),
-    set(res: Response, token: string, expiresAt: number, now = Date.now()): void {
-      res.cookie(name, token, { ...attributes, maxAge: Math.max(0, expiresAt - now) });
+    /** Sets the cookie until `expiresAt` (ms, on the same clock as the session's expiry). */
+    set(res: Response, token: string, expiresAt: number): void {
+      res.cookie(name, token, { ...attributes, maxAge: Math.max(0, expiresAt - clock()) });
       signal(res);
     },
     clear(res: Response): void {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 
 /** Counts failures per key with a time-to-live. In memory for one instance; Redis-backed for several. */
@@ -60,9 +61,9 @@ export function createLoginThrottle(options: {
   counter: FailureCounter;
   secretKey: Buffer;
   policy?: ThrottlePolicy;
-  clock?: () => number;
+  clock: Clock;
 }) {
-  const { counter, secretKey, policy = defaultThrottlePolicy, clock = Date.now } = options;
+  const { counter, secretKey, policy = defaultThrottlePolicy, clock } = options;
   const pairKey = (email: string, ip: string) => `login:pair:${email.toLowerCase()}|${ip}`;
   const accountKey = (email: string) => `login:account:${email.toLowerCase()}`;
   const deviceMac = (email: string) =>

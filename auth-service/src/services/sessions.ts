@@ -1,4 +1,5 @@
 import { hash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
@@ -61,7 +62,7 @@ export function createSessionService(
   store: Store,
   policy: SessionPolicy,
   throttle: LoginThrottle,
-  clock: () => number = Date.now,
+  clock: Clock,
 ) {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation, type UserRecord } from '../store/users-repository.js';
@@ -100,7 +101,7 @@ export function toPublicUser(user: Pick<UserRecord, 'id' | 'name' | 'email' | 'p
   };
 }
 
-export function createUserService(store: Store, clock: () => number = Date.now) {
+export function createUserService(store: Store, clock: Clock) {
   return {
     async create(input: NewUser): Promise<PublicUser> {
       assertStrongPassword(input.password, input.email);

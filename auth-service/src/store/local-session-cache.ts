@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { SessionWithUser } from './sessions-repository.js';
 import type { Store } from './store.js';
 
@@ -7,10 +8,10 @@ import type { Store } from './store.js';
  * once. A lookup that raced a change (read before it, finished after) is not kept. Several instances on one
  * SQLite file would not see each other's changes: run those on PostgreSQL and Redis (store/redis.ts).
  */
-export function withLocalSessionCache(store: Store, options: { ttlMs?: number; max?: number; clock?: () => number } = {}): Store {
+export function withLocalSessionCache(store: Store, options: { clock: Clock; ttlMs?: number; max?: number }): Store {
   const ttlMs = options.ttlMs ?? 10_000;
   const max = options.max ?? 10_000;
-  const clock = options.clock ?? Date.now;
+  const { clock } = options;
   const cache = new Map<string, { value: SessionWithUser; expiresAt: number }>();
   let changes = 0;
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { FailureCounter } from '../services/login-throttle.js';
 import { createMemoryFailureCounter } from '../services/login-throttle.js';
 import type { SessionWithUser } from './sessions-repository.js';
@@ -50,9 +51,9 @@ return 1`;
  */
 export function withSessionCache(
   store: Store,
-  options: { redis: Redis; subscriber: Redis; prefix: string; logger: Logger; redisTtlMs?: number; localTtlMs?: number; localMax?: number },
+  options: { redis: Redis; subscriber: Redis; prefix: string; logger: Logger; clock: Clock; redisTtlMs?: number; localTtlMs?: number; localMax?: number },
 ): Store {
-  const { redis, subscriber, prefix, logger } = options;
+  const { redis, subscriber, prefix, logger, clock } = options;
   const redisTtlMs = options.redisTtlMs ?? 60_000;
   const localTtlMs = options.localTtlMs ?? 10_000;
   const localMax = options.localMax ?? 10_000;
@@ -116,7 +117,7 @@ export function withSessionCache(
     ...store.sessions,
     async findByTokenHash(tokenHash) {
       if (!usable(redis) || subscriber.status !== 'ready') return store.sessions.findByTokenHash(tokenHash);
-      const now = Date.now();
+      const now = clock();
       const hit = local.get(tokenHash);
       if (hit && hit.expiresAt > now) return hit.value;
       const remember = (value: SessionWithUser) => {

@@ -21,13 +21,12 @@ export interface OidcTestApp extends TestApp {
 }
 
 /** The test app with two registered clients (news: same-site, shop: cross-site), on a fresh in-memory database or `store`. */
-export async function createOidcTestApp(options: { issuer?: string; now?: number; store?: Store } = {}): Promise<OidcTestApp> {
+export async function createOidcTestApp(options: { issuer?: string; store?: Store } = {}): Promise<OidcTestApp> {
   const t = await createTestApp({
     publicUrl: options.issuer ?? issuer,
     apps: [{ id: 'shop', name: 'Shop', url: `${shopOrigin}/`, icon: null, origins: [shopOrigin], redirectUris: [shopRedirect] }],
     // The grace window the refresh tests step across, whatever the default becomes.
     oidc: { ...defaultOidcPolicy, refreshGraceMs: 10_000 },
-    now: options.now,
     store: options.store,
   });
   return {

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // openid-client checks iat/exp against the real clock, so the service's fake clock starts at real time here.
-  t = await createOidcTestApp({ issuer, now: Date.now() });
+  t = await createOidcTestApp({ issuer });
   server.on('request', t.app);
   config = await client.discovery(new URL(issuer), 'news', { redirect_uris: [newsRedirect] }, client.None(), {
     execute: [client.allowInsecureRequests],

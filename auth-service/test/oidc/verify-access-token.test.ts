@@ -15,7 +15,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // The helper checks exp against the real clock, so the service's clock starts at real time.
-  t = await createOidcTestApp({ issuer, now: Date.now() });
+  t = await createOidcTestApp({ issuer });
   server.on('request', t.app);
 });
 

@@ -15,7 +15,7 @@ describe('in-process session cache', () => {
       await gate;
       return found;
     } } };
-    const store = withLocalSessionCache(slow);
+    const store = withLocalSessionCache(slow, { clock: () => 0 });
     const racing = store.sessions.findByTokenHash('th1');
     await store.sessions.deleteByTokenHash('th1');
     release();
