@@ -242,9 +242,10 @@ export class TokenSessionClient extends SessionClient {
     const code = params.get('code');
     const issuer = params.get('iss');
     let token: string | null = null;
-    if (issuer !== null && issuer !== this.serviceUrl) {
-      // RFC 9207: an answer that names another issuer is not from our provider (a mix-up); never send it a code.
-      console.warn('[user-box] sign-in answer from another issuer:', issuer);
+    if (issuer !== this.serviceUrl) {
+      // RFC 9207: our provider names itself in every answer (its discovery says so), so an answer that names
+      // another issuer, or none, is not from it (a mix-up): never send it a code.
+      console.warn('[user-box] sign-in answer from another issuer:', issuer ?? '(none)');
     } else if (code) {
       token = await this.#tokenRequest(clientId, {
         grant_type: 'authorization_code',

@@ -235,7 +235,8 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/`);
     const state = new URL(await bounceToProvider(first, svc)).searchParams.get('state');
-    const back = returnFromProvider(first, `${shop}/?error=login_required&state=${state}`);
+    // As the real provider answers errors too: with its issuer (RFC 9207).
+    const back = returnFromProvider(first, `${shop}/?error=login_required&state=${state}&iss=${encodeURIComponent(service)}`);
     await expect(clientIn(back, svc).me()).resolves.toEqual({ user: null });
     expect(back.win.history.replaceState).toHaveBeenCalledWith(null, '', `${shop}/`);
     expect(warn).not.toHaveBeenCalled();
@@ -277,6 +278,16 @@ describe('TokenSessionClient', () => {
     await expect(clientIn(returnFromProvider(first, answer), svc).me()).resolves.toEqual({ user: null });
     expect(svc.calls.some((c) => c.form?.['grant_type'] === 'authorization_code')).toBe(false);
     expect(warn).toHaveBeenCalledWith('[user-box] sign-in answer from another issuer:', 'https://evil.test');
+  });
+
+  it('never sends a code to /token when the answer names no issuer (RFC 9207)', async () => {
+    const svc = fakeService();
+    const first = makeTab(`${shop}/`);
+    const answer = svc.answer(await bounceToProvider(first, svc)).replace(`&iss=${encodeURIComponent(service)}`, '');
+    expect(answer).not.toContain('iss=');
+    await expect(clientIn(returnFromProvider(first, answer), svc).me()).resolves.toEqual({ user: null });
+    expect(svc.calls.some((c) => c.form?.['grant_type'] === 'authorization_code')).toBe(false);
+    expect(warn).toHaveBeenCalledWith('[user-box] sign-in answer from another issuer:', '(none)');
   });
 
   it('ignores a code whose state this tab did not start', async () => {
