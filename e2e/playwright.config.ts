@@ -18,7 +18,6 @@ const hosts: HostName[] = ['static', 'react', 'python', 'express-ssr'];
 
 export default defineConfig<{ host: HostName | undefined }>({
   testDir: './tests',
-  globalSetup: './global-setup.ts',
   forbidOnly: !!process.env['CI'],
   retries: 0,
   workers: 2,

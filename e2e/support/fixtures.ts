@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { test as base, expect, request, type BrowserContext } from '@playwright/test';
-
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests through playwright.config.ts (global setup)`);
-  return value;
-}
+import { startServices, type RunningServices } from './services.js';
 
 export interface TestUser {
   id: string;
@@ -16,6 +11,8 @@ export interface TestUser {
 
 export interface Urls {
   service: string;
+  /** Where Node (not the browser) reaches the service: the *.test names resolve only inside Chromium. */
+  serviceDirect: string;
   news: string;
   /** The test-only host pages (support/host-pages.ts), another app on the same site. */
   mail: string;
@@ -50,8 +47,9 @@ function hostUrl(urls: Urls, host: HostName): string {
  * *.test names resolve only inside Chromium, so it goes to the direct address), then hands the session cookie
  * to the browser for the service's host. The login page itself is covered by sign-in.spec.ts.
  */
-export async function signIn(context: BrowserContext, serviceUrl: string, user: TestUser): Promise<void> {
-  const api = await request.newContext({ baseURL: process.env['USERBOX_SERVICE_DIRECT_URL'], ignoreHTTPSErrors: true });
+export async function signIn(context: BrowserContext, urls: Urls, user: TestUser): Promise<void> {
+  const serviceUrl = urls.service;
+  const api = await request.newContext({ baseURL: urls.serviceDirect, ignoreHTTPSErrors: true });
   const res = await api.post('/api/session', {
     data: { email: user.email, password: user.password },
     headers: { Origin: serviceUrl },
@@ -66,47 +64,81 @@ export async function signIn(context: BrowserContext, serviceUrl: string, user: 
   ]);
 }
 
+const portTaken = (message: string) => message.includes('EADDRINUSE');
+
 /**
+ * The free ports are found before the processes bind them, so another process on the machine may take one
+ * meanwhile: then everything starts again on new ports (at most three times).
+ */
+async function startOnFreePorts(attempt = 1): Promise<RunningServices> {
+  let services: RunningServices;
+  try {
+    services = await startServices();
+  } catch (err) {
+    if (attempt < 3 && portTaken(String(err))) return startOnFreePorts(attempt + 1);
+    throw err;
+  }
+  if (attempt < 3 && Object.values(services.missingHosts).some(portTaken)) {
+    await services.stop();
+    return startOnFreePorts(attempt + 1);
+  }
+  return services;
+}
+
+/**
+ * `services`: the account service, the host examples and the test-only host pages, started once per worker
+ * (support/services.ts) and stopped after its last test; `urls` and `apps` are their addresses and registry.
  * `user`: a fresh account made through the service's API for this test alone; `signedInUser`: that account,
  * signed in for the test's browser context (`signIn`) before the test starts.
  */
-export const test = base.extend<{
-  urls: Urls;
-  apps: RegisteredApp[];
-  /** Which host example a `host-*` project runs the shared specs against (`use: { host }`). */
-  host: HostName | undefined;
-  /** That host's origin; fails the test when the project names no host or the host could not be started. */
-  hostUrl: string;
-  user: TestUser;
-  signedInUser: TestUser;
-  makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser>;
-}>({
-  // eslint-disable-next-line no-empty-pattern
-  urls: async ({}, use) => {
-    await use({
-      service: env('USERBOX_SERVICE_URL'),
-      news: env('USERBOX_NEWS_URL'),
-      mail: env('USERBOX_MAIL_URL'),
-      shop: env('USERBOX_SHOP_URL'),
-      react: env('USERBOX_REACT_URL'),
-      python: env('USERBOX_PYTHON_URL'),
-      ssr: env('USERBOX_SSR_URL'),
-    });
+export const test = base.extend<
+  {
+    /** Which host example a `host-*` project runs the shared specs against (`use: { host }`). */
+    host: HostName | undefined;
+    /** That host's origin; fails the test when the project names no host or the host could not be started. */
+    hostUrl: string;
+    user: TestUser;
+    signedInUser: TestUser;
+    makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser>;
   },
-  // eslint-disable-next-line no-empty-pattern
-  apps: async ({}, use) => {
-    await use(JSON.parse(env('USERBOX_APPS')) as RegisteredApp[]);
-  },
+  { services: RunningServices; urls: Urls; apps: RegisteredApp[] }
+>({
+  services: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const services = await startOnFreePorts();
+      await use(services);
+      await services.stop();
+    },
+    // Starting five servers (the service compiles its TypeScript) takes seconds on a busy machine.
+    { scope: 'worker', timeout: 120_000 },
+  ],
+  urls: [
+    async ({ services }, use) => {
+      await use({
+        service: services.serviceUrl,
+        serviceDirect: services.serviceDirectUrl,
+        news: services.newsUrl,
+        mail: services.mailUrl,
+        shop: services.shopUrl,
+        react: services.reactUrl,
+        python: services.pythonUrl,
+        ssr: services.ssrUrl,
+      });
+    },
+    { scope: 'worker' },
+  ],
+  apps: [async ({ services }, use) => use(services.apps), { scope: 'worker' }],
   host: [undefined, { option: true }],
-  hostUrl: async ({ host, urls }, use) => {
+  hostUrl: async ({ host, urls, services }, use) => {
     if (!host) throw new Error('hostUrl needs a `host` option: run the shared specs through a host-* project');
     // A host that could not start fails its tests with the reason, rather than skipping them unseen.
-    const missing = (JSON.parse(process.env['USERBOX_MISSING_HOSTS'] ?? '{}') as Record<string, string>)[host];
+    const missing = services.missingHosts[host];
     if (missing) throw new Error(`the ${host} host example is not running: ${missing}`);
     await use(hostUrl(urls, host));
   },
   makeUser: async ({ urls }, use) => {
-    const api = await request.newContext({ baseURL: env('USERBOX_SERVICE_DIRECT_URL'), ignoreHTTPSErrors: true });
+    const api = await request.newContext({ baseURL: urls.serviceDirect, ignoreHTTPSErrors: true });
     await use(async ({ name = 'Ada Lovelace', email = `e2e-${randomUUID()}@example.test` } = {}) => {
       const input = { email, name, password: `pw-${randomUUID()}` };
       const res = await api.post('/api/users', { data: input, headers: { Origin: urls.service } });
@@ -120,7 +152,7 @@ export const test = base.extend<{
     await use(await makeUser());
   },
   signedInUser: async ({ context, urls, user }, use) => {
-    await signIn(context, urls.service, user);
+    await signIn(context, urls, user);
     await use(user);
   },
 });

@@ -1,5 +1,5 @@
 import type { APIResponse, BrowserContext, Locator, Page, Route } from '@playwright/test';
-import { expect, type TestUser } from './fixtures.js';
+import { expect, type TestUser, type Urls } from './fixtures.js';
 
 /** The box on a page, and its account button once it shows the user. */
 export interface AccountBox {
@@ -30,9 +30,9 @@ export async function signOutThroughBox(context: BrowserContext, url: string, us
  * `route.fetch()` for a request the page made to the service: Node cannot resolve the *.test names, so it goes
  * to the direct address with the browser's headers (cookie and Origin included). For tests that alter an answer.
  */
-export function fetchFromService(route: Route): Promise<APIResponse> {
+export function fetchFromService(route: Route, urls: Pick<Urls, 'serviceDirect'>): Promise<APIResponse> {
   const url = new URL(route.request().url());
-  return route.fetch({ url: `${process.env['USERBOX_SERVICE_DIRECT_URL']}${url.pathname}${url.search}` });
+  return route.fetch({ url: `${urls.serviceDirect}${url.pathname}${url.search}` });
 }
 
 /** Records in the page, from its first script on, what the box and the browser report. */

@@ -10,7 +10,7 @@ test.use({ viewport: { width: 600, height: 280 }, deviceScaleFactor: 2 });
 
 test('two hosts showing the same user, for the README', async ({ context, urls, makeUser }) => {
   const user = await makeUser({ name: 'Ada Lovelace', email: 'ada@example.net' });
-  await signIn(context, urls.service, user);
+  await signIn(context, urls, user);
   const hosts = [
     { caption: 'React single-page app · host-examples/react', url: urls.react, heading: `Your dashboard, ${user.name}` },
     { caption: 'Express, server-rendered, on another site · host-examples/express-ssr', url: urls.ssr, heading: `Hello, ${user.name}` },

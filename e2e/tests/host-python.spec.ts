@@ -7,7 +7,7 @@ test.describe('the Python host example', () => {
   test('the name rendered by the server is the account\'s, and the box agrees', async ({ page, context, urls, makeUser }) => {
     // A name that needs escaping on its way into HTML.
     const user = await makeUser({ name: `Grace O'Hara & <Co>` });
-    await signIn(context, urls.service, user);
+    await signIn(context, urls, user);
     await page.goto(`${urls.python}/`);
     await expect(page).toHaveURL(`${urls.python}/`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Hello, ${user.name}`);

@@ -14,7 +14,7 @@ test.describe('the React host example', () => {
     await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
 
     // Signed in elsewhere in the browser; the box finds out when the tab comes back, and React follows its event.
-    await signIn(context, urls.service, user);
+    await signIn(context, urls, user);
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await expect(dashboard).toBeVisible();
     await expect(page.getByText('Sign in to see your dashboard')).toHaveCount(0);

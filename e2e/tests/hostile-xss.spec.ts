@@ -87,7 +87,7 @@ test.describe('hostile names, emails, pictures and app names', () => {
     for (const [i, name] of payloads.entries()) {
       const user = await makeUser({ name });
       await context.clearCookies();
-      await signIn(context, urls.service, user);
+      await signIn(context, urls, user);
       await page.goto(`${urls.news}/?payload=${i}`);
       const account = page.locator('user-box').getByRole('button', { name: `Account: ${name.trim()}` });
       await expect(account, `payload ${i}`).toBeVisible();
@@ -105,7 +105,7 @@ test.describe('hostile names, emails, pictures and app names', () => {
         const user = await makeUser({ email });
         accepted.push(email);
         await context.clearCookies();
-        await signIn(context, urls.service, user);
+        await signIn(context, urls, user);
         await page.goto(`${urls.news}/`);
         await page.locator('user-box').getByRole('button', { name: /^Account: / }).click();
         await expect(page.locator('user-box').getByText(user.email, { exact: true })).toBeVisible();
@@ -119,11 +119,11 @@ test.describe('hostile names, emails, pictures and app names', () => {
   });
 
   test('hostile pictures and app entries from a compromised answer become no link and no image', async ({ page, context, urls, user }) => {
-    await signIn(context, urls.service, user);
+    await signIn(context, urls, user);
     const pictures = ['javascript:window.__xss=1', 'data:image/svg+xml,<svg onload="window.__xss=1"/>', 'http://evil.test/track.png', ' javascript:window.__xss=1', 'JAVASCRIPT:window.__xss=1'];
     let picture = pictures[0]!;
     await page.route(/\/api\/me$/, async (route) => {
-      const res = await fetchFromService(route);
+      const res = await fetchFromService(route, urls);
       const body = (await res.json()) as { user: Record<string, unknown> };
       body.user['picture'] = picture;
       body.user['name'] = `<img src=x onerror=window.__xss=1>`;

@@ -158,7 +158,7 @@ test.describe('<user-box> on another site (token mode)', () => {
 
   test('Sign out of all devices in the shop box ends every session of the user', async ({ browser, context, urls, signedInUser: user }) => {
     const elsewhere = await browser.newContext({ ignoreHTTPSErrors: true });
-    await signIn(elsewhere, urls.service, user);
+    await signIn(elsewhere, urls, user);
     const page = await context.newPage();
     const { box, account } = await openShowingUser(page, `${urls.shop}/`, user);
     await account.click();

@@ -156,7 +156,7 @@ test.describe('<user-box> account menu and app launcher', () => {
 
   test('Sign out of all devices ends the user\'s other sessions too', async ({ page, browser, urls, signedInUser: user }) => {
     const otherDevice = await browser.newContext();
-    await signIn(otherDevice, urls.service, user);
+    await signIn(otherDevice, urls, user);
     const otherPage = await otherDevice.newPage();
     const { box: otherBox } = await openShowingUser(otherPage, `${urls.mail}/`, user);
 
@@ -179,7 +179,7 @@ test.describe('<user-box> account menu and app launcher', () => {
       'href',
       `${urls.service}/login?return_to=${encodeURIComponent(`${urls.mail}/welcome`)}`,
     );
-    await signIn(context, urls.service, user);
+    await signIn(context, urls, user);
     await page.evaluate(() => document.querySelector<HTMLElement & UserBoxApi>('user-box')!.refresh());
     await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
     await page.evaluate(() => document.querySelector<HTMLElement & UserBoxApi>('user-box')!.signOut({ everywhere: false }));

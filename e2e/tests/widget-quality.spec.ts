@@ -72,7 +72,7 @@ test.describe('<user-box> accessibility, theming and languages', () => {
     await page.goto(`${urls.mail}/?page-lang=fr`);
     await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
-    await signIn(context, urls.service, user);
+    await signIn(context, urls, user);
     await page.goto(`${urls.mail}/?lang=de`);
     await box.getByRole('button', { name: `Konto: ${user.name}` }).click();
     await expect(box.getByRole('menuitem', { name: 'Konto verwalten' })).toBeFocused();
@@ -180,7 +180,7 @@ test.describe('<user-box> with pictures, hostile names and hostile URLs', () => 
   for (const name of ['<img src=x onerror="window.pwned=1">', '"><svg onload="window.pwned=2"></svg>']) {
     test(`shows the name ${JSON.stringify(name)} as text`, async ({ page, context, urls, makeUser }) => {
       const user = await makeUser({ name });
-      await signIn(context, urls.service, user);
+      await signIn(context, urls, user);
       const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
       await account.click();
       await expect(box.getByText(name, { exact: true })).toBeVisible();
@@ -192,7 +192,7 @@ test.describe('<user-box> with pictures, hostile names and hostile URLs', () => 
   test('an https picture becomes the avatar, in the button and the panel', async ({ page, urls, signedInUser: user }) => {
     const picture = `${urls.mail}/icons/mail.svg`;
     await page.route(`${urls.service}/api/me`, async (route) => {
-      const response = await fetchFromService(route);
+      const response = await fetchFromService(route, urls);
       const body = (await response.json()) as { user: Record<string, unknown> };
       await route.fulfill({ response, json: { ...body, user: { ...body.user, picture } } });
     });
@@ -205,12 +205,12 @@ test.describe('<user-box> with pictures, hostile names and hostile URLs', () => 
 
   test('javascript: and foreign http URLs never become links or images', async ({ page, urls, signedInUser: user }) => {
     await page.route(`${urls.service}/api/me`, async (route) => {
-      const response = await fetchFromService(route);
+      const response = await fetchFromService(route, urls);
       const body = (await response.json()) as { user: Record<string, unknown> };
       await route.fulfill({ response, json: { ...body, user: { ...body.user, picture: 'javascript:window.pwned=3' } } });
     });
     await page.route(`${urls.service}/api/apps`, async (route) => {
-      const response = await fetchFromService(route);
+      const response = await fetchFromService(route, urls);
       await route.fulfill({
         response,
         json: {

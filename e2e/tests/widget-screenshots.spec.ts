@@ -22,7 +22,7 @@ test('screenshots of <user-box> for the docs', async ({ browser, urls, makeUser 
   for (const shot of shots) {
     const context = await browser.newContext();
     const page = await context.newPage();
-    if (shot.signedIn) await signIn(context, urls.service, user);
+    if (shot.signedIn) await signIn(context, urls, user);
     await page.goto(`${urls.mail}/${shot.query}`);
     const box = page.locator('user-box');
     if (!shot.signedIn) await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();

@@ -18,7 +18,7 @@ test.describe('<user-box> across tabs', () => {
     await expect(second.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();
 
     // And the other way: a tab that learns of a new user tells the rest.
-    await signIn(context, urls.service, user);
+    await signIn(context, urls, user);
     await first.reload();
     await expect(account).toBeVisible();
     await expect(second.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();

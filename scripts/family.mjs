@@ -1,0 +1,164 @@
+// The family of host examples as both `npm start` (scripts/start.mjs) and the browser tests
+// (e2e/support/services.ts) run it: which hosts there are, how each is registered with the service, the
+// variables each host is started with, and how to tell that a server is up. One place, so the demo and the
+// tests cannot drift apart.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * @typedef {object} HostExample
+ * @property {'static' | 'express-ssr' | 'react' | 'python'} id  Its folder under host-examples/ and its client id.
+ * @property {string} name     Its name in the launcher.
+ * @property {string} icon     One of the service's bundled icons.
+ * @property {string} stack    What it is built with, for people.
+ * @property {string} command  `node` (process.execPath) or `python3`.
+ * @property {string} entry    The file to run, in its folder.
+ * @property {'none' | 'page' | 'back-end'} signIn  How it signs in: not at all itself (the box's cookie mode),
+ *   from the page (the box in token mode, returning to `/`), or from its back end (the code flow).
+ */
+
+/** @type {readonly HostExample[]} */
+export const hostExamples = [
+  { id: 'static', name: 'Static HTML', icon: 'news', stack: 'plain HTML + the snippet', command: process.execPath, entry: 'server.mjs', signIn: 'none' },
+  { id: 'express-ssr', name: 'Express SSR', icon: 'shop', stack: 'Express, server-rendered', command: process.execPath, entry: 'server.mjs', signIn: 'back-end' },
+  { id: 'react', name: 'React', icon: 'photos', stack: 'React + Vite SPA', command: process.execPath, entry: 'server.mjs', signIn: 'page' },
+  { id: 'python', name: 'Python', icon: 'docs', stack: 'Python http.server', command: 'python3', entry: 'server.py', signIn: 'back-end' },
+];
+
+/** @param {HostExample} host */
+export const hostDir = (host) => path.join(repoRoot, 'host-examples', host.id);
+
+/**
+ * Where the service may send the browser back to a host at `url`: back ends come back to any of their pages
+ * that start a sign-in, a page's box to the page.
+ * @param {HostExample} host
+ * @param {string} url  The host's origin.
+ * @returns {string[]}
+ */
+export function redirectUris(host, url) {
+  if (host.signIn === 'back-end') return [`${url}/callback`, `${url}/`, `${url}/orders`];
+  return host.signIn === 'page' ? [`${url}/`] : [];
+}
+
+/**
+ * The host's entry in the service's app registry (APPS_FILE).
+ * @param {HostExample} host
+ * @param {string} url  The host's origin.
+ */
+export const appEntry = (host, url) => ({
+  id: host.id,
+  name: host.name,
+  url: `${url}/`,
+  icon: host.icon,
+  origins: [url],
+  redirectUris: redirectUris(host, url),
+});
+
+/** @param {string} command */
+function commandExists(command) {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a host cannot run here (its server is missing, or there is no python3), or null.
+ * @param {HostExample} host
+ * @returns {string | null}
+ */
+export function unavailable(host) {
+  if (!existsSync(path.join(hostDir(host), host.entry))) return `host-examples/${host.id}/${host.entry} is missing`;
+  if (host.command === 'python3' && !commandExists('python3')) return 'python3 is not installed';
+  return null;
+}
+
+/**
+ * The variables every host example reads (each host's README lists them).
+ * @param {{ host: HostExample, url: string, port: number, serviceUrl: string, serviceInternalUrl: string,
+ *   tls?: { cert: string, key: string } }} options  `tls`: certificate and key files; the certificate is also
+ *   the one authority the host's back end trusts for the service.
+ * @returns {Record<string, string>}
+ */
+export function hostEnv({ host, url, port, serviceUrl, serviceInternalUrl, tls }) {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    USERBOX_SERVICE_URL: serviceUrl,
+    USERBOX_SERVICE_INTERNAL_URL: serviceInternalUrl,
+    USERBOX_CLIENT_ID: host.id,
+    ...(tls
+      ? { TLS_CERT_FILE: tls.cert, TLS_KEY_FILE: tls.key, USERBOX_CA_FILE: tls.cert, NODE_EXTRA_CA_CERTS: tls.cert }
+      : {}),
+  };
+}
+
+/** What `startProcess` keeps of a process's output: the end of it, enough to say why it stopped. */
+const keptOutput = 64 * 1024;
+
+/**
+ * Starts `command` in `cwd` with `env` on top of this process's environment, keeping the end of what it prints
+ * for `output()` (or, with `inherit`, passing it through).
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cwd: string, env: Record<string, string | undefined>, inherit?: boolean }} options
+ */
+export function startProcess(command, args, { cwd, env, inherit = false }) {
+  let log = '';
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  const keep = (/** @type {Buffer} */ d) => (log = (log + d.toString()).slice(-keptOutput));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, output: () => log };
+}
+
+/**
+ * One GET of `url` (http or https; a self-signed certificate is accepted: these are our own servers on
+ * loopback). Up is an answer below 500 (a host page may redirect); with `strict`, only 200 with JSON, as the
+ * service's `/readyz` answers, so nothing else that took its port passes.
+ * @param {string} url
+ * @param {boolean} strict
+ * @returns {Promise<boolean>}
+ */
+function answers(url, strict) {
+  const client = url.startsWith('https:') ? https : http;
+  return new Promise((resolve) => {
+    client
+      .get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+        res.resume();
+        const status = res.statusCode ?? 500;
+        resolve(strict ? status === 200 && /^application\/json/.test(res.headers['content-type'] ?? '') : status < 500);
+      })
+      .on('error', () => resolve(false))
+      .on('timeout', function () {
+        this.destroy();
+      });
+  });
+}
+
+/**
+ * Waits until `url` answers (see `answers`). Rejects when `timeoutMs` passes, or at once when `exited()` says
+ * the server's process is gone (with why, from `output`).
+ * @param {string} url
+ * @param {{ strict?: boolean, timeoutMs?: number, exited?: () => number | null, output?: () => string }} [options]
+ * @returns {Promise<void>}
+ */
+export async function waitUntilAnswering(url, { strict = false, timeoutMs = 30_000, exited = () => null, output = () => '' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const code = exited();
+    if (code !== null) throw new Error(`${url} exited with ${code}:\n${output()}`);
+    if (await answers(url, strict)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up in ${timeoutMs / 1000} s:\n${output()}`);
+}
