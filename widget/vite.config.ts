@@ -102,8 +102,14 @@ export default defineConfig(({ mode }) =>
             fileName: (format) => (format === 'es' ? 'userbox.js' : 'userbox.iife.js'),
           },
           rolldownOptions: {
-            // Vite leaves whitespace in ES library builds for downstream bundlers; this file is served to browsers as is.
-            output: { minify: true },
+            output: {
+              // Vite leaves whitespace in ES library builds for downstream bundlers; this file is served to browsers as is.
+              minify: true,
+              // Nor does it need Lit's /* @__PURE__ */ marks (the whole file is the element), or a Symbol.toStringTag
+              // on the IIFE's `Userbox` global: 28 and 25 bytes gzip.
+              comments: false,
+              generatedCode: { symbols: false },
+            },
             ...quietImportMeta,
           },
         },
