@@ -3,7 +3,7 @@ import type { TokenModeOptions } from './token-session-client.js';
 
 /** What a box asks of its session client: the box's `mode`, `client-id` and `redirect-uri`. */
 export interface SessionOptions extends TokenModeOptions {
-  /** `cookie`, `token`, or undefined to choose by site (see `chooseMode`). */
+  /** `cookie`, `token`, or undefined to choose by site (see `usesTokens`). */
   mode?: 'cookie' | 'token' | undefined;
 }
 
