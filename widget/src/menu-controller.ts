@@ -30,11 +30,12 @@ export class MenuController implements ReactiveController {
     this.close();
   }
 
-  async show(popup: Popup, focus: 'first' | 'last' = 'first'): Promise<void> {
+  /** Opens `popup` and focuses its item at index `at` (0 the first, -1 the last). */
+  async show(popup: Popup, at: 0 | -1 = 0): Promise<void> {
     await this.#beforeOpen(popup);
     this.#set(popup);
     await this.#host.updateComplete;
-    this.#items().at(focus === 'first' ? 0 : -1)?.focus();
+    this.#items().at(at)?.focus();
   }
 
   close(returnFocus?: boolean): void {
@@ -51,7 +52,7 @@ export class MenuController implements ReactiveController {
       else void this.show(popup);
     } else if (key === 'ArrowDown' || key === 'ArrowUp') {
       event.preventDefault();
-      void this.show(popup, key === 'ArrowDown' ? 'first' : 'last');
+      void this.show(popup, key === 'ArrowDown' ? 0 : -1);
     } else if (key === 'Escape') {
       this.close(true);
     }

@@ -34,6 +34,13 @@ export class SessionError extends Error {
   }
 }
 
+/**
+ * `err` as a SessionError: itself when it is one (by name, since token mode's module has a class of its own),
+ * else wrapped with no status.
+ */
+export const toSessionError = (err: unknown): SessionError =>
+  (err as Error | undefined)?.name === 'SessionError' ? (err as SessionError) : new SessionError(String(err), null);
+
 /** What subscribers hear after each attempt to learn the session: the answer, or why there is none. */
 export type SessionUpdate = { me: MeResponse; error?: undefined } | { me?: undefined; error: SessionError };
 
@@ -101,7 +108,7 @@ export class SessionClient {
       this.#failures = 0;
       this.#set(me);
     } catch (err) {
-      const error = err instanceof SessionError ? err : new SessionError(String(err), null);
+      const error = toSessionError(err);
       // One warning per outage, not one per retry.
       if (!this.#failures) console.warn('[user-box]', error.message);
       clearTimeout(this.#retryTimer);

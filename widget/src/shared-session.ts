@@ -1,6 +1,11 @@
 import { SessionClient } from './session-client.js';
+import type { TokenModeOptions } from './token-session-client.js';
 
-const clients = new Map<string, SessionClient | Promise<SessionClient>>();
+/** What a box asks of its session client: the box's `mode`, `client-id` and `redirect-uri`. */
+export interface SessionOptions extends TokenModeOptions {
+  /** `cookie`, `token`, or undefined to choose by site (see `usesTokens`). */
+  mode?: 'cookie' | 'token' | undefined;
+}
 
 /**
  * The site of a URL as cookies see it: scheme and registrable domain, guessed as the last two labels. Hosts
@@ -10,40 +15,66 @@ const clients = new Map<string, SessionClient | Promise<SessionClient>>();
 const site = ({ protocol, hostname }: URL | Location) => protocol + hostname.split('.').slice(-2).join('.');
 
 /**
- * The one client per service origin for this page, so many boxes make one request. This is where the page's
- * events reach it: tabs of the same origin keep each other current through a BroadcastChannel named after the
- * service, and a tab that comes back (visibilitychange, focus) asks again, which is how apps on other origins of
- * the site (out of the channel's reach) catch up with a sign-out elsewhere.
- *
- * The box's attributes choose how it learns the user: `mode="cookie"` (the service's session cookie, for pages on
- * the service's site), `mode="token"` (OpenID Connect tokens, for pages on another site, where browsers withhold the
- * cookie; `client-id` and `redirect-uri` tune it), and without `mode` by comparing the two sites. Token mode is a
- * separate module the service serves, loaded only by pages that need it.
+ * Token mode (OpenID Connect tokens) on another site than the service's, where browsers withhold its cookie as
+ * third-party; cookie mode (the service's session cookie) on its own site. `mode` overrides the guess.
  */
-export function sharedSessionClient(serviceUrl: string, box: Element): SessionClient | Promise<SessionClient> {
+const usesTokens = (service: URL, mode: SessionOptions['mode']): boolean =>
+  (mode ?? (site(service) === site(location) ? 'cookie' : 'token')) !== 'cookie';
+
+/**
+ * A tab that comes back (visibilitychange, focus) asks again: that is how apps on other origins of the site
+ * (out of the BroadcastChannel's reach) catch up with a sign-out elsewhere even when timers were slowed.
+ */
+function askWhenShown(refresh: () => void): void {
+  const wake = () => document.visibilityState === 'visible' && refresh();
+  document.addEventListener('visibilitychange', wake);
+  addEventListener('focus', wake);
+}
+
+/**
+ * The service rotates the `userbox_sync` cookie of the whole site at every sign-in and sign-out: tabs of the
+ * site's other origins (out of the channel's reach) see it change within half a second.
+ */
+function askWhenSyncCookieChanges(refresh: () => void): void {
+  const signal = () => /\buserbox_sync=([^;]*)/.exec(document.cookie)?.[1];
+  let seen = signal();
+  setInterval(() => seen !== (seen = signal()) && refresh(), 500);
+}
+
+/**
+ * A client for `service`: with `token` options in token mode, a separate module the service serves and only
+ * pages that need it load; else in cookie mode.
+ */
+function createClient(service: string, token: TokenModeOptions | undefined): SessionClient | Promise<SessionClient> {
+  // Tabs of the same origin keep each other current through a channel named after the service.
+  const channel = new BroadcastChannel(`userbox ${service}`);
+  return token
+    ? (import(`${service}/userbox-token.js`) as Promise<typeof import('./token-session-client.js')>).then(
+        (module) => new module.TokenSessionClient(service, token, undefined, channel),
+        // Unreachable: a client that reports it like any failed request (a warning, userbox-error, retries).
+        (error: Error) => new SessionClient(service, () => Promise.reject(error), channel),
+      )
+    : new SessionClient(service, undefined, channel);
+}
+
+const clients = new Map<string, SessionClient | Promise<SessionClient>>();
+
+/**
+ * The one client per service and options for this page, so many boxes make one request, wired to the page's
+ * events (`askWhenShown`, `askWhenSyncCookieChanges`). Token-mode boxes that differ in client id or redirect URI
+ * get clients of their own.
+ */
+export function sharedSessionClient(serviceUrl: string, { mode, clientId, redirectUri }: SessionOptions): SessionClient | Promise<SessionClient> {
   const url = new URL(serviceUrl);
-  let client = clients.get(url.origin);
+  const token = usesTokens(url, mode) ? { clientId, redirectUri } : undefined;
+  const key = token ? `${url.origin} ${clientId} ${redirectUri}` : url.origin;
+  let client = clients.get(key);
   if (!client) {
-    const channel = new BroadcastChannel(`userbox ${url.origin}`);
-    client =
-      (box.getAttribute('mode') ?? (site(url) === site(location) && 'cookie')) === 'cookie'
-        ? new SessionClient(url.origin, undefined, channel)
-        : (import(`${url.origin}/userbox-token.js`) as Promise<typeof import('./token-session-client.js')>).then(
-            (module) => new module.TokenSessionClient(url.origin, box, undefined, channel),
-            // Unreachable: a client that reports it like any failed request (a warning, userbox-error, retries).
-            (error: Error) => new SessionClient(url.origin, () => Promise.reject(error), channel),
-          );
-    const refresh = () => void Promise.resolve(client!).then((c) => c.refresh());
-    const wake = () => document.visibilityState === 'visible' && refresh();
-    document.addEventListener('visibilitychange', wake);
-    addEventListener('focus', wake);
-    // The service rotates this cookie of the whole site at every sign-in and sign-out: tabs of the site's other
-    // origins (out of the channel's reach) see it change within half a second, or when shown if the browser
-    // has slowed a hidden tab's timers.
-    const signal = () => /\buserbox_sync=([^;]*)/.exec(document.cookie)?.[1];
-    let seen = signal();
-    setInterval(() => seen !== (seen = signal()) && refresh(), 500);
-    clients.set(url.origin, client);
+    const created = (client = createClient(url.origin, token));
+    const refresh = () => void Promise.resolve(created).then((c) => c.refresh());
+    askWhenShown(refresh);
+    askWhenSyncCookieChanges(refresh);
+    clients.set(key, created);
   }
   return client;
 }

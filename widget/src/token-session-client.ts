@@ -1,12 +1,12 @@
 import { SessionClient, SessionError, type MeResponse, type SyncChannel } from './session-client.js';
 
-/**
- * The element whose attributes configure token mode, both optional: `client-id`, the app's id in the service's
- * registry (its OAuth `client_id`; default: the registered app whose URL has this page's origin), and
- * `redirect-uri`, where the provider sends the browser back (registered for the app; default: this page's URL
- * without query or hash).
- */
-export type TokenModeOptions = Pick<Element, 'getAttribute'>;
+/** How token mode signs in; both optional. The box passes its `client-id` and `redirect-uri` here. */
+export interface TokenModeOptions {
+  /** The app's id in the service's registry (its OAuth `client_id`); default: the registered app whose URL has this page's origin. */
+  clientId?: string | undefined;
+  /** Where the provider sends the browser back (registered for the app); default: this page's URL without query or hash. */
+  redirectUri?: string | undefined;
+}
 
 /** The parts of `window` token mode uses, so tests can run it without a browser. */
 export interface TokenModeWindow {
@@ -78,7 +78,7 @@ export class TokenSessionClient extends SessionClient {
 
   constructor(
     serviceUrl: string,
-    options: TokenModeOptions = { getAttribute: () => null },
+    options: TokenModeOptions = {},
     fetchImpl: typeof fetch = (...args) => fetch(...args),
     sync?: SyncChannel,
     win: TokenModeWindow = window,
@@ -168,9 +168,9 @@ export class TokenSessionClient extends SessionClient {
     return this.#authorize(clientId, 'none', this.#win.location.href);
   }
 
-  /** The app this page belongs to: the `client-id` attribute, or the registered app with this page's origin. */
+  /** The app this page belongs to: `clientId`, or the registered app with this page's origin. */
   async #appId(): Promise<string> {
-    const configured = this.#options.getAttribute('client-id');
+    const configured = this.#options.clientId;
     if (configured) return configured;
     const origin = this.#win.location.origin;
     this.#clientId ??= (await this.apps()).find((app) => {
@@ -186,7 +186,7 @@ export class TokenSessionClient extends SessionClient {
 
   #redirectUri(): string {
     const here = new URL(this.#win.location.href);
-    return this.#options.getAttribute('redirect-uri') ?? here.origin + here.pathname;
+    return this.#options.redirectUri || here.origin + here.pathname;
   }
 
   /** Leaves for the provider's `/authorize`; `prompt=none` asks it to answer at once, without showing anything. */

@@ -7,6 +7,7 @@ import {
   type SessionClient,
   type SessionError,
   type SessionUpdate,
+  toSessionError,
   type UserboxApp,
   type UserboxUser,
 } from './session-client.js';
@@ -20,6 +21,7 @@ const scriptOrigin = new URL(
 
 /**
  * @summary The shared account bar: who is signed in, their account menu, and a launcher for the family's apps.
+ * @tagname user-box
  *
  * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-change - The signed-in user became known or changed.
  * @event {CustomEvent<{ everywhere: boolean }>} userbox-signout - The user signed out through the box or `signOut()`.
@@ -60,6 +62,9 @@ export class UserBox extends LitElement {
     lang: {},
     theme: { reflect: true },
     hideLauncher: { type: Boolean, attribute: 'hide-launcher' },
+    mode: {},
+    clientId: { attribute: 'client-id' },
+    redirectUri: { attribute: 'redirect-uri' },
     _user: { state: true },
     _apps: { state: true },
   };
@@ -72,6 +77,15 @@ export class UserBox extends LitElement {
   declare theme: 'light' | 'dark' | 'auto' | undefined;
   /** Hides the app launcher. */
   declare hideLauncher: boolean;
+  /**
+   * How the box learns the user: `cookie` (the service's session cookie, for pages on the service's site) or
+   * `token` (OpenID Connect tokens, for pages on another site). Unset: chosen by comparing the two sites.
+   */
+  declare mode: 'cookie' | 'token' | undefined;
+  /** Token mode: the app's id in the service's registry. Unset: the registered app whose URL has this page's origin. */
+  declare clientId: string | undefined;
+  /** Token mode: where the service sends the browser back; must be registered. Unset: this page's URL without query and hash. */
+  declare redirectUri: string | undefined;
 
   /** undefined while loading, null when signed out. */
   declare private _user: UserboxUser | null | undefined;
@@ -98,7 +112,8 @@ export class UserBox extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('service')) void this.#connect();
+    // Any of these may choose another client.
+    if (['service', 'mode', 'clientId', 'redirectUri'].some((name) => changed.has(name as keyof UserBox))) void this.#connect();
   }
 
   /** Asks the service again who is signed in. Never rejects; a failure fires `userbox-error`. */
@@ -111,17 +126,20 @@ export class UserBox extends LitElement {
     const hadFocus = this.matches(':focus-within');
     this.#menus.close();
     try {
-      await this.#client!.signOut(everywhere);
+      // Before the first answer there is no session to end.
+      if (!this.#client) return;
+      await this.#client.signOut(everywhere);
       this.#emit('userbox-signout', { everywhere });
       await this.updateComplete;
       if (hadFocus) this.renderRoot.querySelector<HTMLElement>('[part=sign-in]')?.focus();
     } catch (error) {
-      this.#emit('userbox-error', { error });
+      this.#emit('userbox-error', { error: toSessionError(error) });
     }
   }
 
   async #connect(): Promise<void> {
     this.#unsubscribe?.();
+    // The box is its own options (mode, clientId, redirectUri); the shared client takes a copy of them.
     const client = await sharedSessionClient(this.service, this);
     this.#client = client;
     this.#unsubscribe = client.subscribe(this.#onSession);
@@ -146,15 +164,15 @@ export class UserBox extends LitElement {
 
   /** The launcher's list, asked for when it first opens (and again on the next open after a failure). */
   async #loadApps(popup: Popup): Promise<void> {
-    if (popup !== 'apps' || this._apps) return;
+    if (popup !== 'apps' || this._apps || !this.#client) return;
     try {
-      this._apps = await this.#client!.apps();
+      this._apps = await this.#client.apps();
     } catch (error) {
-      this.#emit('userbox-error', { error });
+      this.#emit('userbox-error', { error: toSessionError(error) });
     }
   }
 
-  #emit(type: string, detail: object): void {
+  #emit<K extends keyof UserboxEventMap>(type: K, detail: UserboxEventMap[K]['detail']): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
@@ -196,6 +214,7 @@ export class UserBox extends LitElement {
   override render() {
     const t = messagesFor(this.closest('[lang]')?.getAttribute('lang'));
     const user = this._user;
+    const client = this.#client;
     const launcher = this.hideLauncher
       ? nothing
       : html`${this.#renderTrigger(
@@ -211,11 +230,12 @@ export class UserBox extends LitElement {
               ${this._apps?.map((app) => this.#renderApp(app))}
             </div>
           </div>`;
-    if (user === undefined) {
+    // A user is only ever set by a client's answer, so `client` is there whenever `user` is known.
+    if (user === undefined || !client) {
       return html`${launcher}<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
     }
     if (!user) {
-      return html`${launcher}<a part="sign-in" class="sign-in" href=${this.#client!.loginUrl(this.returnTo ?? location.href)}
+      return html`${launcher}<a part="sign-in" class="sign-in" href=${client.loginUrl(this.returnTo ?? location.href)}
           >${t.signIn}</a
         >`;
     }
@@ -229,7 +249,7 @@ export class UserBox extends LitElement {
           <slot></slot>
         </div>
         <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus.menuKeyDown} @click=${this.#menus.menuClick}>
-          <a part="item" role="menuitem" tabindex="-1" href=${this.#client!.serviceUrl + '/account'}>${t.manage}</a>
+          <a part="item" role="menuitem" tabindex="-1" href=${client.serviceUrl + '/account'}>${t.manage}</a>
           <slot name="menu-items" @slotchange=${this.#menus.slotChange}></slot>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>

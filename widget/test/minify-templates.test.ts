@@ -22,6 +22,14 @@ describe('build-time template minification', () => {
         text
       </button>
       <img src="x" />`;
-    expect(minifyHtml(html)).toBe('<button part="button" type="button">text</button><img src="x">');
+    expect(minifyHtml(html)).toBe('<button part=button type=button>text</button><img src=x>');
+  });
+
+  it('unquotes only plain attribute values that a space or the end of the tag follows', () => {
+    expect(minifyHtml('<img alt="" class="a b" src="x.png" tabindex="-1">')).toBe('<img alt class="a b" src="x.png" tabindex=-1>');
+    // Before an expression (`${…}` follows this literal) or a slash, the quotes stay; ` />` goes first.
+    expect(minifyHtml('<a part="item" href="x"')).toBe('<a part=item href="x"');
+    expect(minifyHtml('<img src="x" />')).toBe('<img src=x>');
+    expect(minifyHtml('<a title="x"/>')).toBe('<a title="x"/>');
   });
 });

@@ -404,9 +404,9 @@ describe('TokenSessionClient', () => {
 
   it('takes client-id and redirect-uri from the box, and says so when no app is registered for the page', async () => {
     const svc = fakeService();
-    const attributes: Record<string, string> = { 'client-id': 'shop-eu', 'redirect-uri': `${shop}/callback` };
+    const options = { clientId: 'shop-eu', redirectUri: `${shop}/callback` };
     const tab = makeTab(`${shop}/deep/page`);
-    void new TokenSessionClient(service, { getAttribute: (n) => attributes[n] ?? null }, svc.fetchImpl, undefined, tab.win).me();
+    void new TokenSessionClient(service, options, svc.fetchImpl, undefined, tab.win).me();
     await vi.waitFor(() => expect(tab.win.location.assign).toHaveBeenCalled());
     const q = new URL(tab.win.location.assign.mock.calls[0]![0]).searchParams;
     expect([q.get('client_id'), q.get('redirect_uri')]).toEqual(['shop-eu', `${shop}/callback`]);
