@@ -599,7 +599,8 @@ def make_handler(app: App) -> type[BaseHTTPRequestHandler]:
                     return self.redirect("/", [])
                 return self.page_error(400, "Sign-in expired", "This sign-in was already used, started in another tab, or took too long. Please sign in again.")
             set_cookies.append(app.cookie(app.cookie_sign_in, "", 0))
-            if one("iss") is not None and one("iss") != config.service_url:
+            # RFC 9207: the service's discovery promises iss on every answer, so a missing one is as foreign as a wrong one.
+            if one("iss") != config.service_url:
                 return self.page_error(400, "Sign-in failed", "The answer did not come from the expected account service.", set_cookies)
             if one("error") is not None:
                 if pending.silent:

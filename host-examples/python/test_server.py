@@ -180,7 +180,7 @@ class AppTest(unittest.TestCase):
         self.assertEqual(status, 303)
         self.assertIn("prompt=none", location)
         state = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["state"][0]
-        self.assertEqual(self.request(f"/callback?error=login_required&state={state}")[:2], (303, "/"))
+        self.assertEqual(self.request(f"/callback?error=login_required&state={state}&iss=https%3A%2F%2Faccounts.test")[:2], (303, "/"))
         status, _, body = self.request("/")
         self.assertEqual(status, 200)
         self.assertIn("Hello, guest", body)
@@ -191,6 +191,20 @@ class AppTest(unittest.TestCase):
         self.jar = {}
         self.assertEqual(self.request(f"/callback?code=good&state={state}")[0], 400)
         self.assertNotIn("authorization_code", self.service.calls)
+
+    def test_an_answer_without_the_services_iss_is_refused_before_any_code_exchange(self):
+        # RFC 9207: the service's discovery says it always sends iss, so an answer without one did not come from it.
+        for iss in ["&iss=https%3A%2F%2Fevil.test", ""]:
+            for answer in ["code=good", "error=access_denied"]:
+                with self.subTest(iss=iss, answer=answer):
+                    self.jar, self.service.calls = {}, []
+                    _, location, _ = self.request("/login")
+                    state = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["state"][0]
+                    status, _, body = self.request(f"/callback?{answer}&state={state}{iss}")
+                    self.assertEqual(status, 400)
+                    self.assertIn("did not come from the expected account service", body)
+                    self.assertNotIn("authorization_code", self.service.calls)
+                    self.assertNotIn("__Host-py_session", self.jar)
 
     def test_signed_in_pages_render_the_user_escaped(self):
         self.assertEqual(self.request("/orders")[0], 303)
