@@ -110,7 +110,10 @@ describe.skipIf(skip)('when Redis goes away', () => {
   const schema2 = uniqueName('userbox_redisdown');
 
   const startRedis = async () => {
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    // Like the machine's own Redis, on the real time: a suite run under faketime must not hand it libfaketime,
+    // which redis-server cannot start with (recursive clock_gettime).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME')));
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', env });
     for (let i = 0; i < 50; i++) {
       const ok = await new Promise<boolean>((resolve) => {
         const s = net.connect(redisPort, '127.0.0.1', () => {
