@@ -8,6 +8,7 @@ import { loadConfig } from './config.js';
 import { createAppRegistry, readAppsFile } from './services/apps.js';
 import { createUserService } from './services/users.js';
 import type { Redis } from 'ioredis';
+import type { Options as RateLimitOptions, Store as RateLimitStore } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { connectRedis, createRedisFailureCounter, withSessionCache } from './store/redis.js';
 import { withLocalSessionCache } from './store/local-session-cache.js';
@@ -41,21 +42,47 @@ if (config.seedDemoUser && (await store.users.count()) === 0) {
 }
 
 /**
- * Per-IP rate-limit counters in Redis. rate-limit-redis loads its Lua scripts once, when the limiter is built;
- * if Redis is not connected yet (or later restarts empty) that load fails and every count after it would fail
- * open. So the scripts are loaded again each time the connection becomes ready.
+ * Per-IP rate-limit counters in Redis. rate-limit-redis loads its Lua scripts in `init`, which express-rate-limit
+ * calls the moment the limiter is built, while the connection is still coming up and (with no offline queue)
+ * every command fails. So the limiter gets a store whose `init` only keeps the limiter's options: the scripts load
+ * when the connection is ready, again on every reconnect (Redis may come back empty), and again on the next count
+ * if a load failed, so the limit does not stay open. Until then counts fail and the limiter lets requests through.
  */
-function sharedRateLimitStore(connection: Redis, prefix: string): RedisStore {
-  const limiterStore = new RedisStore({
+function sharedRateLimitStore(connection: Redis, prefix: string): RateLimitStore {
+  const redisStore = new RedisStore({
     prefix: `${prefix}rl:`,
     sendCommand: (command: string, ...args: string[]) => connection.call(command, ...args) as Promise<RedisReply>,
   });
-  connection.on('ready', () => {
-    limiterStore.init({ windowMs: 60_000 } as Parameters<RedisStore['init']>[0]).catch((err: unknown) => {
+  let options: RateLimitOptions | undefined;
+  let loaded: Promise<void> | undefined;
+  const load = () => {
+    if (!options || connection.status !== 'ready') return;
+    loaded = redisStore.init(options).catch((err: unknown) => {
+      loaded = undefined;
       logger.warn({ err: { message: (err as Error).message } }, 'rate-limit scripts not loaded');
     });
-  });
-  return limiterStore;
+  };
+  connection.on('ready', load);
+  const ensureLoaded = () => {
+    if (!loaded) load();
+  };
+  return {
+    prefix: redisStore.prefix,
+    init(limiterOptions) {
+      options = limiterOptions;
+      load();
+    },
+    async get(key) {
+      ensureLoaded();
+      return redisStore.get(key);
+    },
+    async increment(key) {
+      ensureLoaded();
+      return redisStore.increment(key);
+    },
+    decrement: (key) => redisStore.decrement(key),
+    resetKey: (key) => redisStore.resetKey(key),
+  };
 }
 
 const app = createApp({

@@ -179,7 +179,8 @@ export function createApp({ config, client, sessions = createHostSessions(), war
       return sendPage(res, 400, errorPage('Sign-in expired', 'This sign-in was already used, started in another tab, or took too long. Please sign in again.', ctx));
     }
     res.clearCookie(cookieNames.signIn, cookieOptions);
-    if (q['iss'] !== undefined && q['iss'] !== serviceUrl) {
+    // RFC 9207: the service's discovery promises iss on every answer, so a missing one is as foreign as a wrong one.
+    if (q['iss'] !== serviceUrl) {
       return sendPage(res, 400, errorPage('Sign-in failed', 'The answer did not come from the expected account service.', ctx));
     }
     if (typeof q['error'] === 'string') {

@@ -1,11 +1,17 @@
 """Tests for the Python host: its pure logic, and its rules against a fake account service.
 
-Run from this folder: python3 -m unittest
+Run from this folder: python3 -m unittest (needs the openssl command, which makes the test keys and signatures
+independently of the code under test).
 """
 
 import base64
+import hashlib
+import hmac
 import http.client
 import json
+import os
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -14,9 +20,72 @@ import urllib.parse
 import server
 
 
-def jwt(claims: dict) -> str:
-    part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
-    return f"{part({'alg': 'ES256', 'typ': 'JWT'})}.{part(claims)}.c2ln"
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def part(value: dict) -> str:
+    return b64(json.dumps(value).encode())
+
+
+class OpensslKey:
+    """An ES256 key pair made, and signing, with the openssl command: a second implementation to check against."""
+
+    def __init__(self, directory: str, kid: str):
+        self.kid = kid
+        self.pem = os.path.join(directory, f"{kid}.pem")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", self.pem], check=True)
+        spki = subprocess.run(["openssl", "ec", "-in", self.pem, "-pubout", "-outform", "DER"], check=True, capture_output=True).stdout
+        point = spki[-65:]  # the uncompressed point 04 || x || y ends the SubjectPublicKeyInfo
+        assert point[0] == 4
+        self.jwk = {"kty": "EC", "crv": "P-256", "x": b64(point[1:33]), "y": b64(point[33:]), "kid": kid, "alg": "ES256", "use": "sig"}
+
+    def sign(self, data: bytes) -> bytes:
+        """The JWS form of an ECDSA signature, r || s (32 bytes each); openssl writes DER."""
+        der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.pem], input=data, check=True, capture_output=True).stdout
+        assert der[0] == 0x30 and der[2] == 0x02
+        r_len = der[3]
+        r = int.from_bytes(der[4 : 4 + r_len], "big")
+        s_len = der[5 + r_len]
+        s = int.from_bytes(der[6 + r_len : 6 + r_len + s_len], "big")
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def jwt(self, claims: dict, **header) -> str:
+        signing_input = f"{part({'alg': 'ES256', 'typ': 'JWT', 'kid': self.kid, **header})}.{part(claims)}"
+        return f"{signing_input}.{b64(self.sign(signing_input.encode()))}"
+
+
+KEY: OpensslKey
+OTHER_KEY: OpensslKey  # not in the service's key set
+
+
+def setUpModule():
+    global KEY, OTHER_KEY
+    directory = tempfile.TemporaryDirectory()
+    unittest.addModuleCleanup(directory.cleanup)
+    KEY, OTHER_KEY = OpensslKey(directory.name, "k1"), OpensslKey(directory.name, "k2")
+
+
+def forged(claims: dict, how: str) -> str:
+    """ID tokens the service did not sign: another key under its kid, alg none, HS256 keyed with its public key, a
+    changed claim under a good signature, or a signature that is not one."""
+    if how == "other-key":
+        return OTHER_KEY.jwt(claims, kid=KEY.kid)
+    if how == "none":
+        return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+    if how == "hs256":
+        signing_input = f"{part({'alg': 'HS256', 'typ': 'JWT', 'kid': KEY.kid})}.{part(claims)}"
+        mac = hmac.new(json.dumps(KEY.jwk).encode(), signing_input.encode(), hashlib.sha256).digest()
+        return f"{signing_input}.{b64(mac)}"
+    if how == "changed-claims":
+        header, _, signature = KEY.jwt({**claims, "sub": "someone-else"}).split(".")
+        return f"{header}.{part(claims)}.{signature}"
+    if how == "garbage":
+        return f"{part({'alg': 'ES256', 'typ': 'JWT', 'kid': KEY.kid})}.{part(claims)}.c2ln"
+    raise AssertionError(how)
+
+
+FORGERIES = ["other-key", "none", "hs256", "changed-claims", "garbage"]
 
 
 class PkceTest(unittest.TestCase):
@@ -57,11 +126,67 @@ class EscapingTest(unittest.TestCase):
         self.assertIn("Hello, guest", server.home_page(service_url="https://a.test", user=None))
 
 
+class Es256Test(unittest.TestCase):
+    # RFC 6979 appendix A.2.5: P-256, SHA-256, message "sample" (also checked with openssl when this was written).
+    rfc_key = (
+        0x60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6,
+        0x7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299,
+    )
+    rfc_r = 0xEFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716
+    rfc_s = 0xF7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8
+
+    def rfc_signature(self, r=None, s=None) -> bytes:
+        return (self.rfc_r if r is None else r).to_bytes(32, "big") + (self.rfc_s if s is None else s).to_bytes(32, "big")
+
+    def test_the_rfc_6979_vector_verifies(self):
+        self.assertTrue(server.es256_verify(self.rfc_key, b"sample", self.rfc_signature()))
+
+    def test_a_changed_message_key_or_signature_does_not(self):
+        self.assertFalse(server.es256_verify(self.rfc_key, b"samplf", self.rfc_signature()))
+        self.assertFalse(server.es256_verify(self.rfc_key, b"sample", self.rfc_signature(s=self.rfc_s ^ 1)))
+        self.assertFalse(server.es256_verify(self.rfc_key, b"sample", self.rfc_signature(r=self.rfc_r ^ 1)))
+        other = server.p256_public_key(KEY.jwk)
+        self.assertFalse(server.es256_verify(other, b"sample", self.rfc_signature()))
+
+    def test_out_of_range_or_misshapen_signatures_do_not(self):
+        n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+        for signature in [self.rfc_signature(r=0), self.rfc_signature(s=0), self.rfc_signature(r=n),
+                          self.rfc_signature(s=n), self.rfc_signature(s=2**256 - 1), self.rfc_signature()[:63], self.rfc_signature() + b"\0", b""]:
+            with self.subTest(signature=signature.hex()):
+                self.assertFalse(server.es256_verify(self.rfc_key, b"sample", signature))
+
+    def test_openssl_signatures_verify_and_only_under_their_key(self):
+        mine, theirs = server.p256_public_key(KEY.jwk), server.p256_public_key(OTHER_KEY.jwk)
+        for message in [b"", b"a", b"header.payload", os.urandom(300)]:
+            with self.subTest(message=message[:20]):
+                signature = KEY.sign(message)
+                self.assertTrue(server.es256_verify(mine, message, signature))
+                self.assertFalse(server.es256_verify(theirs, message, signature))
+                self.assertFalse(server.es256_verify(mine, message + b"x", signature))
+
+    def test_keys_must_be_p256_points_on_the_curve(self):
+        x, y = self.rfc_key
+        good = {"kty": "EC", "crv": "P-256", "x": b64(x.to_bytes(32, "big")), "y": b64(y.to_bytes(32, "big"))}
+        self.assertEqual(server.p256_public_key(good), self.rfc_key)
+        for bad in [{**good, "y": b64((y + 1).to_bytes(32, "big"))}, {**good, "crv": "P-384"}, {**good, "kty": "RSA"},
+                    {**good, "x": good["x"][:-2]}, {**good, "x": good["x"] + "="}, {k: v for k, v in good.items() if k != "y"}]:
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                server.p256_public_key(bad)
+
+
 class IdTokenTest(unittest.TestCase):
     good = {"iss": "https://accounts.test", "aud": "python", "exp": 2_000, "sub": "u1", "nonce": "n1"}
 
+    def keys(self, kid: str):
+        if kid != KEY.kid:
+            raise ValueError("unknown key")
+        return server.p256_public_key(KEY.jwk)
+
+    def verify(self, token: str):
+        return server.check_id_token(token, keys=self.keys, issuer="https://accounts.test", client_id="python", nonce="n1", now=1_000)
+
     def check(self, **changes):
-        return server.check_id_token(jwt({**self.good, **changes}), issuer="https://accounts.test", client_id="python", nonce="n1", now=1_000)
+        return self.verify(KEY.jwt({**self.good, **changes}))
 
     def test_accepts_a_good_token(self):
         self.assertEqual(self.check()["sub"], "u1")
@@ -72,7 +197,68 @@ class IdTokenTest(unittest.TestCase):
             with self.subTest(changes=changes), self.assertRaises(ValueError):
                 self.check(**changes)
         with self.assertRaises(ValueError):
-            server.check_id_token("not-a-jwt", issuer="x", client_id="python", nonce=None, now=0)
+            server.check_id_token("not-a-jwt", keys=self.keys, issuer="x", client_id="python", nonce=None, now=0)
+
+    def test_refuses_a_token_the_service_did_not_sign(self):
+        for how in FORGERIES:
+            with self.subTest(how=how), self.assertRaises(ValueError):
+                self.verify(forged(self.good, how))
+
+    def test_refuses_other_algorithms_unknown_keys_and_critical_headers(self):
+        for header in [{"alg": "ES384"}, {"alg": "RS256"}, {"alg": "none"}, {"kid": "k9"}, {"crit": ["exp"], "exp": 1}]:
+            with self.subTest(header=header), self.assertRaises(ValueError):
+                self.verify(KEY.jwt(self.good, **header))
+
+
+class KeySetTest(unittest.TestCase):
+    def setUp(self):
+        self.now, self.fetches, self.published = 0.0, 0, [KEY.jwk]
+        self.keys = server.KeySet(self.fetch, clock=lambda: self.now)
+
+    def fetch(self):
+        self.fetches += 1
+        return {"keys": list(self.published)}
+
+    def test_keeps_the_keys_and_refetches_for_an_unknown_kid(self):
+        self.assertEqual(self.keys.key("k1"), server.p256_public_key(KEY.jwk))
+        self.now += 60
+        self.keys.key("k1")
+        self.assertEqual(self.fetches, 1)
+        self.published = [OTHER_KEY.jwk, KEY.jwk]  # the service rotated
+        self.assertEqual(self.keys.key("k2"), server.p256_public_key(OTHER_KEY.jwk))
+        self.assertEqual(self.fetches, 2)
+
+    def test_an_unknown_kid_refetches_at_most_every_30_seconds(self):
+        self.keys.key("k1")
+        for _ in range(3):
+            with self.assertRaises(ValueError):
+                self.keys.key("nope")
+        self.assertEqual(self.fetches, 1)
+        self.now += 31
+        with self.assertRaises(ValueError):
+            self.keys.key("nope")
+        self.assertEqual(self.fetches, 2)
+
+    def test_the_keys_are_refetched_after_ten_minutes_and_dropped_keys_go(self):
+        self.keys.key("k1")
+        self.published = [OTHER_KEY.jwk]
+        self.now += 601
+        with self.assertRaises(ValueError):
+            self.keys.key("k1")
+        self.assertEqual(self.fetches, 2)
+
+    def test_skips_keys_that_are_not_es256_signing_keys(self):
+        self.published = [{**KEY.jwk, "alg": "ES384"}, {**OTHER_KEY.jwk, "use": "enc"}, {"kty": "oct", "kid": "k3", "k": "c2VjcmV0"}]
+        for kid in ["k1", "k2", "k3"]:
+            with self.subTest(kid=kid), self.assertRaises(ValueError):
+                self.keys.key(kid)
+
+    def test_an_unreachable_key_set_is_unavailable_not_a_refusal(self):
+        def down():
+            raise server.Unavailable("down")
+
+        with self.assertRaises(server.Unavailable):
+            server.KeySet(down).key("k1")
 
 
 class ConfigTest(unittest.TestCase):
@@ -93,7 +279,7 @@ class FakeService:
     """Stands in for the account service's /token and /userinfo."""
 
     def __init__(self):
-        self.signed_in, self.reachable, self.calls, self.issued = True, True, [], 0
+        self.signed_in, self.reachable, self.calls, self.issued, self.forge = True, True, [], 0, None
         self.redirect_uri = "https://py.test/callback"
 
     def tokens(self, nonce=None):
@@ -101,7 +287,14 @@ class FakeService:
         claims = {"iss": "https://accounts.test", "aud": "python", "exp": time.time() + 600, "sub": "u1", "name": "Ada <L>"}
         if nonce:
             claims["nonce"] = nonce
-        return {"access_token": f"at{self.issued}", "refresh_token": f"rt{self.issued}", "id_token": jwt(claims), "expires_in": 600}
+        id_token = forged(claims, self.forge) if self.forge else KEY.jwt(claims)
+        return {"access_token": f"at{self.issued}", "refresh_token": f"rt{self.issued}", "id_token": id_token, "expires_in": 600}
+
+    def jwks(self):
+        self.calls.append("jwks")
+        if not self.reachable:
+            raise server.Unavailable("down")
+        return {"keys": [KEY.jwk]}
 
     def authorize_url(self, state, nonce, challenge, prompt):
         self.last_nonce = nonce
@@ -148,7 +341,7 @@ class AppTest(unittest.TestCase):
         cls.httpd.server_close()
 
     def setUp(self):
-        self.service.signed_in, self.service.reachable, self.service.calls = True, True, []
+        self.service.signed_in, self.service.reachable, self.service.calls, self.service.forge = True, True, [], None
         self.jar = {}
 
     def request(self, path, method="GET", headers=None):
@@ -180,7 +373,7 @@ class AppTest(unittest.TestCase):
         self.assertEqual(status, 303)
         self.assertIn("prompt=none", location)
         state = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["state"][0]
-        self.assertEqual(self.request(f"/callback?error=login_required&state={state}")[:2], (303, "/"))
+        self.assertEqual(self.request(f"/callback?error=login_required&state={state}&iss=https%3A%2F%2Faccounts.test")[:2], (303, "/"))
         status, _, body = self.request("/")
         self.assertEqual(status, 200)
         self.assertIn("Hello, guest", body)
@@ -191,6 +384,45 @@ class AppTest(unittest.TestCase):
         self.jar = {}
         self.assertEqual(self.request(f"/callback?code=good&state={state}")[0], 400)
         self.assertNotIn("authorization_code", self.service.calls)
+
+    def test_an_answer_without_the_services_iss_is_refused_before_any_code_exchange(self):
+        # RFC 9207: the service's discovery says it always sends iss, so an answer without one did not come from it.
+        for iss in ["&iss=https%3A%2F%2Fevil.test", ""]:
+            for answer in ["code=good", "error=access_denied"]:
+                with self.subTest(iss=iss, answer=answer):
+                    self.jar, self.service.calls = {}, []
+                    _, location, _ = self.request("/login")
+                    state = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["state"][0]
+                    status, _, body = self.request(f"/callback?{answer}&state={state}{iss}")
+                    self.assertEqual(status, 400)
+                    self.assertIn("did not come from the expected account service", body)
+                    self.assertNotIn("authorization_code", self.service.calls)
+                    self.assertNotIn("__Host-py_session", self.jar)
+
+    def test_a_sign_in_with_an_id_token_the_service_did_not_sign_is_refused(self):
+        for how in FORGERIES:
+            with self.subTest(how=how):
+                self.jar, self.service.forge = {}, how
+                _, location, _ = self.request("/login")
+                state = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["state"][0]
+                status, _, body = self.request(f"/callback?code=good&state={state}&iss=https%3A%2F%2Faccounts.test")
+                self.assertEqual(status, 400)
+                self.assertIn("could not be completed", body)
+                self.assertNotIn("__Host-py_session", self.jar)
+
+    def test_a_refresh_with_an_id_token_the_service_did_not_sign_is_refused(self):
+        for how in FORGERIES:
+            with self.subTest(how=how):
+                self.jar, self.service.forge = {}, None
+                self.sign_in()
+                session = self.app.store.get(self.jar["__Host-py_session"])
+                session.tokens["access_token"] = "expired"
+                before = dict(session.tokens)
+                self.service.forge, self.service.calls = how, []
+                _, _, body = self.request("/")
+                self.assertIn("refresh_token", self.service.calls)
+                self.assertNotIn("Hello, Ada", body)
+                self.assertEqual(session.tokens, before)  # the forged answer's tokens were not taken
 
     def test_signed_in_pages_render_the_user_escaped(self):
         self.assertEqual(self.request("/orders")[0], 303)

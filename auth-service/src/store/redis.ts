@@ -8,13 +8,15 @@ import type { Store } from './store.js';
 
 /**
  * A Redis connection that fails fast instead of queueing while Redis is away (the callers fall back to the
- * database), reconnects by itself, and logs each outage once.
+ * database), reconnects by itself, and logs each outage once. A command with no answer within a second fails
+ * too: on a link that drops packets silently the connection stays open, and a sign-out must not hang on it.
  */
 export function connectRedis(url: string, logger: Logger, name = 'redis'): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    commandTimeout: 1000,
     retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** attempt),
   });
   let down = false;
@@ -31,31 +33,43 @@ export function connectRedis(url: string, logger: Logger, name = 'redis'): Redis
 
 const usable = (redis: Redis) => redis.status === 'ready';
 
-// KEYS: entry, user index, token tombstone, user tombstone. ARGV: value, ttl ms, token hash.
+// KEYS: entry. The value and how long it has left, in one step.
+const readScript = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+return {value, redis.call('PTTL', KEYS[1])}`;
+
+// KEYS: entry, user index, token tombstone, user tombstone. ARGV: value, ttl ms, token hash, index ttl ms
+// (longer than any entry's, so a user's invalidation finds them all).
 const populateScript = `
 if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[2] * 2)
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
 /**
  * Puts a read-through session cache in front of the store, for several instances on one database:
- * - in Redis (shared, `redisTtlMs`), and in each process (`localTtlMs`) for the hottest sessions;
+ * - in Redis (shared), and in each process for the hottest sessions;
  * - every change that can end or alter a session (sign-out, revoke, password or profile change, touch)
  *   deletes the Redis copy and publishes an invalidation, so every instance forgets it at once;
  * - while Redis is away, both caches are bypassed (the database answers); when any connection comes back,
  *   the cache generation is bumped, so nothing cached before an invalidation that may have been missed
- *   is ever served.
+ *   is ever served;
+ * - an invalidation can also be lost without any instance seeing Redis go away: the instance that made the
+ *   change may be the only one cut off from it. So no copy is served once `maxAgeMs` (10 s) have passed since
+ *   it was read from the database, whichever layer holds it: the reader gives the Redis copy what is left of
+ *   that time as its TTL, and a process keeps a copy only for the TTL Redis reports with it. Each step measures
+ *   elapsed time on one clock (the reader's, then Redis's, then the process's), never one instance's timestamp
+ *   against another's, so clock skew between machines cannot stretch the bound.
  * The cached copy never holds the password hash.
  */
 export function withSessionCache(
   store: Store,
-  options: { redis: Redis; subscriber: Redis; prefix: string; logger: Logger; clock: Clock; redisTtlMs?: number; localTtlMs?: number; localMax?: number },
+  options: { redis: Redis; subscriber: Redis; prefix: string; logger: Logger; clock: Clock; maxAgeMs?: number; localMax?: number },
 ): Store {
   const { redis, subscriber, prefix, logger, clock } = options;
-  const redisTtlMs = options.redisTtlMs ?? 60_000;
-  const localTtlMs = options.localTtlMs ?? 10_000;
+  const maxAgeMs = options.maxAgeMs ?? 10_000;
   const localMax = options.localMax ?? 10_000;
   const channel = `${prefix}invalidate`;
   const local = new Map<string, { value: SessionWithUser; expiresAt: number }>();
@@ -65,6 +79,7 @@ export function withSessionCache(
   const userKey = (userId: string) => `${prefix}u:${generation}:${userId}`;
   // Tombstones close the race where one instance reads a session from the database just before another
   // deletes it, then caches what it read after the delete: the populate script refuses while one exists.
+  // A copy read longer ago than `maxAgeMs` is never stored, so a tombstone need not outlive that.
   const tombKey = (kind: 't' | 'u', id: string) => `${prefix}x${kind}:${generation}:${id}`;
   const forgetLocalUser = (userId: string) => {
     for (const [hash, e] of local) if (e.value.user_id === userId) local.delete(hash);
@@ -100,7 +115,7 @@ export function withSessionCache(
     if (kind === 't') local.delete(id);
     else forgetLocalUser(id);
     try {
-      await redis.set(tombKey(kind, id), '1', 'PX', redisTtlMs);
+      await redis.set(tombKey(kind, id), '1', 'PX', maxAgeMs);
       if (kind === 't') {
         await redis.del(entryKey(id));
       } else {
@@ -120,15 +135,17 @@ export function withSessionCache(
       const now = clock();
       const hit = local.get(tokenHash);
       if (hit && hit.expiresAt > now) return hit.value;
-      const remember = (value: SessionWithUser) => {
+      // `now` was read before the question left, so the copy expires here no later than it does where it came from.
+      const remember = (value: SessionWithUser, expiresAt: number) => {
         if (local.size >= localMax) local.delete(local.keys().next().value as string);
-        local.set(tokenHash, { value, expiresAt: now + localTtlMs });
+        local.set(tokenHash, { value, expiresAt });
       };
       try {
-        const cached = await redis.get(entryKey(tokenHash));
+        const cached = (await redis.eval(readScript, 1, entryKey(tokenHash))) as [string, number] | null;
         if (cached) {
-          const value = JSON.parse(cached) as SessionWithUser;
-          remember(value);
+          const [json, ttlMs] = cached;
+          const value = JSON.parse(json) as SessionWithUser;
+          if (ttlMs > 0) remember(value, now + Math.min(ttlMs, maxAgeMs));
           return value;
         }
       } catch {
@@ -137,6 +154,9 @@ export function withSessionCache(
       const found = await store.sessions.findByTokenHash(tokenHash);
       if (found) {
         const value = { ...found, user: { ...found.user, password_hash: '' } };
+        // The read began at `now`: what is left of the copy's `maxAgeMs` goes with it to Redis.
+        const leftMs = Math.floor(maxAgeMs - (clock() - now));
+        if (leftMs <= 0) return value;
         try {
           const stored = await redis.eval(
             populateScript,
@@ -146,10 +166,11 @@ export function withSessionCache(
             tombKey('t', tokenHash),
             tombKey('u', found.user_id),
             JSON.stringify(value),
-            redisTtlMs,
+            leftMs,
             tokenHash,
+            2 * maxAgeMs,
           );
-          if (stored === 1) remember(value);
+          if (stored === 1) remember(value, now + maxAgeMs);
         } catch {
           // Not cached this time; the database answered.
         }

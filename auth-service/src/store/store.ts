@@ -93,7 +93,10 @@ function openDialect(databaseUrl: string, options: StoreOptions): { dialect: Dia
     return { dialect: new PostgresDialect({ pool }), directRead };
   }
   if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') {
-    const database = withStatementCache(new SQLite(':memory:'));
+    const database = new SQLite(':memory:');
+    // As for files: SQLite's default depends on how it was built, and without it ON DELETE CASCADE does nothing.
+    database.pragma('foreign_keys = ON');
+    withStatementCache(database);
     return { dialect: new SqliteDialect({ database }), directRead: sqliteDirectRead(database) };
   }
   if (databaseUrl.startsWith('sqlite:')) {

@@ -76,3 +76,59 @@ async function startOnce(env: Record<string, string>): Promise<Instance> {
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
+
+export interface TcpRelay {
+  open(): Promise<void>;
+  cut(): Promise<void>;
+  stall(): void;
+}
+
+/**
+ * A TCP relay to `target` that a test can break as a network would: `cut` closes every connection and refuses new
+ * ones (a peer that is gone); `stall` keeps connections open but lets no byte through either way (packets dropped
+ * silently, so the client learns of it only by a timeout). `open` starts relaying again on the same port.
+ */
+export function tcpRelay(port: number, target: { host: string; port: number }): TcpRelay {
+  const pairs = new Set<{ client: net.Socket; upstream?: net.Socket }>();
+  let server: net.Server | undefined;
+  let stalled = false;
+  const stall = (pair: { client: net.Socket; upstream?: net.Socket }) => {
+    pair.client.unpipe();
+    pair.upstream?.unpipe();
+    pair.client.pause();
+    pair.upstream?.pause();
+  };
+  return {
+    open: () =>
+      new Promise<void>((resolve) => {
+        stalled = false;
+        server = net.createServer((client) => {
+          const pair: { client: net.Socket; upstream?: net.Socket } = { client };
+          pairs.add(pair);
+          client.on('close', () => pairs.delete(pair));
+          client.on('error', () => client.destroy());
+          if (stalled) return stall(pair);
+          const upstream = net.connect(target.port, target.host);
+          pair.upstream = upstream;
+          upstream.on('error', () => upstream.destroy());
+          upstream.on('close', () => client.destroy());
+          client.on('close', () => upstream.destroy());
+          client.pipe(upstream).pipe(client);
+        });
+        server.listen(port, '127.0.0.1', () => resolve());
+      }),
+    cut: () =>
+      new Promise<void>((resolve) => {
+        for (const { client, upstream } of pairs) {
+          client.destroy();
+          upstream?.destroy();
+        }
+        if (!server?.listening) return resolve();
+        server.close(() => resolve());
+      }),
+    stall: () => {
+      stalled = true;
+      for (const pair of pairs) stall(pair);
+    },
+  };
+}

@@ -1,44 +1,17 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, postgresUrl } from '../store/databases.js';
-import { freePort, startInstance, uniqueName, type Instance } from './instances.js';
+import { freePort, startInstance, tcpRelay, uniqueName, type Instance, type TcpRelay } from './instances.js';
 
 const schema = uniqueName('userbox_pgdown');
 const publicUrl = 'http://accounts.example.test';
 
-/** A TCP relay to PostgreSQL that the test can cut and restore, as a network failure would. */
-function relay(port: number, target: URL) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  return {
-    open: () =>
-      new Promise<void>((resolve) => {
-        server = net.createServer((client) => {
-          const upstream = net.connect(Number(target.port || 5432), target.hostname);
-          for (const s of [client, upstream]) {
-            sockets.add(s);
-            s.on('close', () => sockets.delete(s));
-            s.on('error', () => s.destroy());
-          }
-          client.pipe(upstream).pipe(client);
-        });
-        server.listen(port, '127.0.0.1', () => resolve());
-      }),
-    cut: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server?.close(() => resolve());
-      }),
-  };
-}
-
 describe.skipIf(postgresUrl === 'skip')('when PostgreSQL goes away', () => {
   let instance: Instance;
-  let link: ReturnType<typeof relay>;
+  let link: TcpRelay;
   beforeAll(async () => {
     const port = await freePort();
     const target = new URL(postgresUrl);
-    link = relay(port, target);
+    link = tcpRelay(port, { host: target.hostname, port: Number(target.port || 5432) });
     await link.open();
     const viaRelay = new URL(postgresUrl);
     viaRelay.hostname = '127.0.0.1';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, postgresUrl } from '../store/databases.js';
-import { freePort, startInstance, uniqueName, type Instance } from './instances.js';
+import { freePort, startInstance, tcpRelay, uniqueName, type Instance, type TcpRelay } from './instances.js';
 
 // Two service processes on one PostgreSQL schema and one Redis, as a load balancer would see them.
 // Uses the PostgreSQL and Redis on this machine (and in CI); each run has its own schema and key prefix.
@@ -110,9 +110,9 @@ describe.skipIf(skip)('when Redis goes away', () => {
   const schema2 = uniqueName('userbox_redisdown');
 
   const startRedis = async () => {
-    // A Redis of its own, like the machine's: on the real clock. (Under CI's faketime run, libfaketime would be
-    // preloaded into it too, and redis-server does not start with it.)
-    const { LD_PRELOAD: _preload, FAKETIME: _faketime, ...env } = process.env;
+    // Like the machine's own Redis, on the real time: a suite run under faketime must not hand it libfaketime,
+    // which redis-server cannot start with (recursive clock_gettime).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME')));
     redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', env });
     for (let i = 0; i < 50; i++) {
       const ok = await new Promise<boolean>((resolve) => {
@@ -175,4 +175,67 @@ describe.skipIf(skip)('when Redis goes away', () => {
     }
     expect(a.output() + b.output()).toContain('redis unavailable');
   }, 30_000);
+});
+
+describe.skipIf(skip)('when the instance that signs out cannot reach Redis', () => {
+  // B reaches Redis; each A reaches it through a relay the test breaks: cut (A sees the connection close) or
+  // stalled (nothing arrives and nothing closes). Either way A cannot invalidate B's cached copies.
+  const schema3 = uniqueName('userbox_partition');
+  const redisTarget = new URL(redisUrl);
+  let b: Instance;
+  const partitioned: Record<'cut' | 'stalled', { instance?: Instance; link?: TcpRelay }> = { cut: {}, stalled: {} };
+
+  beforeAll(async () => {
+    const env = {
+      DATABASE_URL: postgresUrl,
+      DATABASE_SCHEMA: schema3,
+      REDIS_PREFIX: `${schema3}:`,
+      SECRET_KEY: secret,
+      PUBLIC_URL: publicUrl,
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    };
+    b = await startInstance({ ...env, REDIS_URL: redisUrl });
+    for (const side of Object.values(partitioned)) {
+      const port = await freePort();
+      side.link = tcpRelay(port, { host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
+      await side.link.open();
+      side.instance = await startInstance({ ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+    }
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all([b?.stop(), ...Object.values(partitioned).map((side) => side.instance?.stop())]);
+    await Promise.all(Object.values(partitioned).map((side) => side.link?.cut()));
+    await dropSchema(schema3);
+  });
+
+  for (const mode of ['cut', 'stalled'] as const) {
+    it.concurrent(`the other instance stops serving the session within 10 s (link ${mode})`, async () => {
+      const a = partitioned[mode].instance!;
+      const link = partitioned[mode].link!;
+      const cookie = await signUpAndIn(b, `${mode}-${schema3}@example.test`, `partition password ${mode}`);
+      // B reads the session from the database now and caches it in Redis and in process; A caches it as well.
+      expect(await me(b, cookie)).not.toBeNull();
+      expect(await me(a, cookie)).not.toBeNull();
+
+      if (mode === 'cut') await link.cut();
+      else link.stall();
+      const signOut = await fetch(`${a.url}/api/session`, { method: 'DELETE', headers: { cookie, origin: publicUrl }, signal: AbortSignal.timeout(8_000) });
+      expect(signOut.status).toBe(204);
+      const signedOutAt = performance.now();
+      expect(await me(a, cookie)).toBeNull();
+
+      // Real waiting, bounded: B may serve its cached copy, but no request sent 10 s after the sign-out succeeds.
+      for (;;) {
+        const sentAt = performance.now();
+        if ((await me(b, cookie)) === null) break;
+        expect(sentAt - signedOutAt, 'B still served the signed-out session').toBeLessThan(10_000);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // And no copy comes back from either cache.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await me(b, cookie)).toBeNull();
+      }
+    }, 40_000);
+  }
 });

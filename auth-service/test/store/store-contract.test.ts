@@ -101,12 +101,18 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(await store().apps.remove('a')).toBe(false);
   });
 
-  it('deleting a user deletes their sessions', async () => {
+  it('deleting a user deletes their sessions (ON DELETE CASCADE)', async () => {
     const u = user();
     await store().users.insert(u);
     const s = session(u.id);
     await store().sessions.insert(s);
     await store().db.deleteFrom('users').where('id', '=', u.id).execute();
     expect(await store().sessions.findByTokenHash(s.token_hash)).toBeUndefined();
+    // The row itself, not only the join with users: a database without foreign keys keeps an orphan here.
+    expect(await store().db.selectFrom('sessions').select('id').where('id', '=', s.id).execute()).toEqual([]);
+  });
+
+  it('refuses a session for a user that does not exist', async () => {
+    await expect(store().sessions.insert(session(`u-missing-${randomBytes(4).toString('hex')}`))).rejects.toThrow(/foreign key/i);
   });
 });
