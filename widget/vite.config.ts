@@ -77,9 +77,9 @@ const quietImportMeta = {
 };
 
 /**
- * Two builds: the element (`vite build`, ES and IIFE, within the 10 KB budget) and token mode (`vite build --mode
- * token`), an ES module that the service serves as /userbox-token.js and either bundle imports only on pages of
- * another site.
+ * Two builds: the element (`vite build`, ES and IIFE, within the 10 KB budget), and the modules the service serves
+ * beside it (`vite build --mode token`): token mode, /userbox-token.js, which either bundle imports only on pages
+ * of another site, and /userbox-host-sync.js, for server-rendered hosts (src/host-sync.ts).
  */
 export default defineConfig(({ mode }) =>
   mode === 'token'
@@ -88,7 +88,11 @@ export default defineConfig(({ mode }) =>
           target: 'es2022',
           sourcemap: true,
           emptyOutDir: false,
-          lib: { entry: 'src/token-session-client.ts', formats: ['es'], fileName: () => 'userbox-token.js' },
+          lib: {
+            entry: { 'userbox-token': 'src/token-session-client.ts', 'userbox-host-sync': 'src/host-sync.ts' },
+            formats: ['es'],
+            fileName: (_format, name) => `${name}.js`,
+          },
           rolldownOptions: { output: { minify: true } },
         },
       }

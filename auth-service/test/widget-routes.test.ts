@@ -9,13 +9,13 @@ let dir: string;
 let t: TestApp;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'userbox-widget-'));
-  for (const file of ['userbox.js', 'userbox.iife.js', 'userbox-token.js']) writeFileSync(path.join(dir, file), `/* ${file} */`);
+  for (const file of ['userbox.js', 'userbox.iife.js', 'userbox-token.js', 'userbox-host-sync.js']) writeFileSync(path.join(dir, file), `/* ${file} */`);
   t = await createTestApp({ widgetDir: dir });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the widget bundles', () => {
-  for (const file of ['userbox.js', 'userbox.iife.js', 'userbox-token.js']) {
+  for (const file of ['userbox.js', 'userbox.iife.js', 'userbox-token.js', 'userbox-host-sync.js']) {
     it(`serves /${file} to any site: JavaScript, CORS for module scripts, cross-origin resource policy`, async () => {
       const res = await supertest(t.app).get(`/${file}`).set('Origin', 'https://shop.other.test').expect(200);
       expect(res.text).toBe(`/* ${file} */`);

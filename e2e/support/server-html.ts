@@ -4,7 +4,7 @@ import type { BrowserContext } from '@playwright/test';
 /**
  * The HTML a host's server sends for `url` to this browser context (its cookies), fetched from Node at 127.0.0.1
  * with the page's Host header. Reading the body of the browser's own navigation is racy on hosts whose page
- * script may navigate again at once (the SSR hosts' sync.js); this asks the server the same question once more.
+ * script may navigate again at once (the SSR hosts' userbox-host-sync.js); this asks the server the same question once more.
  */
 export async function serverHtml(context: BrowserContext, url: string): Promise<{ status: number; body: string }> {
   const target = new URL(url);

@@ -9,7 +9,8 @@ import { confirmSignOutPage, errorPage, homePage, ordersPage } from './pages.mjs
 import { safeReturnPath } from './return-path.mjs';
 import { ServiceUnavailableError, SignedOutError } from './userbox-client.mjs';
 
-const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+// The host examples share one stylesheet.
+const pageCss = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'page.css');
 
 /** @param {string | undefined} header */
 function parseCookies(header) {
@@ -61,7 +62,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
     });
     next();
   });
-  app.use(express.static(publicDir, { index: false, maxAge: 0 }));
+  app.get('/page.css', (_req, res) => res.sendFile(pageCss, { maxAge: 0 }));
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
 
   /** @param {import('express').Request} req */

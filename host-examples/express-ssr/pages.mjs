@@ -25,7 +25,7 @@ function layout(title, main, { serviceUrl, user, notice }) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Express SSR</title>
 <link rel="stylesheet" href="/page.css">
-<script type="module" src="/sync.js"></script>
+<script type="module" src="${service}/userbox-host-sync.js"></script>
 </head>
 <body data-user-sub="${escapeHtml(user?.sub ?? '')}">
 <header>

@@ -468,7 +468,7 @@ def layout(title: str, main: str, *, service_url: str, user: dict | None, notice
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · Python</title>
 <link rel="stylesheet" href="/page.css">
-<script type="module" src="/sync.js"></script>
+<script type="module" src="{escape(service_url)}/userbox-host-sync.js"></script>
 </head>
 <body data-user-sub="{escape(user["sub"] if user else "")}">
 <header>
@@ -525,7 +525,8 @@ def error_page(title: str, message: str, *, service_url: str) -> str:
 # --- HTTP ----------------------------------------------------------------------------------------------------------
 
 UNAVAILABLE = "The account service cannot be reached just now, so you appear signed out. Try again in a moment."
-STATIC = {"/page.css": "text/css; charset=utf-8", "/sync.js": "text/javascript; charset=utf-8"}
+# The host examples share one stylesheet.
+STATIC = {"/page.css": (HERE.parent / "page.css", "text/css; charset=utf-8")}
 
 
 class App:
@@ -686,8 +687,8 @@ def make_handler(app: App) -> type[BaseHTTPRequestHandler]:
             set_cookies: list[str] = []
             try:
                 if url.path in STATIC:
-                    body = (HERE / "static" / url.path.lstrip("/")).read_text(encoding="utf-8")
-                    return self.send(200, body, [], STATIC[url.path])
+                    file, content_type = STATIC[url.path]
+                    return self.send(200, file.read_text(encoding="utf-8"), [], content_type)
                 if url.path == "/favicon.ico":
                     return self.send(204, "", [], "image/x-icon")
                 if url.path == "/":

@@ -14,7 +14,8 @@ const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=
 const files = new Map([
   ['/', 'index.html'],
   ['/index.html', 'index.html'],
-  ['/page.css', 'page.css'],
+  // The host examples share one stylesheet.
+  ['/page.css', '../page.css'],
 ]);
 
 async function handle(req, res) {

@@ -13,6 +13,8 @@ export function widgetRoutes(widgetDir: string): Router {
     '/userbox.iife.js': 'userbox.iife.js',
     // Token mode (pages on another site), loaded by either bundle only where it is needed.
     '/userbox-token.js': 'userbox-token.js',
+    // For server-rendered hosts: keeps the page in step with its box (widget/src/host-sync.ts).
+    '/userbox-host-sync.js': 'userbox-host-sync.js',
   };
   for (const [route, file] of Object.entries(files)) {
     router.get(route, async (_req, res: Response) => {

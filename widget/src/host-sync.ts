@@ -1,0 +1,36 @@
+/**
+ * For server-rendered hosts (served by the account service as `/userbox-host-sync.js`): keeps the page the server
+ * rendered in step with the box on it. The server knows the user from its own session and names them on the page
+ * (`<body data-user-sub="…">`, empty when signed out); the box asks the service itself. When the two disagree
+ * because something happened in the box:
+ * - the box shows a user the server does not know (signed in through the box's **Sign in**, or in another app):
+ *   the page asks its server to sign in silently, at the host's `/login?prompt=none&return_to=<path>`, once per
+ *   user and tab, so this cannot loop;
+ * - the box signed out here, or found the user gone (signed out in another tab or app): the page reloads, and the
+ *   server's own check agrees.
+ *
+ * ```html
+ * <script type="module" src="https://accounts.example.com/userbox-host-sync.js"></script>
+ * ```
+ * @module
+ */
+import type { UserboxEventMap } from './user-box.js';
+
+const serverSub = document.body.dataset['userSub'] ?? '';
+let boxHadUser = false;
+
+// The box's events bubble and are composed: they reach the body from wherever the box is on the page.
+document.body.addEventListener('userbox-change', (event: UserboxEventMap['userbox-change']) => {
+  const user = event.detail.user;
+  if (user && user.id !== serverSub) {
+    const key = 'userbox-host-sync-tried';
+    if (sessionStorage.getItem(key) === user.id) return;
+    sessionStorage.setItem(key, user.id);
+    location.assign(`/login?prompt=none&return_to=${encodeURIComponent(location.pathname)}`);
+  } else if (!user && boxHadUser && serverSub) {
+    location.reload();
+  }
+  boxHadUser ||= Boolean(user);
+});
+
+document.body.addEventListener('userbox-signout', () => location.reload());
