@@ -23,6 +23,8 @@ export interface TestApp {
   agent: ReturnType<typeof supertest.agent>;
   /** Creates a user through the API and returns its credentials. */
   createUser(overrides?: Partial<{ email: string; name: string; password: string }>): Promise<{ email: string; name: string; password: string; id: string }>;
+  /** The service's SECRET_KEY, for tests that reach its keys as another instance would. */
+  secretKey: Buffer;
   /** The clock every part of the app reads (ms); it starts at the real time, and tests move it forward. */
   now: { value: number };
   /** GETs a form page with `agent` (so it holds the CSRF cookie) and returns the form's token. */
@@ -64,12 +66,13 @@ export async function createTestApp(
   for (const [position, app] of apps.entries()) await store.apps.upsert({ ...app, position });
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
+  const secretKey = Buffer.alloc(32, 7);
   const app = createApp({
     config: {
       publicUrl,
       session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 },
       widgetDir: options.widgetDir ?? '/nonexistent',
-      secretKey: Buffer.alloc(32, 7),
+      secretKey,
       authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1000,
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
@@ -87,6 +90,7 @@ export async function createTestApp(
     store,
     registry,
     agent,
+    secretKey,
     now,
     async formToken(path = '/login') {
       const res = await agent.get(path).expect(200);
