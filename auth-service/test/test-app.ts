@@ -10,7 +10,8 @@ import { withLocalSessionCache } from '../src/store/local-session-cache.js';
 import { openStore, type Store } from '../src/store/store.js';
 
 export const serviceOrigin = 'http://accounts.example.test';
-export const appOrigin = 'http://news.example.test';
+// Registered apps must use https off loopback (services/apps.ts); the service itself may stay on http here.
+export const appOrigin = 'https://news.example.test';
 export const foreignOrigin = 'http://evil.test';
 
 export interface TestApp {

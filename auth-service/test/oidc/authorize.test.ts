@@ -1,6 +1,6 @@
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { authorizeQuery, createOidcTestApp, newsRedirect, pkcePair, postForm, redirectParams, shopRedirect, type OidcTestApp } from './oidc-test-app.js';
+import { authorizeQuery, createOidcTestApp, newsOrigin, newsRedirect, pkcePair, postForm, redirectParams, shopRedirect, type OidcTestApp } from './oidc-test-app.js';
 
 let t: OidcTestApp;
 beforeEach(async () => {
@@ -45,7 +45,7 @@ describe('GET /authorize: requests that must not redirect', () => {
 
   it.each([
     ['another site', 'https://evil.test/callback'],
-    ['another path', `${'http://news.example.test'}/other`],
+    ['another path', `${newsOrigin}/other`],
     ['an extra query', `${newsRedirect}?x=1`],
     ['a trailing slash', `${newsRedirect}/`],
     ['another client’s URI', shopRedirect],

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   authorize,
   createOidcTestApp,
+  newsOrigin,
   newsRedirect,
   pkcePair,
   postForm,
@@ -81,7 +82,7 @@ describe('POST /token with authorization_code', () => {
 
   it('refuses a redirect_uri other than the authorization request’s → invalid_grant', async () => {
     const { code, verifier } = await codeFor();
-    expectOAuthError(await exchange(code, verifier, { redirect_uri: 'http://news.example.test/other' }), 400, 'invalid_grant');
+    expectOAuthError(await exchange(code, verifier, { redirect_uri: `${newsOrigin}/other` }), 400, 'invalid_grant');
   });
 
   it('refuses a code older than 60 s → invalid_grant', async () => {
