@@ -128,7 +128,8 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     next();
   });
   app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
-  // OAuth endpoints take no cookies (or follow the spec's rules) and do their own CORS: before the CSRF check.
+  // OAuth endpoints take no cookies (or follow the spec's rules) and do their own CORS: before the CSRF check,
+  // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
   app.use(pageRoutes({ sessions, users, registry, cookie, deviceCookie, formTokens, authLimit }));

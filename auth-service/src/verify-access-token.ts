@@ -1,7 +1,8 @@
 /**
  * Verifies Userbox access tokens in a host app's back end, with jose alone: the account service's public keys
  * come from its JWKS (`createRemoteJWKSet`: fetched once, cached, refetched when an unknown `kid` shows up after
- * a key rotation), and `iss`, `aud`, `exp` and `typ: at+jwt` are checked. Self-contained so it can be copied.
+ * a key rotation), and `iss`, `aud`, `exp`, `typ: at+jwt` and the algorithm (ES256, the only one the service
+ * signs with) are checked. Self-contained so it can be copied.
  *
  * @example
  * ```ts
@@ -80,7 +81,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         issuer,
         audience,
         typ: 'at+jwt',
-        algorithms: ['ES256', 'EdDSA'],
+        // The service signs with ES256 alone; a token in any other algorithm is not its own.
+        algorithms: ['ES256'],
         clockTolerance,
         requiredClaims: ['sub', 'exp', 'client_id', 'sid'],
       });

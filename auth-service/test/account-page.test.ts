@@ -1,6 +1,6 @@
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, serviceOrigin, type TestApp } from './test-app.js';
+import { appOrigin, createTestApp, serviceOrigin, type TestApp } from './test-app.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -21,13 +21,13 @@ function formAction(html: string, label: string): string | undefined {
 
 describe('/signup', () => {
   it('creates the account, signs in and returns to return_to', async () => {
-    const csrf = await t.formToken('/signup?return_to=http://news.example.test/');
+    const csrf = await t.formToken(`/signup?return_to=${appOrigin}/`);
     const res = await t.agent
       .post('/signup')
       .type('form')
-      .send({ name: 'Grace Hopper', email: 'grace@example.test', password: 'cobol compiler 1959', return_to: 'http://news.example.test/', csrf })
+      .send({ name: 'Grace Hopper', email: 'grace@example.test', password: 'cobol compiler 1959', return_to: `${appOrigin}/`, csrf })
       .expect(303);
-    expect(res.headers.location).toBe('http://news.example.test/');
+    expect(res.headers.location).toBe(`${appOrigin}/`);
     expect((await t.agent.get('/api/me')).body.user).toMatchObject({ name: 'Grace Hopper', email: 'grace@example.test' });
   });
 

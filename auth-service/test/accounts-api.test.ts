@@ -5,7 +5,7 @@ import supertest from 'supertest';
 import { createAppRegistry, readAppsFile } from '../src/services/apps.js';
 import { initialsOf } from '../src/services/users.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, serviceOrigin, type TestApp } from './test-app.js';
+import { appOrigin, createTestApp, serviceOrigin, type TestApp } from './test-app.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -232,7 +232,7 @@ describe('sessions', () => {
 describe('GET /api/apps', () => {
   it('lists the registered apps for the launcher, without origins or redirect URIs', async () => {
     const res = await supertest(t.app).get('/api/apps').expect(200);
-    expect(res.body).toEqual({ apps: [{ id: 'news', name: 'News', url: 'http://news.example.test/', icon: null }] });
+    expect(res.body).toEqual({ apps: [{ id: 'news', name: 'News', url: `${appOrigin}/`, icon: null }] });
   });
 });
 

@@ -44,6 +44,11 @@ describe('npx userbox apps', () => {
     expect(text).toContain('icon: must be an https:// URL or one of the bundled icons');
   });
 
+  it('refuses plain http outside loopback hosts', async () => {
+    expect(await main(['apps', 'add', '--id', 'mail', '--name', 'Mail', '--url', 'https://mail.example.test/', '--origin', 'http://mail.example.test'])).toBe(2);
+    expect(output.join('\n')).toContain('origins.0: must use https (plain http only on localhost, 127.0.0.1 or [::1])');
+  });
+
   it('prints usage for an unknown command', async () => {
     expect(await main(['frobnicate'])).toBe(2);
     expect(output.join('\n')).toContain('Usage:');

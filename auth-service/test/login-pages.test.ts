@@ -28,13 +28,13 @@ describe('GET /login', () => {
   it.each([
     ['a foreign site', 'https://evil.test/'],
     ['a look-alike host', `${appOrigin}.evil.test/`],
-    ['userinfo trick', `http://news.example.test@evil.test/`],
-    ['userinfo on a registered host', 'http://evil.test@news.example.test/'],
+    ['userinfo trick', `${appOrigin}@evil.test/`],
+    ['userinfo on a registered host', 'https://evil.test@news.example.test/'],
     ['backslashes', '\\\\evil.test/'],
     ['protocol-relative', '//evil.test/'],
     ['javascript:', 'javascript:alert(1)'],
     ['a data: URL', 'data:text/html,hi'],
-    ['another port', 'http://news.example.test:444/'],
+    ['another port', `${appOrigin}:444/`],
     ['a relative path', '/account'],
   ])('replaces %s with the account page (no open redirect)', async (_label, returnTo) => {
     const res = await supertest(t.app).get('/login').query({ return_to: returnTo }).expect(200);

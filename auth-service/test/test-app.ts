@@ -10,7 +10,8 @@ import { withLocalSessionCache } from '../src/store/local-session-cache.js';
 import { openStore, type Store } from '../src/store/store.js';
 
 export const serviceOrigin = 'http://accounts.example.test';
-export const appOrigin = 'http://news.example.test';
+// Registered apps must use https off loopback (services/apps.ts); the service itself may stay on http here.
+export const appOrigin = 'https://news.example.test';
 export const foreignOrigin = 'http://evil.test';
 
 export interface TestApp {
@@ -23,6 +24,8 @@ export interface TestApp {
   agent: ReturnType<typeof supertest.agent>;
   /** Creates a user through the API and returns its credentials. */
   createUser(overrides?: Partial<{ email: string; name: string; password: string }>): Promise<{ email: string; name: string; password: string; id: string }>;
+  /** The service's SECRET_KEY, for tests that reach its keys as another instance would. */
+  secretKey: Buffer;
   /** The clock every part of the app reads (ms); it starts at the real time, and tests move it forward. */
   now: { value: number };
   /** GETs a form page with `agent` (so it holds the CSRF cookie) and returns the form's token. */
@@ -64,12 +67,13 @@ export async function createTestApp(
   for (const [position, app] of apps.entries()) await store.apps.upsert({ ...app, position });
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
+  const secretKey = Buffer.alloc(32, 7);
   const app = createApp({
     config: {
       publicUrl,
       session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 },
       widgetDir: options.widgetDir ?? '/nonexistent',
-      secretKey: Buffer.alloc(32, 7),
+      secretKey,
       authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1000,
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
@@ -87,6 +91,7 @@ export async function createTestApp(
     store,
     registry,
     agent,
+    secretKey,
     now,
     async formToken(path = '/login') {
       const res = await agent.get(path).expect(200);

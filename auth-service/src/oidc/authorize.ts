@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, urlencoded, type Request, type RequestHandler, type Response } from 'express';
 import type { SessionCookie } from '../routes/session-cookie.js';
 import type { SessionService } from '../services/sessions.js';
 import type { Clients } from './clients.js';
@@ -27,10 +27,16 @@ function optionalInt(source: unknown, name: string): number | undefined {
   return Number(raw);
 }
 
+/** The string parameters of a request, to send the browser to the same request again. */
+function stringParams(source: Record<string, unknown>): Array<[string, string]> {
+  return Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+}
+
 /**
- * `GET /authorize`: the authorization code flow with PKCE (S256 only). The client and its redirect URI are
- * checked first; until both are valid, errors show a page and never redirect. After that every error goes back to
- * the client as `error=` (RFC 6749 §4.1.2.1), with `state` and `iss` (RFC 9207).
+ * `GET|POST /authorize`: the authorization code flow with PKCE (S256 only). POST takes the same parameters as a
+ * form (OpenID Connect Core §3.1.2.1) and goes through the same handler. The client and its redirect URI are
+ * checked first; until both are valid, errors show a page and never redirect. After that every error goes back
+ * to the client as `error=` (RFC 6749 §4.1.2.1), with `state` and `iss` (RFC 9207).
  */
 export function authorizeRoutes(deps: {
   issuer: string;
@@ -44,10 +50,16 @@ export function authorizeRoutes(deps: {
   const { issuer, clients, grants, sessions, cookie, binding, clock } = deps;
   const router = Router();
 
+  /** This endpoint by GET with `params`: where the login page comes back to, and where a POST continues. */
+  function authorizeUrl(params: Array<[string, string]>): URL {
+    const url = new URL(`${issuer}/authorize`);
+    for (const [name, value] of params) url.searchParams.set(name, value);
+    return url;
+  }
+
   /** Sends the user to sign in, then back to this same request (minus what forced the sign-in). */
-  function redirectToLogin(req: Request, res: Response, forceFresh: boolean): void {
-    const back = new URL(`${issuer}/authorize`);
-    for (const [name, value] of Object.entries(req.query)) if (typeof value === 'string') back.searchParams.set(name, value);
+  function redirectToLogin(q: Record<string, unknown>, res: Response, forceFresh: boolean): void {
+    const back = authorizeUrl(stringParams(q));
     if (forceFresh) {
       back.searchParams.delete('prompt');
       back.searchParams.delete('max_age');
@@ -56,9 +68,8 @@ export function authorizeRoutes(deps: {
     res.redirect(303, `${issuer}/login?return_to=${encodeURIComponent(back.href)}`);
   }
 
-  router.get('/authorize', async (req, res) => {
+  async function authorize(req: Request, res: Response, q: Record<string, unknown>): Promise<void> {
     noStore(res);
-    const q = req.query;
     let clientId: string | undefined;
     let redirectUri: string | undefined;
     try {
@@ -104,7 +115,14 @@ export function authorizeRoutes(deps: {
       const maxAge = optionalInt(q, 'max_age');
       const authAfter = optionalInt(q, authAfterParam);
 
-      const me = await sessions.authenticate(cookie.read(req));
+      const cookieValue = cookie.read(req);
+      if (req.method === 'POST' && cookieValue === undefined) {
+        // A form posted from another site arrives without the SameSite=Lax session cookie, so "not signed in"
+        // cannot be told from "cookie withheld". Continue as the same request by GET, a top-level navigation
+        // that does carry it; every parameter has been checked above, and the GET checks them again.
+        return res.redirect(303, authorizeUrl(stringParams(q)).href);
+      }
+      const me = await sessions.authenticate(cookieValue);
       const session = me ? await binding.live(me.session.id) : null;
       const now = clock();
       const tooOld = session !== null && maxAge !== undefined && now - Number(session.created_at) > maxAge * 1000;
@@ -114,11 +132,11 @@ export function authorizeRoutes(deps: {
       }
       if (!session) {
         if (prompts.has('none')) throw new OAuthError('login_required', 'The user is not signed in.');
-        return redirectToLogin(req, res, false);
+        return redirectToLogin(q, res, false);
       }
       if (prompts.has('login') || tooOld) {
         if (prompts.has('none')) throw new OAuthError('login_required', 'The user must sign in again.');
-        return redirectToLogin(req, res, true);
+        return redirectToLogin(q, res, true);
       }
 
       const code = await grants.issueCode({
@@ -136,7 +154,24 @@ export function authorizeRoutes(deps: {
       if (!(err instanceof OAuthError)) throw err;
       respond({ error: err.code, error_description: err.message });
     }
-  });
+  }
+
+  /** The POST body: a small form, nothing else. Until the client is known, a bad one gets the error page. */
+  const parseForm = urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+  const formOnly: RequestHandler = (req, res, next) => {
+    if (!req.is('application/x-www-form-urlencoded')) {
+      noStore(res);
+      return sendErrorPage(res, 'Invalid sign-in request', 'Send the sign-in request as a form (application/x-www-form-urlencoded).');
+    }
+    parseForm(req, res, (err?: unknown) => {
+      if (err === undefined) return next();
+      noStore(res);
+      sendErrorPage(res, 'Invalid sign-in request', 'The sign-in request could not be read.');
+    });
+  };
+
+  router.get('/authorize', (req, res) => authorize(req, res, req.query));
+  router.post('/authorize', formOnly, (req, res) => authorize(req, res, (req.body ?? {}) as Record<string, unknown>));
 
   return router;
 }

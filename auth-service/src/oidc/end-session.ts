@@ -5,7 +5,7 @@ import { isPostLogoutRedirect, type Clients } from './clients.js';
 import { OAuthError, noStore } from './oauth-error.js';
 import { sendConfirmSignOutPage, sendErrorPage, sendSignedOutPage } from './pages.js';
 import { param } from './params.js';
-import type { Tokens } from './tokens.js';
+import type { IdTokenHint, Tokens } from './tokens.js';
 
 /**
  * `GET|POST /end_session` (OpenID Connect RP-Initiated Logout 1.0). With an `id_token_hint` for the browser's own
@@ -28,7 +28,9 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       if (!(err instanceof OAuthError)) throw err;
       return sendErrorPage(res, 'Invalid sign-out request', err.message);
     }
-    let claims: Awaited<ReturnType<Tokens['verifyIdTokenHint']>> | undefined;
+    // An unverified hint (its key is gone) still names the client, as a client_id parameter would: what it may
+    // redirect to is checked against that client's registration below, and its sid is never trusted.
+    let claims: IdTokenHint | undefined;
     if (hint !== undefined) {
       try {
         claims = await tokens.verifyIdTokenHint(hint);
@@ -54,7 +56,7 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
     const cookieValue = cookie.read(req);
     const me = await sessions.authenticate(cookieValue);
     if (!me) return done();
-    if (confirmed || (claims?.sid !== undefined && claims.sid === me.session.id)) {
+    if (confirmed || (claims?.verified === true && claims.sid !== undefined && claims.sid === me.session.id)) {
       await sessions.signOut(cookieValue);
       cookie.clear(res);
       return done();

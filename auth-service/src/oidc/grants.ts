@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RefreshTokenRecord } from '../store/refresh-tokens-repository.js';
 import type { Store } from '../store/store.js';
 import { OAuthError } from './oauth-error.js';
 import type { Clock } from '../clock.js';
@@ -19,6 +20,16 @@ export interface Grant {
   familyId: string;
 }
 
+/** A refresh token accepted for rotation: its grant, and the one token that replaces it. */
+export interface RefreshRotation {
+  grant: Grant;
+  /**
+   * Stores the successor (unless it is already stored) and returns it. However often the same token is
+   * presented within the grace window, this is the same token: the successor is derived from it.
+   */
+  issueSuccessor(expiresAt: number): Promise<string>;
+}
+
 /** The grant a stored code or refresh token stands for. */
 function grantOf(row: { client_id: string; user_id: string; session_id: string; scope: string; auth_time: number; family_id: string }): Grant {
   return {
@@ -34,6 +45,21 @@ function grantOf(row: { client_id: string; user_id: string; session_id: string; 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 const secret = () => randomBytes(32).toString('base64url');
 
+function refreshTokenRow(tokenHash: string, grant: Grant, expiresAt: number, now: number): RefreshTokenRecord {
+  return {
+    token_hash: tokenHash,
+    family_id: grant.familyId,
+    client_id: grant.clientId,
+    user_id: grant.userId,
+    session_id: grant.sessionId,
+    scope: grant.scope,
+    auth_time: grant.authTime,
+    created_at: now,
+    expires_at: expiresAt,
+    used_at: null,
+  };
+}
+
 /** RFC 7636: the verifier is 43–128 unreserved characters; S256 hashes it to the challenge. */
 const verifierPattern = /^[A-Za-z0-9._~-]{43,128}$/;
 
@@ -45,12 +71,20 @@ function pkceMatches(verifier: string, challenge: string): boolean {
 }
 
 /**
- * Authorization codes and refresh tokens. Both are random 32-byte secrets of which only the SHA-256 is stored.
- * A code is single-use, lives 60 s and is bound to its client, redirect URI and PKCE challenge. Refresh tokens
- * rotate on every use; presenting a used one revokes its whole family, except within `graceMs` of its first
- * use, so two tabs refreshing with the same token at once both succeed.
+ * Authorization codes and refresh tokens. Both are secrets of which only the SHA-256 is stored: codes and the
+ * first refresh token of a family are 32 random bytes. A code is single-use, lives 60 s and is bound to its
+ * client, redirect URI and PKCE challenge. Refresh tokens rotate on every use; presenting a used one revokes
+ * its whole family, except within `graceMs` of its first use and while its successor is still unused, so two
+ * tabs refreshing with the same token at once both succeed.
+ *
+ * Within that window the answer is the successor already issued, never a second one: otherwise a thief
+ * replaying the old token would get a chain of his own that reuse detection never sees. Since only hashes are
+ * stored, the successor is derived from the presented token (HMAC-SHA-256 under a key derived from SECRET_KEY),
+ * so the service can give the same one again without keeping it. See docs/decisions/0003-oidc-provider.md.
  */
-export function createGrants(store: Store, policy: { refreshGraceMs: number }, clock: Clock) {
+export function createGrants(store: Store, policy: { refreshGraceMs: number }, clock: Clock, secretKey: Buffer) {
+  const successorKey = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'userbox oidc refresh-token successor v1', 32));
+  const successorOf = (token: string) => createHmac('sha256', successorKey).update(token).digest('base64url');
   let lastSweep = 0;
 
   async function sweep(now: number): Promise<void> {
@@ -102,40 +136,43 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
       return { ...grantOf(row), nonce: row.nonce };
     },
 
-    /** A new refresh token in the grant's family; it cannot outlive the account session (`expiresAt`). */
+    /** The first refresh token of the grant's family; it cannot outlive the account session (`expiresAt`). */
     async issueRefreshToken(grant: Grant, expiresAt: number): Promise<string> {
       const token = secret();
-      await store.refreshTokens.insert({
-        token_hash: sha256(token),
-        family_id: grant.familyId,
-        client_id: grant.clientId,
-        user_id: grant.userId,
-        session_id: grant.sessionId,
-        scope: grant.scope,
-        auth_time: grant.authTime,
-        created_at: clock(),
-        expires_at: expiresAt,
-        used_at: null,
-      });
+      await store.refreshTokens.insert(refreshTokenRow(sha256(token), grant, expiresAt, clock()));
       return token;
     },
 
-    /** Uses up a refresh token and returns its grant; the caller then issues the next token in the family. */
-    async useRefreshToken(token: string, clientId: string): Promise<Grant> {
+    /**
+     * Uses up a refresh token. A used one is accepted again only within the grace window and while its
+     * successor is unused, and then yields that same successor; any other reuse revokes the family.
+     */
+    async useRefreshToken(token: string, clientId: string): Promise<RefreshRotation> {
       const now = clock();
       await sweep(now);
       const tokenHash = sha256(token);
       const row = await store.refreshTokens.find(tokenHash);
       if (!row || now >= Number(row.expires_at)) throw new OAuthError('invalid_grant', 'The refresh token is invalid or expired.');
       if (row.client_id !== clientId) throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
+      const grant = grantOf(row);
+      const successor = successorOf(token);
+      const successorHash = sha256(successor);
       if (!(await store.refreshTokens.markUsed(tokenHash, now))) {
         const usedAt = Number((await store.refreshTokens.find(tokenHash))?.used_at ?? row.used_at ?? 0);
-        if (now - usedAt > policy.refreshGraceMs) {
+        // Not stored yet means the first use is still being answered (or failed after marking): same successor.
+        const next = await store.refreshTokens.find(successorHash);
+        if (now - usedAt > policy.refreshGraceMs || (next !== undefined && next.used_at !== null)) {
           await store.refreshTokens.deleteFamily(row.family_id);
           throw new OAuthError('invalid_grant', 'The refresh token was already used; every token of this grant is now revoked.');
         }
       }
-      return grantOf(row);
+      return {
+        grant,
+        async issueSuccessor(expiresAt: number): Promise<string> {
+          await store.refreshTokens.insertIfAbsent(refreshTokenRow(successorHash, grant, expiresAt, clock()));
+          return successor;
+        },
+      };
     },
 
     /** RFC 7009: revokes the refresh token's family. Unknown tokens are ignored; another client's are refused. */

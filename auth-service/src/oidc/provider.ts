@@ -29,7 +29,7 @@ export interface OidcProviderDependencies {
   cookie: SessionCookie;
   sessionPolicy: SessionPolicy;
   policy: OidcPolicy;
-  /** Encrypts the private signing keys at rest. */
+  /** Encrypts the private signing keys at rest; derives refresh-token successors. */
   secretKey: Buffer;
   logger: Logger;
   clock: Clock;
@@ -44,7 +44,7 @@ export function createOidcProvider(deps: OidcProviderDependencies) {
   const { issuer, store, registry, sessions, cookie, policy, clock } = deps;
   const keys = createSigningKeys(store, deps.secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, clock, deps.logger);
   const tokens = createTokens({ issuer, keys, ttlMs: policy.tokenTtlMs, clock });
-  const grants = createGrants(store, policy, clock);
+  const grants = createGrants(store, policy, clock, deps.secretKey);
   const binding = createSessionBinding(store, deps.sessionPolicy, clock);
   const clients = createClients(registry);
   const bearer = createBearerAuthentication({ issuer, tokens, clients, binding });

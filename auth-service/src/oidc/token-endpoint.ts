@@ -20,14 +20,16 @@ export const formBody: RequestHandler[] = [
 ];
 
 /**
- * `POST /token`: `authorization_code` (with the PKCE verifier) and `refresh_token` (rotated on every use). Both
- * fail with `invalid_grant` once the account session behind the grant has ended.
+ * `POST /token`: `authorization_code` (with the PKCE verifier) and `refresh_token` (rotated on every use; a
+ * replay within the grace window answers the same successor, see grants.ts). Both fail with `invalid_grant`
+ * once the account session behind the grant has ended.
  */
 export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: Tokens; binding: SessionBinding }): Router {
   const { clients, grants, tokens, binding } = deps;
   const router = Router();
 
-  async function respond(grant: Grant, nonce: string | null, scope: string) {
+  /** Tokens for a live session; `nextRefreshToken` stores the grant's next refresh token, bounded by the session. */
+  async function respond(grant: Grant, nonce: string | null, scope: string, nextRefreshToken: (expiresAt: number) => Promise<string>) {
     const session = await binding.live(grant.sessionId);
     if (!session || session.user_id !== grant.userId) {
       await grants.revokeFamily(grant.familyId);
@@ -37,7 +39,7 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
     const [accessToken, idToken, refreshToken] = await Promise.all([
       tokens.accessToken(subject),
       tokens.idToken(subject, nonce),
-      grants.issueRefreshToken(grant, Number(session.expires_at)),
+      nextRefreshToken(Number(session.expires_at)),
     ]);
     return {
       access_token: accessToken,
@@ -62,11 +64,11 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
         codeVerifier: requiredParam(body, 'code_verifier', 200),
         clientId: client.id,
       });
-      res.json(await respond(grant, grant.nonce, grant.scope));
+      res.json(await respond(grant, grant.nonce, grant.scope, (expiresAt) => grants.issueRefreshToken(grant, expiresAt)));
     } else if (grantType === 'refresh_token') {
       const refreshToken = requiredParam(body, 'refresh_token', 100);
       const requested = param(body, 'scope');
-      const grant = await grants.useRefreshToken(refreshToken, client.id);
+      const { grant, issueSuccessor } = await grants.useRefreshToken(refreshToken, client.id);
       let scope = grant.scope;
       if (requested !== undefined) {
         const granted = new Set(grant.scope.split(' '));
@@ -74,7 +76,7 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
         if (!asked.every((s) => granted.has(s))) throw new OAuthError('invalid_scope', 'scope exceeds what was granted.');
         scope = asked.join(' ');
       }
-      res.json(await respond(grant, null, scope));
+      res.json(await respond(grant, null, scope, issueSuccessor));
     } else {
       throw new OAuthError('unsupported_grant_type', 'Only authorization_code and refresh_token are supported.');
     }

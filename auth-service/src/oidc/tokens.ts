@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, compactVerify, errors, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { PublicUser } from '../services/users.js';
 import { OAuthError } from './oauth-error.js';
 import { signingAlg, type SigningKeys } from './signing-keys.js';
@@ -25,6 +25,20 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 export const accessTokenType = 'at+jwt';
+/** The `typ` of our ID tokens (RFC 7519 §5.1); an access token carries `at+jwt` instead. */
+const idTokenType = 'JWT';
+
+/**
+ * What an `id_token_hint` names. `verified` is false when it looks like one of our ID tokens but its key is no
+ * longer published: then its `aud` counts no more than a `client_id` parameter, and `sid` is withheld, so the
+ * user is asked before anything happens.
+ */
+export interface IdTokenHint {
+  aud: string;
+  sub: string;
+  sid: string | undefined;
+  verified: boolean;
+}
 
 const scopes = (scope: string) => new Set(scope.split(' '));
 
@@ -120,22 +134,41 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
     },
 
     /**
-     * Checks an `id_token_hint` for RP-initiated logout: signed by us, for us. An expired one is accepted, as
-     * OpenID Connect RP-Initiated Logout allows, because sign-out often comes after the ID token's short life.
+     * Checks an `id_token_hint` for RP-initiated logout: one of our ID tokens (`typ: JWT` and the ID token's
+     * claims, so an access token is refused), signed by us, for us. An expired one is accepted, as OpenID Connect
+     * RP-Initiated Logout allows, because sign-out often comes after the ID token's short life. One whose key has
+     * left the JWKS (retired long enough ago) cannot be checked any more: it comes back unverified, and the
+     * caller asks the user, as the spec allows, rather than showing an error.
      */
-    async verifyIdTokenHint(token: string): Promise<{ aud: string; sid: string | undefined; sub: string }> {
+    async verifyIdTokenHint(token: string): Promise<IdTokenHint> {
+      const refuse = (message: string) => new OAuthError('invalid_request', `id_token_hint: ${message}`);
+      let typ: unknown, alg: unknown, claimed: JWTPayload;
+      try {
+        ({ typ, alg } = decodeProtectedHeader(token));
+        claimed = decodeJwt(token);
+      } catch {
+        throw refuse('The token is malformed.');
+      }
+      if (alg !== signingAlg) throw refuse('The token algorithm is not allowed.');
+      const aud = Array.isArray(claimed.aud) ? claimed.aud[0] : claimed.aud;
+      const shaped =
+        (typ === undefined || (typeof typ === 'string' && typ.toUpperCase() === idTokenType)) &&
+        typeof claimed.sub === 'string' &&
+        typeof aud === 'string' &&
+        typeof claimed.exp === 'number' &&
+        typeof claimed.iat === 'number';
+      if (!shaped) throw refuse('The token is not an ID token.');
+      if (claimed.iss !== issuer) throw refuse('The token was not issued by this provider.');
       let payload: JWTPayload;
       try {
         const { payload: bytes } = await compactVerify(token, keys.getKey, { algorithms: [signingAlg] });
         payload = JSON.parse(new TextDecoder().decode(bytes)) as JWTPayload;
       } catch (err) {
-        throw new OAuthError('invalid_request', `id_token_hint: ${describe(err)}`);
+        if (err instanceof errors.JWKSNoMatchingKey) return { aud, sub: claimed.sub as string, sid: undefined, verified: false };
+        throw refuse(describe(err));
       }
-      const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-      if (payload.iss !== issuer || typeof aud !== 'string' || typeof payload.sub !== 'string') {
-        throw new OAuthError('invalid_request', 'id_token_hint was not issued by this provider.');
-      }
-      return { aud, sub: payload.sub, sid: typeof payload['sid'] === 'string' ? payload['sid'] : undefined };
+      const sid = payload['sid'];
+      return { aud, sub: payload.sub as string, sid: typeof sid === 'string' ? sid : undefined, verified: true };
     },
   };
 }

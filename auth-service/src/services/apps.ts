@@ -3,12 +3,24 @@ import { z } from 'zod';
 import type { AppRecord } from '../store/apps-repository.js';
 import type { Store } from '../store/store.js';
 
+/**
+ * Plain http only where nobody else is on the wire: the machine itself (development, the demo). Anywhere else
+ * an origin or redirect URI over http would let the network read codes and tokens, or pose as the app.
+ */
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+const httpsOrLoopback = {
+  // Whether it parses at all is the other checks' to say.
+  check: (s: string) => !URL.canParse(s) || new URL(s).protocol !== 'http:' || loopbackHosts.has(new URL(s).hostname),
+  message: 'must use https (plain http only on localhost, 127.0.0.1 or [::1])',
+};
+
 const origin = z
   .string()
   .refine((s) => URL.canParse(s) && new URL(s).origin === s && /^https?:$/.test(new URL(s).protocol), {
     message: 'must be an exact origin such as https://news.example.test (scheme, host, optional port; no path)',
-  });
-const httpUrl = z.url({ protocol: /^https?$/ });
+  })
+  .refine(httpsOrLoopback.check, { message: httpsOrLoopback.message });
+const webUrl = z.url({ protocol: /^https?$/ }).refine(httpsOrLoopback.check, { message: httpsOrLoopback.message });
 
 /** Icons shipped with the service (public/icons/<name>.svg); an app may name one instead of giving a URL. */
 export const bundledIcons = ['app', 'calendar', 'chat', 'docs', 'drive', 'mail', 'maps', 'news', 'photos', 'shop'] as const;
@@ -23,10 +35,10 @@ const iconSchema = z
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
   name: z.string().trim().min(1).max(60),
-  url: httpUrl,
+  url: webUrl,
   icon: iconSchema.nullable().default(null),
   origins: z.array(origin).min(1),
-  redirectUris: z.array(httpUrl).default([]),
+  redirectUris: z.array(webUrl).default([]),
   position: z.number().int().optional(),
 });
 

@@ -8,6 +8,14 @@ export function createRefreshTokensRepository(db: Kysely<Database>) {
     async insert(token: RefreshTokenRecord): Promise<void> {
       await db.insertInto('refresh_tokens').values(token).execute();
     },
+    /** Inserts the token unless one with its hash is stored already (a successor issued twice is one row). */
+    async insertIfAbsent(token: RefreshTokenRecord): Promise<void> {
+      await db
+        .insertInto('refresh_tokens')
+        .values(token)
+        .onConflict((oc) => oc.column('token_hash').doNothing())
+        .execute();
+    },
     find: (tokenHash: string): Promise<RefreshTokenRecord | undefined> =>
       db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
     /** Marks the token used if it was not; true for the one caller that did it (rotation is race-free). */

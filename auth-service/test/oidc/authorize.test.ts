@@ -1,6 +1,6 @@
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { authorizeQuery, createOidcTestApp, newsRedirect, pkcePair, redirectParams, shopRedirect, type OidcTestApp } from './oidc-test-app.js';
+import { authorizeQuery, createOidcTestApp, newsOrigin, newsRedirect, pkcePair, postForm, redirectParams, shopRedirect, type OidcTestApp } from './oidc-test-app.js';
 
 let t: OidcTestApp;
 beforeEach(async () => {
@@ -45,7 +45,7 @@ describe('GET /authorize: requests that must not redirect', () => {
 
   it.each([
     ['another site', 'https://evil.test/callback'],
-    ['another path', `${'http://news.example.test'}/other`],
+    ['another path', `${newsOrigin}/other`],
     ['an extra query', `${newsRedirect}?x=1`],
     ['a trailing slash', `${newsRedirect}/`],
     ['another client’s URI', shopRedirect],
@@ -153,5 +153,65 @@ describe('GET /authorize: signing in', () => {
     const { agent } = await t.signedIn();
     const res = await agent.get('/authorize').query(authorizeQuery({ challenge: pkcePair().challenge }));
     expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('POST /authorize (OpenID Connect Core §3.1.2.1: the same request as a form)', () => {
+  it('issues a code for a signed-in user, with state and iss, that redeems like one from GET', async () => {
+    const { agent } = await t.signedIn();
+    const { verifier, challenge } = pkcePair();
+    const res = await agent.post('/authorize').type('form').send(authorizeQuery({ challenge }));
+    const params = redirectParams(res, newsRedirect);
+    expect(params.get('state')).toBe('st-123');
+    expect(params.get('iss')).toBe(t.issuer);
+    expect(res.headers['cache-control']).toBe('no-store');
+    await postForm(t.app, '/token', { grant_type: 'authorization_code', code: params.get('code')!, redirect_uri: newsRedirect, code_verifier: verifier, client_id: 'news' }).expect(200);
+  });
+
+  it('accepts a form posted from another site: the CSRF check is not in its way', async () => {
+    const { agent } = await t.signedIn();
+    const res = await agent.post('/authorize').set('Origin', 'https://rp.elsewhere.test').set('Sec-Fetch-Site', 'cross-site').type('form').send(authorizeQuery());
+    expect(redirectParams(res, newsRedirect).get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it.each([
+    ['no code_challenge', 'invalid_request', { code_challenge: '' }],
+    ['response_type=token', 'unsupported_response_type', { response_type: 'token' }],
+    ['no openid scope', 'invalid_scope', { scope: 'profile' }],
+  ])('%s → error=%s sent back with state and iss, as for GET', async (_label, error, extra) => {
+    const { agent } = await t.signedIn();
+    const params = redirectParams(await agent.post('/authorize').type('form').send(authorizeQuery({ extra })), newsRedirect);
+    expect(params.get('error')).toBe(error);
+    expect(params.get('state')).toBe('st-123');
+    expect(params.get('iss')).toBe(t.issuer);
+  });
+
+  it('refuses a repeated parameter in the body → error=invalid_request', async () => {
+    const { agent } = await t.signedIn();
+    const body = `${new URLSearchParams(authorizeQuery()).toString()}&scope=openid`;
+    expect(redirectParams(await agent.post('/authorize').type('form').send(body), newsRedirect).get('error')).toBe('invalid_request');
+  });
+
+  it('shows an error page, never a redirect, for an unknown client, a foreign redirect_uri or a body that is not a form', async () => {
+    const unknown = await supertest(t.app).post('/authorize').type('form').send(authorizeQuery({ clientId: 'nope' })).expect(400);
+    expect(unknown.text).toContain('Unknown application');
+    const foreign = await supertest(t.app).post('/authorize').type('form').send(authorizeQuery({ redirectUri: 'https://evil.test/callback' })).expect(400);
+    expect(foreign.text).toContain('Invalid redirect address');
+    const json = await supertest(t.app).post('/authorize').send(authorizeQuery()).expect(400);
+    expect(json.headers['location']).toBeUndefined();
+    expect(json.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('without the session cookie (withheld on a cross-site POST, as SameSite=Lax does) continues as the same request by GET', async () => {
+    const { agent } = await t.signedIn();
+    const query = authorizeQuery({ extra: { prompt: 'none' } });
+    // The browser's POST from another site carries no cookie: answering login_required here would be wrong.
+    const post = await supertest(t.app).post('/authorize').set('Origin', 'https://rp.elsewhere.test').type('form').send(query).expect(303);
+    const relay = new URL(post.headers['location'] as string);
+    expect(relay.origin + relay.pathname).toBe(`${t.issuer}/authorize`);
+    expect(Object.fromEntries(relay.searchParams)).toEqual(query);
+    // The GET that follows is a top-level navigation, which does carry the cookie.
+    const get = await agent.get(relay.pathname + relay.search);
+    expect(redirectParams(get, newsRedirect).get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

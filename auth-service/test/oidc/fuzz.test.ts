@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import supertest from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authorizeQuery, createOidcTestApp, issuer, newsRedirect, pkcePair, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
+import { authorizeQuery, createOidcTestApp, issuer, newsOrigin, newsRedirect, pkcePair, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 
 // Generated requests against the provider's endpoints, signed in and out: never a 500, never a stack trace,
 // JSON errors always in the RFC shape with a known code, and /authorize never redirects anywhere but to the
@@ -68,7 +68,7 @@ describe('fuzzing the provider', () => {
         expectNoLeak(res);
         if (res.status === 303) {
           const to = new URL(res.headers['location'] as string);
-          const allowed = [newsRedirect, `${issuer}/login`, 'http://news.example.test/'];
+          const allowed = [newsRedirect, `${issuer}/login`, `${newsOrigin}/`];
           expect(allowed, to.href).toContain(to.origin + to.pathname);
         }
         // The session survives: only a valid id_token_hint or a confirmed form signs out, neither generated here.

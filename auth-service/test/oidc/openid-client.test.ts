@@ -156,6 +156,19 @@ describe('openid-client as the relying party', () => {
     }
   });
 
+  it('replaying a rotated refresh token inside the grace window gets the identical successor; after that one is used, invalid_grant', async () => {
+    const a = await authorizeInBrowser();
+    const tokens = await client.authorizationCodeGrant(config, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    const next = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    const replay = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(replay.refresh_token).toBe(next.refresh_token);
+    expect(replay.claims()?.sub).toBe(a.userId);
+
+    const third = await client.refreshTokenGrant(config, next.refresh_token!);
+    expect((await grantError(client.refreshTokenGrant(config, tokens.refresh_token!))).error).toBe('invalid_grant');
+    expect((await grantError(client.refreshTokenGrant(config, third.refresh_token!))).error).toBe('invalid_grant');
+  });
+
   describe('forged access tokens at /userinfo → invalid_token', () => {
     let real: string;
     let sub: string;

@@ -19,6 +19,7 @@ describe.skipIf(postgresUrl === 'skip')('the provider on PostgreSQL', () => {
 
     const [a, b] = await Promise.all([refresh(tokens.refresh_token), refresh(tokens.refresh_token)]);
     expect([a.status, b.status]).toEqual([200, 200]);
+    expect((a.body as TokenResponse).refresh_token).toBe((b.body as TokenResponse).refresh_token);
     t.now.value += 11_000;
     expect((await refresh(tokens.refresh_token)).body.error).toBe('invalid_grant');
     expect((await refresh((a.body as TokenResponse).refresh_token)).body.error).toBe('invalid_grant');

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   authorize,
   createOidcTestApp,
+  newsOrigin,
   newsRedirect,
   pkcePair,
   postForm,
@@ -81,7 +82,7 @@ describe('POST /token with authorization_code', () => {
 
   it('refuses a redirect_uri other than the authorization request’s → invalid_grant', async () => {
     const { code, verifier } = await codeFor();
-    expectOAuthError(await exchange(code, verifier, { redirect_uri: 'http://news.example.test/other' }), 400, 'invalid_grant');
+    expectOAuthError(await exchange(code, verifier, { redirect_uri: `${newsOrigin}/other` }), 400, 'invalid_grant');
   });
 
   it('refuses a code older than 60 s → invalid_grant', async () => {
@@ -173,6 +174,47 @@ describe('POST /token with refresh_token', () => {
     t.now.value += 5_000;
     await refresh((a.body as TokenResponse).refresh_token).expect(200);
     await refresh((b.body as TokenResponse).refresh_token).expect(200);
+  });
+
+  it('a replay within the grace window answers the successor already issued, and starts no second chain', async () => {
+    const { tokens } = await signInWithCode(t);
+    const next = (await refresh(tokens.refresh_token).expect(200)).body as TokenResponse;
+    t.now.value += 9_000;
+    const replay = (await refresh(tokens.refresh_token).expect(200)).body as TokenResponse;
+    expect(replay.refresh_token).toBe(next.refresh_token);
+    // The first token and its one successor: nothing else was minted.
+    expect(await t.store.db.selectFrom('refresh_tokens').select('token_hash').execute()).toHaveLength(2);
+    await refresh(next.refresh_token).expect(200);
+  });
+
+  it('two refreshes with the same token at once both get the same successor', async () => {
+    const { tokens } = await signInWithCode(t);
+    const [a, b] = await Promise.all([refresh(tokens.refresh_token), refresh(tokens.refresh_token)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect((a.body as TokenResponse).refresh_token).toBe((b.body as TokenResponse).refresh_token);
+  });
+
+  it('once the successor has been used, a replay of the old token is reuse, inside the window too: the family is revoked', async () => {
+    const { tokens } = await signInWithCode(t);
+    const second = (await refresh(tokens.refresh_token).expect(200)).body as TokenResponse;
+    t.now.value += 1_000;
+    const third = (await refresh(second.refresh_token).expect(200)).body as TokenResponse;
+    t.now.value += 1_000; // 2 s after the first use: inside the 10 s window
+    expectOAuthError(await refresh(tokens.refresh_token), 400, 'invalid_grant');
+    expectOAuthError(await refresh(third.refresh_token), 400, 'invalid_grant');
+  });
+
+  it('a thief who replays a rotated token inside the window joins the same chain, so the next reuse revokes him too', async () => {
+    const { tokens } = await signInWithCode(t);
+    const client = (await refresh(tokens.refresh_token).expect(200)).body as TokenResponse;
+    t.now.value += 5_000;
+    const thief = (await refresh(tokens.refresh_token).expect(200)).body as TokenResponse;
+    t.now.value += 1_000;
+    const thiefNext = (await refresh(thief.refresh_token).expect(200)).body as TokenResponse;
+    // Minutes later the client renews with the token it holds: already used, outside its window → reuse.
+    t.now.value += 5 * 60_000;
+    expectOAuthError(await refresh(client.refresh_token), 400, 'invalid_grant');
+    expectOAuthError(await refresh(thiefNext.refresh_token), 400, 'invalid_grant');
   });
 
   it('fails at once after sign-out at the service, and after “sign out everywhere”', async () => {

@@ -48,6 +48,20 @@ describe('createAccessTokenVerifier', () => {
     await expect(verifier.verify(expired)).rejects.toHaveProperty('code');
   });
 
+  it('refuses an EdDSA-signed token with otherwise valid claims: the service signs with ES256 only', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA');
+    const token = await new SignJWT({ sub: 'u', client_id: 'news', sid: 's', scope: 'openid' })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience('news')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    // The key source hands out the matching key, as a JWKS that had one would: only the algorithm pin refuses.
+    const verifier = createAccessTokenVerifier({ issuer, audience: 'news', keys: async () => publicKey });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+  });
+
   it('does not serve a remembered token after it expires', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const exp = Math.floor(Date.now() / 1000) + 1;

@@ -109,6 +109,15 @@ describe.each(databases)('OIDC store contract on $name', (database) => {
     expect(await store().refreshTokens.find(other.token_hash)).toBeUndefined();
   });
 
+  it('inserts a refresh token only if its hash is not stored yet, leaving the stored one as it is', async () => {
+    const { userId, session } = await userWithSession();
+    const first = refreshToken(userId, session.id);
+    await store().refreshTokens.insertIfAbsent(first);
+    await store().refreshTokens.markUsed(first.token_hash, t0 + 1);
+    await Promise.all([1, 2].map(() => store().refreshTokens.insertIfAbsent({ ...first, created_at: t0 + 5 })));
+    expect(await store().refreshTokens.find(first.token_hash)).toEqual({ ...first, used_at: t0 + 1 });
+  });
+
   it('finds a token’s session by id with its user', async () => {
     const { userId, session } = await userWithSession();
     const found = await store().boundSessions.findById(session.id);

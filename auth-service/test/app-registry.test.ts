@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { appSchema, readAppsFile, type AppInput } from '../src/services/apps.js';
+
+const app = (overrides: Partial<AppInput> = {}): AppInput => ({
+  id: 'news',
+  name: 'News',
+  url: 'https://news.example.test/',
+  origins: ['https://news.example.test'],
+  redirectUris: ['https://news.example.test/callback'],
+  ...overrides,
+});
+
+const problems = (input: AppInput) => {
+  const parsed = appSchema.safeParse(input);
+  return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('the app registry: https, or plain http on loopback only', () => {
+  it('accepts https anywhere', () => {
+    expect(problems(app())).toEqual([]);
+  });
+
+  it.each(['http://localhost:4001', 'http://127.0.0.1:4001', 'http://[::1]:4001', 'http://localhost'])('accepts plain http on the loopback host %s', (origin) => {
+    expect(problems(app({ url: `${origin}/`, origins: [origin], redirectUris: [`${origin}/callback`] }))).toEqual([]);
+  });
+
+  it.each([
+    ['an origin', { origins: ['http://news.example.test'] }, 'origins.0'],
+    ['a redirect URI', { redirectUris: ['http://news.example.test/callback'] }, 'redirectUris.0'],
+    ['the home page', { url: 'http://news.example.test/' }, 'url'],
+    ['a look-alike of localhost', { origins: ['http://localhost.evil.test'] }, 'origins.0'],
+    ['a sub-domain of localhost', { redirectUris: ['http://app.localhost/callback'] }, 'redirectUris.0'],
+    ['127.0.0.2 (only 127.0.0.1 counts)', { origins: ['http://127.0.0.2'] }, 'origins.0'],
+    ['a private address', { origins: ['http://192.168.1.10:8080'] }, 'origins.0'],
+  ])('refuses plain http for %s off loopback, with a clear error', (_label, overrides, field) => {
+    expect(problems(app(overrides))).toEqual([`${field}: must use https (plain http only on localhost, 127.0.0.1 or [::1])`]);
+  });
+
+  it('names the file and the field when the apps file breaks the rule', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'userbox-apps-'));
+    try {
+      const file = path.join(dir, 'userbox.apps.json');
+      writeFileSync(file, JSON.stringify({ apps: [app(), app({ id: 'mail', origins: ['http://mail.example.test'] })] }));
+      await expect(readAppsFile(file)).rejects.toThrow(`${file}: apps.1.origins.0: must use https (plain http only on localhost, 127.0.0.1 or [::1])`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the registries that ship', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+  it('compose.yaml loads deploy/userbox.apps.json, whose apps all use https', async () => {
+    const compose = readFileSync(path.join(root, 'compose.yaml'), 'utf8');
+    const mount = /- \.\/(\S+):(\S+):ro/.exec(compose);
+    expect(mount?.[1]).toBe('deploy/userbox.apps.json');
+    expect(compose).toContain(`APPS_FILE: ${mount?.[2]}`);
+    const apps = await readAppsFile(path.join(root, mount![1]!));
+    expect(apps.length).toBeGreaterThan(0);
+    for (const a of apps) for (const url of [a.url, ...a.origins, ...a.redirectUris]) expect(url).toMatch(/^https:\/\//);
+  });
+
+  it('the local demo registry (userbox.apps.json, on localhost) is valid', async () => {
+    await expect(readAppsFile(path.join(root, 'auth-service/userbox.apps.json'))).resolves.toHaveLength(1);
+  });
+});
