@@ -31,11 +31,19 @@ describe('/signup', () => {
     expect((await t.agent.get('/api/me')).body.user).toMatchObject({ name: 'Grace Hopper', email: 'grace@example.test' });
   });
 
+  it('asks for at least 12 characters in the new-password fields, as the policy does (ASVS 2.1.1)', async () => {
+    const signup = (await t.agent.get('/signup').expect(200)).text;
+    expect(signup).toMatch(/name="password" type="password" autocomplete="new-password" required minlength="12"/);
+    expect(signup).toContain('At least 12 characters');
+    await signedIn();
+    expect((await t.agent.get('/account').expect(200)).text).toMatch(/name="new_password" type="password" autocomplete="new-password" required minlength="12"/);
+  });
+
   it('shows the rule that failed, keeps what was typed (not the password), with the right status', async () => {
     await t.createUser({ email: 'taken@example.test' });
     const cases = [
       { body: { name: 'A', email: 'taken@example.test', password: 'a fine passphrase' }, status: 409, text: 'An account with this email already exists.' },
-      { body: { name: 'A', email: 'new@example.test', password: 'password123' }, status: 422, text: 'most common' },
+      { body: { name: 'A', email: 'new@example.test', password: 'qwerty123456' }, status: 422, text: 'most common' },
       { body: { name: '', email: 'new@example.test', password: 'a fine passphrase' }, status: 400, text: 'Enter your name.' },
       { body: { name: 'A', email: 'nope', password: 'a fine passphrase' }, status: 400, text: 'Enter a valid email address.' },
     ];
