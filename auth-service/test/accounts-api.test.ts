@@ -73,6 +73,26 @@ describe('POST /api/users (sign-up)', () => {
     expect(res.body.error.message).toMatch(/^name: /);
   });
 
+  it.each([
+    ['a zero-width space (U+200B)', 'Ada\u200BLovelace'],
+    ['a left-to-right mark (U+200E)', 'Ada Lovelace\u200E'],
+    ['a right-to-left mark (U+200F)', '\u200FAda Lovelace'],
+    ['an Arabic letter mark (U+061C)', 'مريم\u061C Ada'],
+    ['a bidi isolate (U+2067)', 'Ada\u2067Lovelace'],
+  ])('refuses a name with %s, saying why (400), on sign-up and on a profile change', async (_label, name) => {
+    const message = 'name: Names cannot contain invisible characters or text-direction marks.';
+    const res = await signUp({ email: 'x@example.test', name, password: 'a decent passphrase' }).expect(400);
+    expect(res.body.error).toEqual({ code: 'VALIDATION_FAILED', message });
+    await signedInAgent();
+    expect((await t.agent.patch('/api/me').send({ name }).expect(400)).body.error).toEqual({ code: 'VALIDATION_FAILED', message });
+  });
+
+  it('keeps the joiners that names and emoji need (ZWJ, ZWNJ)', async () => {
+    for (const name of ['👩🏽\u200D💻 Ada', 'می\u200Cخواهم']) {
+      expect((await signUp({ email: `j${Math.random()}@example.test`, name, password: 'a decent passphrase' }).expect(201)).body.user.name).toBe(name);
+    }
+  });
+
   it('refuses an invalid email, unknown fields and wrong types', async () => {
     expect((await signUp({ email: 'not-an-email', name: 'A', password: 'a decent passphrase' }).expect(400)).body.error.message).toMatch(/^email: /);
     expect((await signUp({ email: 'a@example.test', name: 'A', password: 'a decent passphrase', admin: true }).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
