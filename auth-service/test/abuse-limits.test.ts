@@ -78,6 +78,15 @@ describe('per-account login throttle', () => {
     await login(t.app, user.email, user.password, '198.51.100.77').expect(200);
   });
 
+  it('counts every casing of an address as the one account it names', async () => {
+    const t = await createTestApp({ loginThrottle: policy, trustProxy: 1 });
+    const user = await t.createUser({ email: 'Casey.Jones@example.test' });
+    for (const email of ['casey.jones@example.test', 'CASEY.JONES@example.test', 'Casey.Jones@EXAMPLE.test']) {
+      await login(t.app, email, 'wrong password', '203.0.113.1').expect(401);
+    }
+    await login(t.app, user.email, user.password, '203.0.113.1').expect(429);
+  });
+
   it('treats unknown emails the same way, so a lock does not reveal whether an account exists', async () => {
     const t = await createTestApp({ loginThrottle: policy, trustProxy: 1 });
     for (let i = 0; i < 3; i++) await login(t.app, 'nobody@example.test', 'wrong password', '203.0.113.1').expect(401);

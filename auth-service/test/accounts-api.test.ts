@@ -34,6 +34,16 @@ describe('POST /api/users (sign-up)', () => {
     expect(res.body).toEqual({ error: { code: 'EMAIL_TAKEN', message: 'An account with this email already exists.' } });
   });
 
+  it('treats emails that differ only in case as one account: 409 on sign-up, the same account on sign-in', async () => {
+    const bob = await signUp({ email: 'Bob@example.com', name: 'Bob', password: 'bobs own passphrase' }).expect(201);
+    const lookAlike = await signUp({ email: 'bob@example.com', name: 'Mallory', password: 'mallorys passphrase' }).expect(409);
+    expect(lookAlike.body.error.code).toBe('EMAIL_TAKEN');
+    await signUp({ email: 'BOB@EXAMPLE.COM', name: 'Mallory', password: 'mallorys passphrase' }).expect(409);
+    // The address is kept as typed for display; any casing signs in to it.
+    const login = await t.agent.post('/api/session').send({ email: 'bOB@example.com', password: 'bobs own passphrase' }).expect(200);
+    expect(login.body.user).toMatchObject({ id: bob.body.user.id, email: 'Bob@example.com' });
+  });
+
   it.each([
     ['shorter than 12 characters (ASVS 2.1.1)', 'short123456', 'Use at least 12 characters.'],
     ['among the most common', 'qwerty123456', 'This password is one of the most common ones. Choose another.'],

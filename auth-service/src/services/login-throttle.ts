@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { emailKey } from '../store/users-repository.js';
 
 /** Counts failures per key with a time-to-live. In memory for one instance; Redis-backed for several. */
 export interface FailureCounter {
@@ -64,10 +65,11 @@ export function createLoginThrottle(options: {
   clock: Clock;
 }) {
   const { counter, secretKey, policy = defaultThrottlePolicy, clock } = options;
-  const pairKey = (email: string, ip: string) => `login:pair:${email.toLowerCase()}|${ip}`;
-  const accountKey = (email: string) => `login:account:${email.toLowerCase()}`;
+  // Keyed on the account's identity, so every casing of an address is one account here as in the store.
+  const pairKey = (email: string, ip: string) => `login:pair:${emailKey(email)}|${ip}`;
+  const accountKey = (email: string) => `login:account:${emailKey(email)}`;
   const deviceMac = (email: string) =>
-    createHmac('sha256', secretKey).update(`device:${email.toLowerCase()}`).digest('base64url').slice(0, 22);
+    createHmac('sha256', secretKey).update(`device:${emailKey(email)}`).digest('base64url').slice(0, 22);
 
   const tooMany = (retryAfterMs: number) =>
     new AppError('TOO_MANY_ATTEMPTS', undefined, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });

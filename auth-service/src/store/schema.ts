@@ -3,7 +3,10 @@ import type { Generated } from 'kysely';
 /** Times are milliseconds since the epoch, stored as integers so SQLite and PostgreSQL agree. */
 export interface UsersTable {
   id: string;
+  /** The address as the user typed it (domain lower-cased): what the bar and the `email` claim show. */
   email: string;
+  /** The address lower-cased: the account's identity, unique (see `emailKey` in users-repository.ts). */
+  email_key: string;
   name: string;
   picture: string | null;
   password_hash: string;

@@ -1,9 +1,10 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
-import type { Database, SessionsTable, UsersTable } from './schema.js';
+import type { Database, SessionsTable } from './schema.js';
 import type { DirectRead } from './store.js';
+import type { UserRecord } from './users-repository.js';
 
 export type SessionRecord = Selectable<SessionsTable>;
-export type SessionWithUser = SessionRecord & { user: Selectable<UsersTable> };
+export type SessionWithUser = SessionRecord & { user: UserRecord };
 
 /** A session joined to its user, as one row; `toSessionWithUser` splits it. Shared by every session lookup. */
 export function selectSessionWithUser(db: Kysely<Database>) {

@@ -42,6 +42,15 @@ describe.each(databases)('store contract on $name', (database) => {
     await expect(store().users.insert({ ...user(), email: u.email })).rejects.toBeInstanceOf(UniqueViolation);
   });
 
+  it('treats an email as one identity whatever its case: found under any casing, a case variant is taken', async () => {
+    const u = user({ email: `Bob.${randomBytes(4).toString('hex')}@example.test` });
+    await store().users.insert(u);
+    expect(await store().users.findByEmail(u.email.toLowerCase())).toEqual(u);
+    expect(await store().users.findByEmail(u.email.toUpperCase())).toEqual(u);
+    await expect(store().users.insert({ ...user(), email: u.email.toLowerCase() })).rejects.toBeInstanceOf(UniqueViolation);
+    await expect(store().users.insert({ ...user(), email: u.email.toUpperCase() })).rejects.toBeInstanceOf(UniqueViolation);
+  });
+
   it('keeps text verbatim: any script, quotes and SQL-looking strings', async () => {
     const u = { ...user(), name: `Robert'); DROP TABLE users;-- 李小龍 مريم 👩🏽‍💻` };
     await store().users.insert(u);
