@@ -41,7 +41,7 @@ const schema = z.object({
   SECRET_KEY: z.string().min(43).optional(),
   /** Password checks and sign-ups allowed per client IP per minute. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
-  /** Failed sign-ins for one account from one IP before each further try must wait (1 s, 2 s, 4 s …). */
+  /** Failed sign-ins for one account from one client (IPv4 address, IPv6 /64) before each further try must wait (1 s, 2 s, 4 s …). */
   LOGIN_FREE_ATTEMPTS: z.coerce.number().int().positive().default(5),
   /** Failed sign-ins for one account from all IPs before it locks for browsers it has not seen sign in. */
   LOGIN_ACCOUNT_LOCK_THRESHOLD: z.coerce.number().int().positive().default(100),

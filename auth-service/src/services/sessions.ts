@@ -87,14 +87,12 @@ export function createSessionService(
   return {
     /** Checks the password and opens a new session (a fresh id every time: no fixation). */
     async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
-      await throttle.check(email, meta.ip, meta.deviceTokens);
+      const attempt = await throttle.begin(email, meta.ip, meta.deviceTokens);
       const user = await store.users.findByEmail(email);
       const ok = await verifyPassword(user?.password_hash, password);
-      if (!user || !ok) {
-        await throttle.recordFailure(email, meta.ip);
-        throw new AppError('INVALID_CREDENTIALS');
-      }
-      await throttle.recordSuccess(email, meta.ip);
+      // Counted as a failure already (see LoginThrottle): a wrong password needs nothing more.
+      if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
+      await attempt.succeeded();
       const now = clock();
       const token = randomBytes(32).toString('base64url');
       const record = {
