@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { clientNetwork } from '../src/services/login-throttle.js';
 import { createTestApp, serviceOrigin } from './test-app.js';
 
-const policy = { freeAttempts: 3, maxDelayMs: 60_000, accountLockThreshold: 10, accountLockMs: 15 * 60_000 };
+const policy = { freeAttempts: 3, maxDelayMs: 60_000, accountLockThreshold: 10, accountLockMs: 15 * 60_000, deviceLockThreshold: 10 };
 
 function login(app: Parameters<typeof supertest>[0], email: string, password: string, ip?: string) {
   const req = supertest(app).post('/api/session').set('Origin', serviceOrigin);
@@ -55,7 +55,7 @@ describe('per-account login throttle', () => {
   });
 
   it('counts each password check before it runs: 30 wrong passwords at once get no more checks than one by one', async () => {
-    const shipped = { freeAttempts: 5, maxDelayMs: 15 * 60_000, accountLockThreshold: 100, accountLockMs: 15 * 60_000 };
+    const shipped = { freeAttempts: 5, maxDelayMs: 15 * 60_000, accountLockThreshold: 100, accountLockMs: 15 * 60_000, deviceLockThreshold: 10 };
     const t = await createTestApp({ loginThrottle: shipped, trustProxy: 1, authRateLimitPerMinute: 1000 });
     const user = await t.createUser();
     const statuses = (

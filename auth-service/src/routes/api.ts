@@ -141,7 +141,7 @@ export function apiRoutes(deps: ApiDependencies): Router {
       timeZone,
     });
     cookie.set(res, signedIn.token, signedIn.expiresAt);
-    deviceCookie.remember(req, res, signedIn.deviceToken);
+    deviceCookie.remember(req, res, signedIn.device);
     res.json({ user: signedIn.user, session: signedIn.session });
   });
 

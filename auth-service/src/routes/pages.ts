@@ -50,7 +50,7 @@ export function pageRoutes(deps: {
   });
   const startSession = (req: Request, res: Response, signedIn: SignedIn) => {
     cookie.set(res, signedIn.token, signedIn.expiresAt);
-    deviceCookie.remember(req, res, signedIn.deviceToken);
+    deviceCookie.remember(req, res, signedIn.device);
   };
   const html = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
 

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
@@ -45,9 +44,12 @@ export interface ThrottlePolicy {
   freeAttempts: number;
   /** Upper bound on the growing delay. */
   maxDelayMs: number;
-  /** Failures for one account from all IPs before it locks for browsers it has not seen sign in. */
+  /** Failures for one account from all IPs (strangers') before it locks for browsers it has not seen sign in. */
   accountLockThreshold: number;
+  /** How long a lock lasts, the account's for strangers and a known device's. */
   accountLockMs: number;
+  /** Failures with one known-device token before it stops counting as known (and its holder is a stranger). */
+  deviceLockThreshold: number;
 }
 
 export const defaultThrottlePolicy: ThrottlePolicy = {
@@ -55,6 +57,7 @@ export const defaultThrottlePolicy: ThrottlePolicy = {
   maxDelayMs: 15 * 60_000,
   accountLockThreshold: 100,
   accountLockMs: 15 * 60_000,
+  deviceLockThreshold: 10,
 };
 
 /**
@@ -90,83 +93,81 @@ function ipv6Groups(address: string): number[] {
 
 /** One password check the throttle let through; it has already been counted as a failure. */
 export interface LoginAttempt {
-  /** The password was right: clears the failures of this account from this client. */
+  /** The password was right: clears the failures of this account from this client (and of its device). */
   succeeded(): Promise<void>;
 }
 
 /**
- * Slows password guessing per account without letting an attacker lock the owner out:
+ * Slows password guessing per account without letting an attacker lock the owner out (OWASP's "device cookies"):
  * - per account and client (IPv4 address, IPv6 /64), after `freeAttempts` failures each further try must wait
  *   1 s, 2 s, 4 s … (capped);
- * - per account over all clients, past `accountLockThreshold` the account locks for browsers that do not carry a
- *   known-device token from an earlier successful sign-in to it (OWASP's "device cookie"), so the owner's own
- *   browsers still get in while a botnet is shut out.
+ * - a browser that presents a known-device token for the account (see KnownDevices) has its failures counted
+ *   against that token: past `deviceLockThreshold` the token no longer counts as known for `accountLockMs`, so a
+ *   stolen or guessed one buys only a few guesses;
+ * - everyone else's failures are counted per account over all clients: past `accountLockThreshold` the account
+ *   locks for `accountLockMs` to browsers without a known-device token, while the owner's still get in.
  * Every check is counted before the password is verified, and only then decided on, so requests sent at once
  * cannot all pass a check that reads the count before any of them has added to it. Unknown emails are counted
  * the same way, so the answer never tells whether an account exists.
  */
-export function createLoginThrottle(options: {
-  counter: FailureCounter;
-  secretKey: Buffer;
-  policy?: ThrottlePolicy;
-  clock: Clock;
-}) {
-  const { counter, secretKey, policy = defaultThrottlePolicy, clock } = options;
+export interface LoginThrottle {
+  /**
+   * Counts a password check for `email` from `ip` before it runs, or throws 429 TOO_MANY_ATTEMPTS (with
+   * Retry-After) when it must wait. `knownDevice` is the hash of the known-device token the browser presented for
+   * this account, if any. Call `succeeded` on the answer when the password was right.
+   */
+  begin(email: string, ip: string, knownDevice: string | undefined): Promise<LoginAttempt>;
+}
+
+export function createLoginThrottle(options: { counter: FailureCounter; policy?: ThrottlePolicy; clock: Clock }): LoginThrottle {
+  const { counter, policy = defaultThrottlePolicy, clock } = options;
   // Keyed on the account's identity, so every casing of an address is one account here as in the store.
   const pairKey = (email: string, ip: string) => `login:pair:${emailKey(email)}|${clientNetwork(ip)}`;
   const accountKey = (email: string) => `login:account:${emailKey(email)}`;
-  const deviceMac = (email: string) =>
-    createHmac('sha256', secretKey).update(`device:${emailKey(email)}`).digest('base64url').slice(0, 22);
+  const deviceKey = (tokenHash: string) => `login:device:${tokenHash}`;
 
   const tooMany = (retryAfterMs: number) =>
     new AppError('TOO_MANY_ATTEMPTS', undefined, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
   const pairDelay = (failures: number) =>
     failures < policy.freeAttempts ? 0 : Math.min(policy.maxDelayMs, 1000 * 2 ** (failures - policy.freeAttempts));
   const accountDelay = (failures: number) => (failures < policy.accountLockThreshold ? 0 : policy.accountLockMs);
+  const deviceDelay = (failures: number) => (failures < policy.deviceLockThreshold ? 0 : policy.accountLockMs);
 
   /**
-   * Lets one more check through on `key`, or throws 429. A key with `n` failures admits the next one once
-   * `delay(n)` has passed since the last. The check counts itself first and is admitted only if its own count
-   * is the one it was decided on: a request that raced another for the same slot is refused (and stays counted).
+   * Lets one more check through on `key` (answers 0), or answers how long it must wait. A key with `n` failures
+   * admits the next check once `delay(n)` has passed since the last. The check counts itself first and is
+   * admitted only if its own count is the one it was decided on: a request that raced another for the same slot
+   * is refused (and stays counted).
    */
-  async function admit(key: string, delay: (failures: number) => number, ttlMs: number): Promise<void> {
+  async function admit(key: string, delay: (failures: number) => number, ttlMs: number): Promise<number> {
     const now = clock();
     const before = await counter.get(key, now);
     const failures = before?.count ?? 0;
     const waitMs = before ? before.lastAt + delay(failures) - now : 0;
-    if (waitMs > 0) throw tooMany(waitMs);
+    if (waitMs > 0) return waitMs;
     const counted = await counter.increment(key, now, ttlMs);
-    if (counted !== failures + 1 && delay(counted - 1) > 0) throw tooMany(delay(counted - 1));
+    return counted !== failures + 1 ? delay(counted - 1) : 0;
   }
 
   return {
-    /**
-     * Counts a password check for `email` from `ip` before it runs, and throws 429 TOO_MANY_ATTEMPTS (with
-     * Retry-After) when it must wait. Call `succeeded` on the answer when the password was right.
-     */
-    async begin(email: string, ip: string, deviceTokens: readonly string[]): Promise<LoginAttempt> {
-      await admit(pairKey(email, ip), pairDelay, policy.maxDelayMs * 2);
-      // A known device passes the account lock, but its checks count toward it like anyone's.
-      if (this.isKnownDevice(email, deviceTokens)) await counter.increment(accountKey(email), clock(), policy.accountLockMs);
-      else await admit(accountKey(email), accountDelay, policy.accountLockMs);
+    async begin(email, ip, knownDevice) {
+      const pairWait = await admit(pairKey(email, ip), pairDelay, policy.maxDelayMs * 2);
+      if (pairWait > 0) throw tooMany(pairWait);
+      // A known device that has used up its guesses is a stranger until its lock ends.
+      const device =
+        knownDevice !== undefined && (await admit(deviceKey(knownDevice), deviceDelay, policy.accountLockMs)) === 0 ? knownDevice : undefined;
+      if (device === undefined) {
+        const accountWait = await admit(accountKey(email), accountDelay, policy.accountLockMs);
+        if (accountWait > 0) throw tooMany(accountWait);
+      }
       return {
         async succeeded() {
           await counter.reset(pairKey(email, ip));
-          // The lock counts failures only; this check was counted before anyone knew it would succeed.
-          await counter.decrement(accountKey(email), clock());
+          if (device !== undefined) await counter.reset(deviceKey(device));
+          // The account lock counts failures only; this check was counted before anyone knew it would succeed.
+          else await counter.decrement(accountKey(email), clock());
         },
       };
     },
-    /** The token a browser keeps after signing in to this account (see `isKnownDevice`). */
-    deviceToken: (email: string): string => deviceMac(email),
-    isKnownDevice(email: string, tokens: readonly string[]): boolean {
-      const expected = Buffer.from(deviceMac(email));
-      return tokens.some((t) => {
-        const given = Buffer.from(t);
-        return given.length === expected.length && timingSafeEqual(given, expected);
-      });
-    },
   };
 }
-
-export type LoginThrottle = ReturnType<typeof createLoginThrottle>;

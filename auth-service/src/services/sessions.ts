@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
 import { describeDevice, describePlace, knownTimeZone } from './device.js';
+import type { IssuedDevice, KnownDevices } from './known-devices.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
@@ -17,8 +18,8 @@ export interface SessionView {
 export interface SignedIn extends SessionView {
   /** The secret cookie value; only its hash is stored. */
   token: string;
-  /** Marks this browser as one that signed in to this account (see LoginThrottle). */
-  deviceToken: string;
+  /** Marks this browser as one that signed in to this account (see KnownDevices). */
+  device: IssuedDevice;
   /** Absolute expiry in ms, for the cookie's Max-Age. */
   expiresAt: number;
 }
@@ -62,6 +63,7 @@ export function createSessionService(
   store: Store,
   policy: SessionPolicy,
   throttle: LoginThrottle,
+  devices: KnownDevices,
   clock: Clock,
 ) {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
@@ -87,8 +89,9 @@ export function createSessionService(
   return {
     /** Checks the password and opens a new session (a fresh id every time: no fixation). */
     async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
-      const attempt = await throttle.begin(email, meta.ip, meta.deviceTokens);
       const user = await store.users.findByEmail(email);
+      const knownDevice = await devices.recognise(user?.id, meta.deviceTokens);
+      const attempt = await throttle.begin(email, meta.ip, knownDevice?.tokenHash);
       const ok = await verifyPassword(user?.password_hash, password);
       // Counted as a failure already (see LoginThrottle): a wrong password needs nothing more.
       if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
@@ -107,7 +110,8 @@ export function createSessionService(
         time_zone: knownTimeZone(meta.timeZone),
       };
       await store.sessions.insert(record);
-      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, deviceToken: throttle.deviceToken(email) };
+      const device = await devices.issue(user.id, knownDevice);
+      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, device };
     },
 
     /** The session behind a cookie value, or null when there is none or it has expired. */

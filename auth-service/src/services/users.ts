@@ -145,6 +145,8 @@ export function createUserService(store: Store, clock: Clock) {
       assertStrongPassword(next, user.email);
       await store.users.update(userId, { password_hash: await hashPassword(next) });
       await store.sessions.deleteAllForUser(userId, keepSessionId);
+      // Whoever knew the old password may have signed in somewhere: no browser of theirs stays known.
+      await store.knownDevices.deleteAllForUser(userId);
     },
   };
 }

@@ -116,6 +116,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('users_email_identity').on('users').column('email_key').unique().execute();
     },
   },
+  // 0005–0007 are taken by the refresh-token changes made alongside.
+  '0008_known_devices': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('known_devices')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('known_devices_user_id').on('known_devices').columns(['user_id', 'created_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -110,6 +110,45 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(await store().apps.remove('a')).toBe(false);
   });
 
+  it('keeps known devices by token hash: finds them, keeps the newest per user, ends them, and sweeps expired ones', async () => {
+    const u = user();
+    const other = user();
+    await store().users.insert(u);
+    await store().users.insert(other);
+    const device = (userId: string, n: number, expiresAt = 2_000_000_000_000) => ({
+      token_hash: `dh-${userId}-${n}`,
+      user_id: userId,
+      created_at: 1_700_000_000_000 + n,
+      expires_at: expiresAt,
+    });
+    for (let n = 1; n <= 4; n++) await store().knownDevices.insert(device(u.id, n));
+    await store().knownDevices.insert(device(other.id, 1, 5));
+
+    const found = await store().knownDevices.findByTokenHashes([`dh-${u.id}-2`, `dh-${other.id}-1`, 'nope']);
+    expect(found.map((d) => d.token_hash).sort()).toEqual([`dh-${u.id}-2`, `dh-${other.id}-1`].sort());
+    expect(found.find((d) => d.user_id === u.id)).toEqual(device(u.id, 2));
+    expect(await store().knownDevices.findByTokenHashes([])).toEqual([]);
+
+    expect(await store().knownDevices.deleteAllButNewest(u.id, 2)).toBe(2);
+    const left = await store().knownDevices.findByTokenHashes([1, 2, 3, 4].map((n) => `dh-${u.id}-${n}`));
+    expect(left.map((d) => d.token_hash).sort()).toEqual([`dh-${u.id}-3`, `dh-${u.id}-4`]);
+    await store().knownDevices.delete(`dh-${u.id}-3`);
+    expect(await store().knownDevices.findByTokenHashes([`dh-${u.id}-3`])).toEqual([]);
+
+    expect(await store().knownDevices.deleteExpired(1_000)).toBeGreaterThanOrEqual(1);
+    expect(await store().knownDevices.findByTokenHashes([`dh-${other.id}-1`])).toEqual([]);
+    expect(await store().knownDevices.deleteAllForUser(u.id)).toBe(1);
+    expect(await store().knownDevices.findByTokenHashes([`dh-${u.id}-4`])).toEqual([]);
+  });
+
+  it('deleting a user deletes their known devices', async () => {
+    const u = user();
+    await store().users.insert(u);
+    await store().knownDevices.insert({ token_hash: `dh-${u.id}`, user_id: u.id, created_at: 1, expires_at: 2_000_000_000_000 });
+    await store().db.deleteFrom('users').where('id', '=', u.id).execute();
+    expect(await store().knownDevices.findByTokenHashes([`dh-${u.id}`])).toEqual([]);
+  });
+
   it('deleting a user deletes their sessions', async () => {
     const u = user();
     await store().users.insert(u);
