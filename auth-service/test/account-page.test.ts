@@ -114,6 +114,36 @@ describe('/account', () => {
     expect(wrong.text).toContain('The current password is wrong.');
   });
 
+  it('gives this browser a new session token when the password changes, and keeps it signed in', async () => {
+    const user = await signedIn();
+    const cookieOf = (res: supertest.Response) =>
+      ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((c) => c.startsWith('userbox_session='))?.split(';')[0];
+    const signIn = await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const before = cookieOf(signIn)!;
+    const csrf = await t.formToken('/account');
+    const res = await t.agent.post('/account/password').type('form').send({ current_password: user.password, new_password: 'entirely new passphrase', csrf }).expect(303);
+    expect(res.headers.location).toBe('/account?done=password');
+    const after = cookieOf(res);
+    expect(after).toMatch(/^userbox_session=[A-Za-z0-9_-]{43}$/);
+    expect(after).not.toBe(before);
+    expect((await supertest(t.app).get('/api/me').set('Cookie', before)).body).toEqual({ user: null });
+    expect((await t.agent.get('/account?done=password').expect(200)).text).toContain('Your password was changed.');
+  });
+
+  it('throttles wrong current passwords on the form like failed sign-ins', async () => {
+    const strict = await createTestApp({ loginThrottle: { freeAttempts: 2, maxDelayMs: 60_000, accountLockThreshold: 100, accountLockMs: 60_000, deviceLockThreshold: 100 } });
+    const user = await strict.createUser();
+    await strict.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    for (let i = 0; i < 2; i++) {
+      const csrf = await strict.formToken('/account');
+      await strict.agent.post('/account/password').type('form').send({ current_password: `guess ${i}`, new_password: 'entirely new passphrase', csrf }).expect(401);
+    }
+    const csrf = await strict.formToken('/account');
+    const limited = await strict.agent.post('/account/password').type('form').send({ current_password: user.password, new_password: 'entirely new passphrase', csrf }).expect(429);
+    expect(limited.text).toContain('Too many attempts.');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('signs out one other session, then everywhere', async () => {
     const user = await signedIn();
     const phone = supertest.agent(t.app).set('Origin', serviceOrigin).set('User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1');

@@ -14,6 +14,14 @@ beforeEach(async () => {
 
 const signUp = (body: unknown) => supertest(t.app).post('/api/users').set('Origin', serviceOrigin).send(body as object);
 
+/** The `name=value` of the session cookie a response sets. */
+function sessionCookie(res: supertest.Response): string {
+  const set = (res.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+  const cookie = set.find((c) => c.startsWith('userbox_session='))?.split(';')[0];
+  expect(cookie, 'no session cookie set').toBeDefined();
+  return cookie!;
+}
+
 async function signedInAgent(overrides: Partial<{ name: string; email: string; password: string }> = {}) {
   const user = await t.createUser(overrides);
   await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
@@ -170,6 +178,42 @@ describe('POST /api/me/password', () => {
     expect((await other.get('/api/me')).body).toEqual({ user: null });
     await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(401);
     await t.agent.post('/api/session').send({ email: user.email, password: 'a brand new passphrase' }).expect(200);
+  });
+
+  it('gives this browser a new session token: the old cookie value is signed out, the session stays signed in', async () => {
+    const user = await signedInAgent();
+    const before = (await t.agent.get('/api/me')).body.session.id as string;
+    const oldCookie = sessionCookie(await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200));
+    const sessionId = (await t.agent.get('/api/me')).body.session.id as string;
+    expect(sessionId).not.toBe(before);
+
+    const change = await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+    const newCookie = sessionCookie(change);
+    expect(newCookie).toMatch(/^userbox_session=[A-Za-z0-9_-]{43}$/);
+    expect(newCookie).not.toBe(oldCookie);
+    expect((await supertest(t.app).get('/api/me').set('Cookie', oldCookie)).body).toEqual({ user: null });
+    const me = (await supertest(t.app).get('/api/me').set('Cookie', newCookie)).body;
+    expect(me.user.id).toBe(user.id);
+    // The same session, not a new sign-in: its id (the tokens it is bound to, its place in the list) stays.
+    expect(me.session.id).toBe(sessionId);
+    expect((await t.agent.get('/api/sessions')).body.sessions).toEqual([expect.objectContaining({ id: sessionId, current: true })]);
+  });
+
+  it('counts wrong current passwords like failed sign-ins, and throttles them alike', async () => {
+    const strict = await createTestApp({ trustProxy: 1, loginThrottle: { freeAttempts: 3, maxDelayMs: 60_000, accountLockThreshold: 100, accountLockMs: 60_000, deviceLockThreshold: 100 } });
+    const user = await strict.createUser();
+    const agent = supertest.agent(strict.app).set('Origin', serviceOrigin).set('X-Forwarded-For', '203.0.113.40');
+    await agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    for (let i = 0; i < 3; i++) {
+      await agent.post('/api/me/password').send({ currentPassword: `guess ${i}`, newPassword: 'a brand new passphrase' }).expect(401);
+    }
+    const limited = await agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(429);
+    expect(limited.body.error.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // One count: the sign-in from that client waits too.
+    await agent.post('/api/session').send({ email: user.email, password: user.password }).expect(429);
+    strict.now.value += 1000;
+    await agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
   });
 
   it('applies the same strength rules (422)', async () => {

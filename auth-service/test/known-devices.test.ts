@@ -119,4 +119,20 @@ describe('known-device tokens', () => {
     await lockForStrangers(t, user.email);
     await signInWith(t, laptopToken, user.email, 'a brand new passphrase', '192.0.2.6').expect(429);
   });
+
+  it('are issued anew to the browser that changed the password, which stays known', async () => {
+    const t = await createTestApp({ loginThrottle: policy, trustProxy: 1 });
+    const user = await t.createUser();
+    const phone = browser(t, '192.0.2.8');
+    const old = deviceCookie(await phone.post('/api/session').send({ email: user.email, password: user.password }).expect(200))!;
+    const change = await phone.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+    const renewed = deviceCookie(change);
+    expect(renewed).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(renewed).not.toBe(old);
+    const { rows } = await sql<{ token_hash: string }>`SELECT token_hash FROM known_devices`.execute(t.store.db);
+    expect(rows.map((r) => r.token_hash)).toEqual([sha256(renewed!)]);
+
+    await lockForStrangers(t, user.email);
+    await phone.post('/api/session').send({ email: user.email, password: 'a brand new passphrase' }).expect(200);
+  });
 });

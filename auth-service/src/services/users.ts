@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation, type UserRecord } from '../store/users-repository.js';
 import { assertStrongPassword } from './password-policy.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword } from './passwords.js';
 
 /** The user as the bar renders it; the shape of `user` in `/api/me`. */
 export interface PublicUser {
@@ -133,20 +133,6 @@ export function createUserService(store: Store, clock: Clock) {
       const user = await store.users.findById(userId);
       if (!user) throw new AppError('UNAUTHENTICATED');
       return toPublicUser(user);
-    },
-
-    /** Needs the current password; ends every other session of the user (the caller's stays). */
-    async changePassword(userId: string, current: string, next: string, keepSessionId: string): Promise<void> {
-      const user = await store.users.findById(userId);
-      if (!user) throw new AppError('UNAUTHENTICATED');
-      if (!(await verifyPassword(user.password_hash, current))) {
-        throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.');
-      }
-      assertStrongPassword(next, user.email);
-      await store.users.update(userId, { password_hash: await hashPassword(next) });
-      await store.sessions.deleteAllForUser(userId, keepSessionId);
-      // Whoever knew the old password may have signed in somewhere: no browser of theirs stays known.
-      await store.knownDevices.deleteAllForUser(userId);
     },
   };
 }

@@ -60,6 +60,13 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
     async touch(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, lastSeenAt: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', session.id).execute();
     },
+    /**
+     * Gives the session a new token hash (the same session: id, user, lifetimes); answers its absolute expiry, or
+     * undefined when it is gone. A cache in front must forget the old hash.
+     */
+    async replaceToken(id: string, tokenHash: string): Promise<{ expires_at: number } | undefined> {
+      return db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).returning(['expires_at']).executeTakeFirst();
+    },
     async deleteByTokenHash(tokenHash: string): Promise<void> {
       await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
     },

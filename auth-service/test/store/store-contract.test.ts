@@ -87,6 +87,17 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(await store().sessions.listByUser(other.id)).toHaveLength(1);
   });
 
+  it('replaces a session’s token hash in place: the same session under the new hash only', async () => {
+    const u = user();
+    await store().users.insert(u);
+    const s = session(u.id);
+    await store().sessions.insert(s);
+    expect(await store().sessions.replaceToken(s.id, `${s.token_hash}-new`)).toEqual({ expires_at: s.expires_at });
+    expect(await store().sessions.findByTokenHash(s.token_hash)).toBeUndefined();
+    expect(await store().sessions.findByTokenHash(`${s.token_hash}-new`)).toEqual({ ...s, token_hash: `${s.token_hash}-new`, user: u });
+    expect(await store().sessions.replaceToken('no-such-session', 'x')).toBeUndefined();
+  });
+
   it('removes sessions past their absolute expiry', async () => {
     const u = user();
     await store().users.insert(u);
