@@ -131,7 +131,10 @@ describe.skipIf(skip)('when Redis goes away', () => {
   const schema2 = uniqueName('userbox_redisdown');
 
   const startRedis = async () => {
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    // On the real clock, as the machine's own Redis is: under `faketime` (a suite run with the date moved ahead)
+    // redis-server would inherit libfaketime, which it cannot start with.
+    const { LD_PRELOAD: _preload, FAKETIME: _faketime, ...env } = process.env;
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', env });
     for (let i = 0; i < 50; i++) {
       const ok = await new Promise<boolean>((resolve) => {
         const s = net.connect(redisPort, '127.0.0.1', () => {
