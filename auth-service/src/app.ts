@@ -23,6 +23,7 @@ import {
 } from './services/login-throttle.js';
 import { widgetRoutes } from './routes/widget.js';
 import type { AppRegistry } from './services/apps.js';
+import { createKnownDevices } from './services/known-devices.js';
 import { createSessionService } from './services/sessions.js';
 import { createUserService } from './services/users.js';
 import type { Store } from './store/store.js';
@@ -59,14 +60,13 @@ export interface AppDependencies {
 export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock }: AppDependencies): Express {
   const throttle = createLoginThrottle({
     counter: failureCounter ?? createMemoryFailureCounter(),
-    secretKey: config.secretKey,
     clock,
     ...(config.loginThrottle ? { policy: config.loginThrottle } : {}),
   });
-  const sessions = createSessionService(store, config.session, throttle, clock);
+  const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock);
   const users = createUserService(store, clock);
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
-  const deviceCookie = createDeviceCookie(config.publicUrl);
+  const deviceCookie = createDeviceCookie(config.publicUrl, clock);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({
     limit: config.authRateLimitPerMinute ?? 30,

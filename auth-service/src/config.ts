@@ -41,11 +41,13 @@ const schema = z.object({
   SECRET_KEY: z.string().min(43).optional(),
   /** Password checks and sign-ups allowed per client IP per minute. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
-  /** Failed sign-ins for one account from one IP before each further try must wait (1 s, 2 s, 4 s …). */
+  /** Failed sign-ins for one account from one client (IPv4 address, IPv6 /64) before each further try must wait (1 s, 2 s, 4 s …). */
   LOGIN_FREE_ATTEMPTS: z.coerce.number().int().positive().default(5),
   /** Failed sign-ins for one account from all IPs before it locks for browsers it has not seen sign in. */
   LOGIN_ACCOUNT_LOCK_THRESHOLD: z.coerce.number().int().positive().default(100),
   LOGIN_ACCOUNT_LOCK_MINUTES: minutes.default(15),
+  /** Failed sign-ins with one known-device token before it counts as a stranger's for LOGIN_ACCOUNT_LOCK_MINUTES. */
+  LOGIN_DEVICE_LOCK_THRESHOLD: z.coerce.number().int().positive().default(10),
   /** Express `trust proxy`: `false` (default: use the socket address), a hop count, or addresses/subnets. */
   TRUST_PROXY: z.string().default('false'),
   /** Lifetime of OIDC access and ID tokens in seconds (at most 10 minutes). */
@@ -81,7 +83,7 @@ export interface Config {
   trustProxy: boolean | number | string;
   oidc: OidcPolicy;
   authRateLimitPerMinute: number;
-  loginThrottle: { freeAttempts: number; maxDelayMs: number; accountLockThreshold: number; accountLockMs: number };
+  loginThrottle: { freeAttempts: number; maxDelayMs: number; accountLockThreshold: number; accountLockMs: number; deviceLockThreshold: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   widgetDir: string;
   /** Undefined: derived from publicUrl (see SYNC_COOKIE_DOMAIN). */
@@ -155,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDelayMs: 15 * 60_000,
       accountLockThreshold: e.LOGIN_ACCOUNT_LOCK_THRESHOLD,
       accountLockMs: e.LOGIN_ACCOUNT_LOCK_MINUTES * 60_000,
+      deviceLockThreshold: e.LOGIN_DEVICE_LOCK_THRESHOLD,
     },
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? widgetDistDir(),

@@ -122,6 +122,7 @@ registryReload.unref();
 // Idle sessions are dropped when next seen; this sweeps the ones never seen again.
 const sweep = setInterval(() => {
   store.sessions.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
+  store.knownDevices.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'known-device sweep failed'));
 }, 60 * 60_000);
 sweep.unref();
 

@@ -1,8 +1,9 @@
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { clientNetwork } from '../src/services/login-throttle.js';
 import { createTestApp, serviceOrigin } from './test-app.js';
 
-const policy = { freeAttempts: 3, maxDelayMs: 60_000, accountLockThreshold: 10, accountLockMs: 15 * 60_000 };
+const policy = { freeAttempts: 3, maxDelayMs: 60_000, accountLockThreshold: 10, accountLockMs: 15 * 60_000, deviceLockThreshold: 10 };
 
 function login(app: Parameters<typeof supertest>[0], email: string, password: string, ip?: string) {
   const req = supertest(app).post('/api/session').set('Origin', serviceOrigin);
@@ -53,6 +54,37 @@ describe('per-account login throttle', () => {
     await login(t.app, user.email, 'wrong password', '203.0.113.1').expect(401);
   });
 
+  it('counts each password check before it runs: 30 wrong passwords at once get no more checks than one by one', async () => {
+    const shipped = { freeAttempts: 5, maxDelayMs: 15 * 60_000, accountLockThreshold: 100, accountLockMs: 15 * 60_000, deviceLockThreshold: 10 };
+    const t = await createTestApp({ loginThrottle: shipped, trustProxy: 1, authRateLimitPerMinute: 1000 });
+    const user = await t.createUser();
+    const statuses = (
+      await Promise.all(Array.from({ length: 30 }, (_, i) => login(t.app, user.email, `concurrent guess ${i}`, '203.0.113.30')))
+    ).map((res) => res.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(shipped.freeAttempts);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    // That client now waits; the owner elsewhere does not.
+    await login(t.app, user.email, user.password, '203.0.113.30').expect(429);
+    await login(t.app, user.email, user.password, '198.51.100.30').expect(200);
+  });
+
+  it('keys IPv6 clients on their /64 and IPv4-mapped addresses as IPv4', async () => {
+    const t = await createTestApp({ loginThrottle: policy, trustProxy: 1 });
+    const user = await t.createUser();
+    // Three failures spread over one /64 (written three ways) use up its free attempts…
+    for (const ip of ['2001:db8:1:2::1', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0DB8:0001:0002:0:0:0:77']) {
+      await login(t.app, user.email, 'wrong password', ip).expect(401);
+    }
+    await login(t.app, user.email, user.password, '2001:db8:1:2:abcd::1').expect(429);
+    // …but not those of the next /64.
+    await login(t.app, user.email, user.password, '2001:db8:1:3::1').expect(200);
+
+    const other = await t.createUser();
+    for (const ip of ['203.0.113.9', '::ffff:203.0.113.9', '::FFFF:cb00:7109']) await login(t.app, other.email, 'wrong password', ip).expect(401);
+    await login(t.app, other.email, other.password, '203.0.113.9').expect(429);
+    await login(t.app, other.email, other.password, '203.0.113.10').expect(200);
+  });
+
   it('does not slow the same account from another IP below the account-wide threshold', async () => {
     const t = await createTestApp({ loginThrottle: policy, trustProxy: 1 });
     const user = await t.createUser();
@@ -78,9 +110,34 @@ describe('per-account login throttle', () => {
     await login(t.app, user.email, user.password, '198.51.100.77').expect(200);
   });
 
+  it('counts every casing of an address as the one account it names', async () => {
+    const t = await createTestApp({ loginThrottle: policy, trustProxy: 1 });
+    const user = await t.createUser({ email: 'Casey.Jones@example.test' });
+    for (const email of ['casey.jones@example.test', 'CASEY.JONES@example.test', 'Casey.Jones@EXAMPLE.test']) {
+      await login(t.app, email, 'wrong password', '203.0.113.1').expect(401);
+    }
+    await login(t.app, user.email, user.password, '203.0.113.1').expect(429);
+  });
+
   it('treats unknown emails the same way, so a lock does not reveal whether an account exists', async () => {
     const t = await createTestApp({ loginThrottle: policy, trustProxy: 1 });
     for (let i = 0; i < 3; i++) await login(t.app, 'nobody@example.test', 'wrong password', '203.0.113.1').expect(401);
     expect((await login(t.app, 'nobody@example.test', 'wrong password', '203.0.113.1').expect(429)).body.error.code).toBe('TOO_MANY_ATTEMPTS');
+  });
+});
+
+describe('clientNetwork', () => {
+  it.each([
+    ['203.0.113.9', '203.0.113.9'],
+    ['::ffff:203.0.113.9', '203.0.113.9'],
+    ['::FFFF:cb00:7109', '203.0.113.9'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:0db8:0000:0002::9', '2001:db8:0:2::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+    ['', ''],
+  ])('keys %j as %j', (ip, key) => {
+    expect(clientNetwork(ip)).toBe(key);
   });
 });

@@ -31,11 +31,19 @@ describe('/signup', () => {
     expect((await t.agent.get('/api/me')).body.user).toMatchObject({ name: 'Grace Hopper', email: 'grace@example.test' });
   });
 
+  it('asks for at least 12 characters in the new-password fields, as the policy does (ASVS 2.1.1)', async () => {
+    const signup = (await t.agent.get('/signup').expect(200)).text;
+    expect(signup).toMatch(/name="password" type="password" autocomplete="new-password" required minlength="12"/);
+    expect(signup).toContain('At least 12 characters');
+    await signedIn();
+    expect((await t.agent.get('/account').expect(200)).text).toMatch(/name="new_password" type="password" autocomplete="new-password" required minlength="12"/);
+  });
+
   it('shows the rule that failed, keeps what was typed (not the password), with the right status', async () => {
     await t.createUser({ email: 'taken@example.test' });
     const cases = [
       { body: { name: 'A', email: 'taken@example.test', password: 'a fine passphrase' }, status: 409, text: 'An account with this email already exists.' },
-      { body: { name: 'A', email: 'new@example.test', password: 'password123' }, status: 422, text: 'most common' },
+      { body: { name: 'A', email: 'new@example.test', password: 'qwerty123456' }, status: 422, text: 'most common' },
       { body: { name: '', email: 'new@example.test', password: 'a fine passphrase' }, status: 400, text: 'Enter your name.' },
       { body: { name: 'A', email: 'nope', password: 'a fine passphrase' }, status: 400, text: 'Enter a valid email address.' },
     ];
@@ -104,6 +112,36 @@ describe('/account', () => {
     const again = await t.formToken('/account');
     const wrong = await t.agent.post('/account/password').type('form').send({ current_password: 'not it at all', new_password: 'another passphrase', csrf: again }).expect(401);
     expect(wrong.text).toContain('The current password is wrong.');
+  });
+
+  it('gives this browser a new session token when the password changes, and keeps it signed in', async () => {
+    const user = await signedIn();
+    const cookieOf = (res: supertest.Response) =>
+      ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((c) => c.startsWith('userbox_session='))?.split(';')[0];
+    const signIn = await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const before = cookieOf(signIn)!;
+    const csrf = await t.formToken('/account');
+    const res = await t.agent.post('/account/password').type('form').send({ current_password: user.password, new_password: 'entirely new passphrase', csrf }).expect(303);
+    expect(res.headers.location).toBe('/account?done=password');
+    const after = cookieOf(res);
+    expect(after).toMatch(/^userbox_session=[A-Za-z0-9_-]{43}$/);
+    expect(after).not.toBe(before);
+    expect((await supertest(t.app).get('/api/me').set('Cookie', before)).body).toEqual({ user: null });
+    expect((await t.agent.get('/account?done=password').expect(200)).text).toContain('Your password was changed.');
+  });
+
+  it('throttles wrong current passwords on the form like failed sign-ins', async () => {
+    const strict = await createTestApp({ loginThrottle: { freeAttempts: 2, maxDelayMs: 60_000, accountLockThreshold: 100, accountLockMs: 60_000, deviceLockThreshold: 100 } });
+    const user = await strict.createUser();
+    await strict.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    for (let i = 0; i < 2; i++) {
+      const csrf = await strict.formToken('/account');
+      await strict.agent.post('/account/password').type('form').send({ current_password: `guess ${i}`, new_password: 'entirely new passphrase', csrf }).expect(401);
+    }
+    const csrf = await strict.formToken('/account');
+    const limited = await strict.agent.post('/account/password').type('form').send({ current_password: user.password, new_password: 'entirely new passphrase', csrf }).expect(429);
+    expect(limited.text).toContain('Too many attempts.');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('signs out one other session, then everywhere', async () => {

@@ -14,6 +14,14 @@ beforeEach(async () => {
 
 const signUp = (body: unknown) => supertest(t.app).post('/api/users').set('Origin', serviceOrigin).send(body as object);
 
+/** The `name=value` of the session cookie a response sets. */
+function sessionCookie(res: supertest.Response): string {
+  const set = (res.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+  const cookie = set.find((c) => c.startsWith('userbox_session='))?.split(';')[0];
+  expect(cookie, 'no session cookie set').toBeDefined();
+  return cookie!;
+}
+
 async function signedInAgent(overrides: Partial<{ name: string; email: string; password: string }> = {}) {
   const user = await t.createUser(overrides);
   await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
@@ -34,19 +42,29 @@ describe('POST /api/users (sign-up)', () => {
     expect(res.body).toEqual({ error: { code: 'EMAIL_TAKEN', message: 'An account with this email already exists.' } });
   });
 
+  it('treats emails that differ only in case as one account: 409 on sign-up, the same account on sign-in', async () => {
+    const bob = await signUp({ email: 'Bob@example.com', name: 'Bob', password: 'bobs own passphrase' }).expect(201);
+    const lookAlike = await signUp({ email: 'bob@example.com', name: 'Mallory', password: 'mallorys passphrase' }).expect(409);
+    expect(lookAlike.body.error.code).toBe('EMAIL_TAKEN');
+    await signUp({ email: 'BOB@EXAMPLE.COM', name: 'Mallory', password: 'mallorys passphrase' }).expect(409);
+    // The address is kept as typed for display; any casing signs in to it.
+    const login = await t.agent.post('/api/session').send({ email: 'bOB@example.com', password: 'bobs own passphrase' }).expect(200);
+    expect(login.body.user).toMatchObject({ id: bob.body.user.id, email: 'Bob@example.com' });
+  });
+
   it.each([
-    ['shorter than 10 characters', 'short1234', 'Use at least 10 characters.'],
-    ['among the most common', 'qwertyuiop', 'This password is one of the most common ones. Choose another.'],
-    ['common, in other case', 'PassWord123', 'This password is one of the most common ones. Choose another.'],
+    ['shorter than 12 characters (ASVS 2.1.1)', 'short123456', 'Use at least 12 characters.'],
+    ['among the most common', 'qwerty123456', 'This password is one of the most common ones. Choose another.'],
+    ['common, in other case', 'LeaveMeAlone', 'This password is one of the most common ones. Choose another.'],
     ['the email itself', 'someone@example.test', 'Do not use your email address as your password.'],
   ])('answers 422 WEAK_PASSWORD for a password %s', async (_label, password, message) => {
     const res = await signUp({ email: 'someone@example.test', name: 'Someone', password }).expect(422);
     expect(res.body).toEqual({ error: { code: 'WEAK_PASSWORD', message } });
   });
 
-  it('counts characters, not bytes: ten emoji are ten characters', async () => {
-    await signUp({ email: 'emoji@example.test', name: 'E', password: '🔐'.repeat(10) }).expect(201);
-    await signUp({ email: 'emoji2@example.test', name: 'E', password: '🔐'.repeat(9) }).expect(422);
+  it('counts characters, not bytes: twelve emoji are twelve characters', async () => {
+    await signUp({ email: 'emoji@example.test', name: 'E', password: '🔐'.repeat(12) }).expect(201);
+    await signUp({ email: 'emoji2@example.test', name: 'E', password: '🔐'.repeat(11) }).expect(422);
   });
 
   it.each([
@@ -71,6 +89,26 @@ describe('POST /api/users (sign-up)', () => {
     const res = await signUp({ email: 'x@example.test', name, password: 'a decent passphrase' }).expect(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.message).toMatch(/^name: /);
+  });
+
+  it.each([
+    ['a zero-width space (U+200B)', 'Ada\u200BLovelace'],
+    ['a left-to-right mark (U+200E)', 'Ada Lovelace\u200E'],
+    ['a right-to-left mark (U+200F)', '\u200FAda Lovelace'],
+    ['an Arabic letter mark (U+061C)', 'مريم\u061C Ada'],
+    ['a bidi isolate (U+2067)', 'Ada\u2067Lovelace'],
+  ])('refuses a name with %s, saying why (400), on sign-up and on a profile change', async (_label, name) => {
+    const message = 'name: Names cannot contain invisible characters or text-direction marks.';
+    const res = await signUp({ email: 'x@example.test', name, password: 'a decent passphrase' }).expect(400);
+    expect(res.body.error).toEqual({ code: 'VALIDATION_FAILED', message });
+    await signedInAgent();
+    expect((await t.agent.patch('/api/me').send({ name }).expect(400)).body.error).toEqual({ code: 'VALIDATION_FAILED', message });
+  });
+
+  it('keeps the joiners that names and emoji need (ZWJ, ZWNJ)', async () => {
+    for (const name of ['👩🏽\u200D💻 Ada', 'می\u200Cخواهم']) {
+      expect((await signUp({ email: `j${Math.random()}@example.test`, name, password: 'a decent passphrase' }).expect(201)).body.user.name).toBe(name);
+    }
   });
 
   it('refuses an invalid email, unknown fields and wrong types', async () => {
@@ -142,9 +180,45 @@ describe('POST /api/me/password', () => {
     await t.agent.post('/api/session').send({ email: user.email, password: 'a brand new passphrase' }).expect(200);
   });
 
+  it('gives this browser a new session token: the old cookie value is signed out, the session stays signed in', async () => {
+    const user = await signedInAgent();
+    const before = (await t.agent.get('/api/me')).body.session.id as string;
+    const oldCookie = sessionCookie(await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200));
+    const sessionId = (await t.agent.get('/api/me')).body.session.id as string;
+    expect(sessionId).not.toBe(before);
+
+    const change = await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+    const newCookie = sessionCookie(change);
+    expect(newCookie).toMatch(/^userbox_session=[A-Za-z0-9_-]{43}$/);
+    expect(newCookie).not.toBe(oldCookie);
+    expect((await supertest(t.app).get('/api/me').set('Cookie', oldCookie)).body).toEqual({ user: null });
+    const me = (await supertest(t.app).get('/api/me').set('Cookie', newCookie)).body;
+    expect(me.user.id).toBe(user.id);
+    // The same session, not a new sign-in: its id (the tokens it is bound to, its place in the list) stays.
+    expect(me.session.id).toBe(sessionId);
+    expect((await t.agent.get('/api/sessions')).body.sessions).toEqual([expect.objectContaining({ id: sessionId, current: true })]);
+  });
+
+  it('counts wrong current passwords like failed sign-ins, and throttles them alike', async () => {
+    const strict = await createTestApp({ trustProxy: 1, loginThrottle: { freeAttempts: 3, maxDelayMs: 60_000, accountLockThreshold: 100, accountLockMs: 60_000, deviceLockThreshold: 100 } });
+    const user = await strict.createUser();
+    const agent = supertest.agent(strict.app).set('Origin', serviceOrigin).set('X-Forwarded-For', '203.0.113.40');
+    await agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    for (let i = 0; i < 3; i++) {
+      await agent.post('/api/me/password').send({ currentPassword: `guess ${i}`, newPassword: 'a brand new passphrase' }).expect(401);
+    }
+    const limited = await agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(429);
+    expect(limited.body.error.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // One count: the sign-in from that client waits too.
+    await agent.post('/api/session').send({ email: user.email, password: user.password }).expect(429);
+    strict.now.value += 1000;
+    await agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+  });
+
   it('applies the same strength rules (422)', async () => {
     const user = await signedInAgent();
-    const res = await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'password123' }).expect(422);
+    const res = await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'qwerty123456' }).expect(422);
     expect(res.body.error.code).toBe('WEAK_PASSWORD');
   });
 });

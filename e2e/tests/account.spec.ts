@@ -17,7 +17,7 @@ test.describe('the account service pages', () => {
 
     await page.getByLabel('Name').fill('Katherine Johnson');
     await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('password123');
+    await page.getByLabel('Password').fill('qwerty123456');
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect(page.getByRole('alert')).toContainText('most common');
     await expect(page.getByLabel('Name')).toHaveValue('Katherine Johnson');

@@ -101,7 +101,9 @@ export function apiRoutes(deps: ApiDependencies): Router {
   router.post('/me/password', authLimit, async (req, res) => {
     const me = await requireSession(req);
     const { currentPassword, newPassword } = parseInput(passwordChangeSchema, req.body);
-    await users.changePassword(me.user.id, currentPassword, newPassword, me.session.id);
+    const changed = await sessions.changePassword(me, currentPassword, newPassword, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
+    cookie.set(res, changed.token, changed.expiresAt);
+    deviceCookie.remember(req, res, changed.device);
     res.status(204).end();
   });
 
@@ -141,7 +143,7 @@ export function apiRoutes(deps: ApiDependencies): Router {
       timeZone,
     });
     cookie.set(res, signedIn.token, signedIn.expiresAt);
-    deviceCookie.remember(req, res, signedIn.deviceToken);
+    deviceCookie.remember(req, res, signedIn.device);
     res.json({ user: signedIn.user, session: signedIn.session });
   });
 

@@ -2,7 +2,7 @@ import { Router, urlencoded, type Request, type RequestHandler, type Response } 
 import { AppError } from '../errors.js';
 import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
-import type { SessionService, SessionView, SignedIn } from '../services/sessions.js';
+import type { SessionCookies, SessionService, SessionView } from '../services/sessions.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
 import { accountPage, loginPage, signupPage } from '../views/pages.js';
 import type { FormTokens } from './form-token.js';
@@ -48,9 +48,9 @@ export function pageRoutes(deps: {
     // Filled in by /assets/time-zone.js; without script the session simply has no place.
     timeZone: field(req.body, 'time_zone', 64),
   });
-  const startSession = (req: Request, res: Response, signedIn: SignedIn) => {
-    cookie.set(res, signedIn.token, signedIn.expiresAt);
-    deviceCookie.remember(req, res, signedIn.deviceToken);
+  const setSessionCookies = (req: Request, res: Response, cookies: SessionCookies) => {
+    cookie.set(res, cookies.token, cookies.expiresAt);
+    deviceCookie.remember(req, res, cookies.device);
   };
   const html = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
 
@@ -70,7 +70,7 @@ export function pageRoutes(deps: {
     const returnTo = registry.safeReturnTo(field(req.body, 'return_to', 2048));
     const email = normalizeEmail(field(req.body, 'email', 254));
     try {
-      startSession(req, res, await sessions.signIn(email, field(req.body, 'password', 1024), meta(req)));
+      setSessionCookies(req, res, await sessions.signIn(email, field(req.body, 'password', 1024), meta(req)));
       res.redirect(303, returnTo);
     } catch (err) {
       const e = formError(err);
@@ -93,7 +93,7 @@ export function pageRoutes(deps: {
       const email = emailSchema.safeParse(raw.email);
       if (!email.success) throw new AppError('VALIDATION_FAILED', email.error.issues[0]?.message);
       await users.create({ name: name.data, email: email.data, password });
-      startSession(req, res, await sessions.signIn(email.data, password, meta(req)));
+      setSessionCookies(req, res, await sessions.signIn(email.data, password, meta(req)));
       res.redirect(303, returnTo);
     } catch (err) {
       const e = formError(err);
@@ -138,10 +138,13 @@ export function pageRoutes(deps: {
     const me = await requirePageSession(req, res);
     if (!me) return;
     try {
-      await users.changePassword(me.user.id, field(req.body, 'current_password', 1024), field(req.body, 'new_password', 1024), me.session.id);
+      const current = field(req.body, 'current_password', 1024);
+      setSessionCookies(req, res, await sessions.changePassword(me, current, field(req.body, 'new_password', 1024), meta(req)));
       res.redirect(303, '/account?done=password');
     } catch (err) {
-      await renderAccount(req, res, me, formError(err).status, { form: 'password', message: (err as AppError).message });
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, me, e.status, { form: 'password', message: e.message });
     }
   });
 

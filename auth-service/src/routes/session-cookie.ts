@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
 import type { Clock } from '../clock.js';
+import type { IssuedDevice } from '../services/known-devices.js';
 
 /** The value of one cookie from the request's Cookie header (the first one of that name). */
 export function readCookie(req: Request, name: string): string | undefined {
@@ -65,23 +66,22 @@ export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain 
 
 export type SessionCookie = ReturnType<typeof createSessionCookie>;
 
-const deviceCookieMaxAgeMs = 365 * 24 * 60 * 60_000;
-
 /**
- * Known-device tokens (see LoginThrottle): one per account this browser signed in to, at most five. They
- * name no account (each is an HMAC), and let the owner sign in while their account is locked to strangers.
+ * Known-device tokens (see KnownDevices): one per account this browser signed in to, at most five. Each is a
+ * random value (32 bytes, base64url) that names no account; the service keeps only its hash.
  */
-export function createDeviceCookie(publicUrl: string) {
+export function createDeviceCookie(publicUrl: string, clock: Clock) {
   const secure = publicUrl.startsWith('https:');
   const name = secure ? '__Host-userbox_device' : 'userbox_device';
   const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
   const read = (req: Request): string[] =>
-    (readCookie(req, name) ?? '').split('.').filter((t) => /^[A-Za-z0-9_-]{22}$/.test(t)).slice(0, 5);
+    (readCookie(req, name) ?? '').split('.').filter((t) => /^[A-Za-z0-9_-]{43}$/.test(t)).slice(0, 5);
   return {
     read,
-    remember(req: Request, res: Response, token: string): void {
-      const tokens = [token, ...read(req).filter((t) => t !== token)].slice(0, 5);
-      res.cookie(name, tokens.join('.'), { ...attributes, maxAge: deviceCookieMaxAgeMs });
+    /** Puts `device`'s token first, drops the one it replaces, and keeps the cookie as long as the newest token. */
+    remember(req: Request, res: Response, device: IssuedDevice): void {
+      const tokens = [device.token, ...read(req).filter((t) => t !== device.token && t !== device.replaces)].slice(0, 5);
+      res.cookie(name, tokens.join('.'), { ...attributes, maxAge: Math.max(0, device.expiresAt - clock()) });
     },
   };
 }

@@ -1,11 +1,14 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { emailKey } from '../store/users-repository.js';
 
 /** Counts failures per key with a time-to-live. In memory for one instance; Redis-backed for several. */
 export interface FailureCounter {
   get(key: string, now: number): Promise<{ count: number; lastAt: number } | undefined>;
   increment(key: string, now: number, ttlMs: number): Promise<number>;
+  /** Takes back one count (a check counted before it ran that turned out right); keeps the time and expiry. */
+  decrement(key: string, now: number): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
@@ -26,6 +29,10 @@ export function createMemoryFailureCounter(maxKeys = 100_000): FailureCounter {
       entries.set(key, { count, lastAt: now, expiresAt: now + ttlMs });
       return count;
     },
+    async decrement(key, now) {
+      const e = entries.get(key);
+      if (e && e.expiresAt > now) e.count = Math.max(0, e.count - 1);
+    },
     async reset(key) {
       entries.delete(key);
     },
@@ -33,13 +40,16 @@ export function createMemoryFailureCounter(maxKeys = 100_000): FailureCounter {
 }
 
 export interface ThrottlePolicy {
-  /** Failures for one account from one IP before delays start. */
+  /** Failures for one account from one client (IPv4 address, IPv6 /64) before delays start. */
   freeAttempts: number;
   /** Upper bound on the growing delay. */
   maxDelayMs: number;
-  /** Failures for one account from all IPs before it locks for browsers it has not seen sign in. */
+  /** Failures for one account from all IPs (strangers') before it locks for browsers it has not seen sign in. */
   accountLockThreshold: number;
+  /** How long a lock lasts, the account's for strangers and a known device's. */
   accountLockMs: number;
+  /** Failures with one known-device token before it stops counting as known (and its holder is a stranger). */
+  deviceLockThreshold: number;
 }
 
 export const defaultThrottlePolicy: ThrottlePolicy = {
@@ -47,65 +57,117 @@ export const defaultThrottlePolicy: ThrottlePolicy = {
   maxDelayMs: 15 * 60_000,
   accountLockThreshold: 100,
   accountLockMs: 15 * 60_000,
+  deviceLockThreshold: 10,
 };
 
 /**
- * Slows password guessing per account without letting an attacker lock the owner out:
- * - per account and IP, after `freeAttempts` failures each further try must wait 1 s, 2 s, 4 s … (capped);
- * - per account over all IPs, past `accountLockThreshold` the account locks for browsers that do not carry a
- *   known-device token from an earlier successful sign-in to it (OWASP's "device cookie"), so the owner's own
- *   browsers still get in while a botnet is shut out.
- * Unknown emails are counted the same way, so the answer never tells whether an account exists.
+ * The part of a client address one party holds: an IPv4 address whole, an IPv6 address by its /64 (the least a
+ * provider hands one customer, so an attacker has all 2^64 addresses in it), an IPv4-mapped IPv6 address
+ * (`::ffff:192.0.2.1`, as a dual-stack socket reports IPv4 clients) as the IPv4 address it maps.
  */
-export function createLoginThrottle(options: {
-  counter: FailureCounter;
-  secretKey: Buffer;
-  policy?: ThrottlePolicy;
-  clock: Clock;
-}) {
-  const { counter, secretKey, policy = defaultThrottlePolicy, clock } = options;
-  const pairKey = (email: string, ip: string) => `login:pair:${email.toLowerCase()}|${ip}`;
-  const accountKey = (email: string) => `login:account:${email.toLowerCase()}`;
-  const deviceMac = (email: string) =>
-    createHmac('sha256', secretKey).update(`device:${email.toLowerCase()}`).digest('base64url').slice(0, 22);
+export function clientNetwork(ip: string): string {
+  const address = ip.replace(/%.*$/, '');
+  if (!isIPv6(address)) return address;
+  const groups = ipv6Groups(address);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail as two groups). */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a = 0, b = 0, c = 0, d = 0] = v4.slice(1).map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const before = head ? head.split(':') : [];
+  const after = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - before.length - after.length).fill('0');
+  return [...before, ...zeros, ...after].map((g) => parseInt(g, 16));
+}
+
+/** One password check the throttle let through; it has already been counted as a failure. */
+export interface LoginAttempt {
+  /** The password was right: clears the failures of this account from this client (and of its device). */
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Slows password guessing per account without letting an attacker lock the owner out (OWASP's "device cookies"):
+ * - per account and client (IPv4 address, IPv6 /64), after `freeAttempts` failures each further try must wait
+ *   1 s, 2 s, 4 s … (capped);
+ * - a browser that presents a known-device token for the account (see KnownDevices) has its failures counted
+ *   against that token: past `deviceLockThreshold` the token no longer counts as known for `accountLockMs`, so a
+ *   stolen or guessed one buys only a few guesses;
+ * - everyone else's failures are counted per account over all clients: past `accountLockThreshold` the account
+ *   locks for `accountLockMs` to browsers without a known-device token, while the owner's still get in.
+ * Every check is counted before the password is verified, and only then decided on, so requests sent at once
+ * cannot all pass a check that reads the count before any of them has added to it. Unknown emails are counted
+ * the same way, so the answer never tells whether an account exists.
+ */
+export interface LoginThrottle {
+  /**
+   * Counts a password check for `email` from `ip` before it runs, or throws 429 TOO_MANY_ATTEMPTS (with
+   * Retry-After) when it must wait. `knownDevice` is the hash of the known-device token the browser presented for
+   * this account, if any. Call `succeeded` on the answer when the password was right.
+   */
+  begin(email: string, ip: string, knownDevice: string | undefined): Promise<LoginAttempt>;
+}
+
+export function createLoginThrottle(options: { counter: FailureCounter; policy?: ThrottlePolicy; clock: Clock }): LoginThrottle {
+  const { counter, policy = defaultThrottlePolicy, clock } = options;
+  // Keyed on the account's identity, so every casing of an address is one account here as in the store.
+  const pairKey = (email: string, ip: string) => `login:pair:${emailKey(email)}|${clientNetwork(ip)}`;
+  const accountKey = (email: string) => `login:account:${emailKey(email)}`;
+  const deviceKey = (tokenHash: string) => `login:device:${tokenHash}`;
 
   const tooMany = (retryAfterMs: number) =>
     new AppError('TOO_MANY_ATTEMPTS', undefined, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
+  const pairDelay = (failures: number) =>
+    failures < policy.freeAttempts ? 0 : Math.min(policy.maxDelayMs, 1000 * 2 ** (failures - policy.freeAttempts));
+  const accountDelay = (failures: number) => (failures < policy.accountLockThreshold ? 0 : policy.accountLockMs);
+  const deviceDelay = (failures: number) => (failures < policy.deviceLockThreshold ? 0 : policy.accountLockMs);
+
+  /**
+   * Lets one more check through on `key` (answers 0), or answers how long it must wait. A key with `n` failures
+   * admits the next check once `delay(n)` has passed since the last. The check counts itself first and is
+   * admitted only if its own count is the one it was decided on: a request that raced another for the same slot
+   * is refused (and stays counted).
+   */
+  async function admit(key: string, delay: (failures: number) => number, ttlMs: number): Promise<number> {
+    const now = clock();
+    const before = await counter.get(key, now);
+    const failures = before?.count ?? 0;
+    const waitMs = before ? before.lastAt + delay(failures) - now : 0;
+    if (waitMs > 0) return waitMs;
+    const counted = await counter.increment(key, now, ttlMs);
+    return counted !== failures + 1 ? delay(counted - 1) : 0;
+  }
 
   return {
-    /** Throws 429 TOO_MANY_ATTEMPTS (with Retry-After) when this attempt must wait. */
-    async check(email: string, ip: string, deviceTokens: readonly string[]): Promise<void> {
-      const now = clock();
-      const pair = await counter.get(pairKey(email, ip), now);
-      if (pair && pair.count >= policy.freeAttempts) {
-        const delay = Math.min(policy.maxDelayMs, 1000 * 2 ** (pair.count - policy.freeAttempts));
-        const waitMs = pair.lastAt + delay - now;
-        if (waitMs > 0) throw tooMany(waitMs);
+    async begin(email, ip, knownDevice) {
+      const pairWait = await admit(pairKey(email, ip), pairDelay, policy.maxDelayMs * 2);
+      if (pairWait > 0) throw tooMany(pairWait);
+      // A known device that has used up its guesses is a stranger until its lock ends.
+      const device =
+        knownDevice !== undefined && (await admit(deviceKey(knownDevice), deviceDelay, policy.accountLockMs)) === 0 ? knownDevice : undefined;
+      if (device === undefined) {
+        const accountWait = await admit(accountKey(email), accountDelay, policy.accountLockMs);
+        if (accountWait > 0) throw tooMany(accountWait);
       }
-      const account = await counter.get(accountKey(email), now);
-      if (account && account.count >= policy.accountLockThreshold && !this.isKnownDevice(email, deviceTokens)) {
-        const waitMs = account.lastAt + policy.accountLockMs - now;
-        if (waitMs > 0) throw tooMany(waitMs);
-      }
-    },
-    async recordFailure(email: string, ip: string): Promise<void> {
-      const now = clock();
-      await counter.increment(pairKey(email, ip), now, policy.maxDelayMs * 2);
-      await counter.increment(accountKey(email), now, policy.accountLockMs);
-    },
-    async recordSuccess(email: string, ip: string): Promise<void> {
-      await counter.reset(pairKey(email, ip));
-    },
-    /** The token a browser keeps after signing in to this account (see `isKnownDevice`). */
-    deviceToken: (email: string): string => deviceMac(email),
-    isKnownDevice(email: string, tokens: readonly string[]): boolean {
-      const expected = Buffer.from(deviceMac(email));
-      return tokens.some((t) => {
-        const given = Buffer.from(t);
-        return given.length === expected.length && timingSafeEqual(given, expected);
-      });
+      return {
+        async succeeded() {
+          await counter.reset(pairKey(email, ip));
+          if (device !== undefined) await counter.reset(deviceKey(device));
+          // The account lock counts failures only; this check was counted before anyone knew it would succeed.
+          else await counter.decrement(accountKey(email), clock());
+        },
+      };
     },
   };
 }
-
-export type LoginThrottle = ReturnType<typeof createLoginThrottle>;

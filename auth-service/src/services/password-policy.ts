@@ -17,7 +17,8 @@ function commonPasswords(): Set<string> {
   return common;
 }
 
-export const minPasswordLength = 10;
+/** ASVS 2.1.1: at least 12 characters (counted as code points, so any script and emoji count fairly). */
+export const minPasswordLength = 12;
 
 /** Refuses (422 WEAK_PASSWORD) a new password that is short, among the 10,000 most common, or the email. */
 export function assertStrongPassword(password: string, email?: string): void {

@@ -3,9 +3,12 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
 import type { Store } from '../store/store.js';
+import type { UserRecord } from '../store/users-repository.js';
 import { describeDevice, describePlace, knownTimeZone } from './device.js';
+import type { IssuedDevice, KnownDevice, KnownDevices } from './known-devices.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { verifyPassword } from './passwords.js';
+import { assertStrongPassword } from './password-policy.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
 
 /** What `/api/me` and `POST /api/session` answer when signed in. */
@@ -14,14 +17,17 @@ export interface SessionView {
   session: { id: string; expiresAt: string };
 }
 
-export interface SignedIn extends SessionView {
+/** What a browser's cookies must now hold: its session token and its known-device token. */
+export interface SessionCookies {
   /** The secret cookie value; only its hash is stored. */
   token: string;
-  /** Marks this browser as one that signed in to this account (see LoginThrottle). */
-  deviceToken: string;
   /** Absolute expiry in ms, for the cookie's Max-Age. */
   expiresAt: number;
+  /** Marks this browser as one that signed in to this account (see KnownDevices). */
+  device: IssuedDevice;
 }
+
+export interface SignedIn extends SessionView, SessionCookies {}
 
 /** One row of the account page's session list. */
 export interface SessionSummary {
@@ -49,11 +55,15 @@ export function hashToken(token: string): string {
   return hash('sha256', token, 'base64url');
 }
 
-export interface SignInMeta {
-  userAgent: string;
+/** Who is checking a password: what the sign-in throttle counts by. */
+export interface PasswordCheckMeta {
   ip: string;
   /** Known-device tokens the browser presented. */
   deviceTokens: readonly string[];
+}
+
+export interface SignInMeta extends PasswordCheckMeta {
+  userAgent: string;
   /** The browser's IANA time zone, as the sign-in form reports it; unknown values are dropped. */
   timeZone?: unknown;
 }
@@ -62,6 +72,7 @@ export function createSessionService(
   store: Store,
   policy: SessionPolicy,
   throttle: LoginThrottle,
+  devices: KnownDevices,
   clock: Clock,
 ) {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
@@ -84,19 +95,35 @@ export function createSessionService(
     return fresh;
   };
 
+  /**
+   * Every check of a user's password, at sign-in and at a password change, goes through the sign-in throttle
+   * (429 before argon2 runs when it must wait). `user` is undefined for an unknown email, which is checked
+   * against a dummy hash and counted the same way.
+   */
+  async function checkPassword(
+    email: string,
+    user: UserRecord | undefined,
+    password: string,
+    meta: PasswordCheckMeta,
+    wrongMessage?: string,
+  ): Promise<{ user: UserRecord; knownDevice: KnownDevice | undefined }> {
+    const knownDevice = await devices.recognise(user?.id, meta.deviceTokens);
+    const attempt = await throttle.begin(email, meta.ip, knownDevice?.tokenHash);
+    const ok = await verifyPassword(user?.password_hash, password);
+    // Counted as a failure already (see LoginThrottle): a wrong password needs nothing more.
+    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', wrongMessage);
+    await attempt.succeeded();
+    return { user, knownDevice };
+  }
+
+  const newToken = () => randomBytes(32).toString('base64url');
+
   return {
     /** Checks the password and opens a new session (a fresh id every time: no fixation). */
     async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
-      await throttle.check(email, meta.ip, meta.deviceTokens);
-      const user = await store.users.findByEmail(email);
-      const ok = await verifyPassword(user?.password_hash, password);
-      if (!user || !ok) {
-        await throttle.recordFailure(email, meta.ip);
-        throw new AppError('INVALID_CREDENTIALS');
-      }
-      await throttle.recordSuccess(email, meta.ip);
+      const { user, knownDevice } = await checkPassword(email, await store.users.findByEmail(email), password, meta);
       const now = clock();
-      const token = randomBytes(32).toString('base64url');
+      const token = newToken();
       const record = {
         id: randomBytes(16).toString('base64url'),
         token_hash: hashToken(token),
@@ -109,7 +136,32 @@ export function createSessionService(
         time_zone: knownTimeZone(meta.timeZone),
       };
       await store.sessions.insert(record);
-      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, deviceToken: throttle.deviceToken(email) };
+      const device = await devices.issue(user.id, knownDevice);
+      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, device };
+    },
+
+    /**
+     * Needs the current password (throttled like a sign-in). Ends every other session of the user and every
+     * known-device token; this session stays signed in under a new token, and this browser gets a new
+     * known-device token. Answers the cookies to set.
+     */
+    async changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies> {
+      const found = await store.users.findById(me.user.id);
+      if (!found) throw new AppError('UNAUTHENTICATED');
+      const { user, knownDevice } = await checkPassword(found.email, found, current, meta, 'The current password is wrong.');
+      assertStrongPassword(next, user.email);
+      const passwordHash = await hashPassword(next);
+      const token = newToken();
+      // The token first: the user update and the deletion after it drop every cached session of the user from
+      // the caches in front of the store (local and Redis), the old token's entry included.
+      const session = await store.sessions.replaceToken(me.session.id, hashToken(token));
+      if (!session) throw new AppError('UNAUTHENTICATED');
+      await store.users.update(user.id, { password_hash: passwordHash });
+      await store.sessions.deleteAllForUser(user.id, me.session.id);
+      // Whoever knew the old password may have signed in somewhere: no browser of theirs stays known.
+      await devices.endAll(user.id);
+      const device = await devices.issue(user.id, knownDevice);
+      return { token, expiresAt: Number(session.expires_at), device };
     },
 
     /** The session behind a cookie value, or null when there is none or it has expired. */

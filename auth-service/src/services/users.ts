@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation, type UserRecord } from '../store/users-repository.js';
 import { assertStrongPassword } from './password-policy.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword } from './passwords.js';
 
 /** The user as the bar renders it; the shape of `user` in `/api/me`. */
 export interface PublicUser {
@@ -25,8 +25,13 @@ export function normalizeEmail(raw: string): string {
   return at < 0 ? email : email.slice(0, at) + '@' + email.slice(at + 1).toLowerCase();
 }
 
-// Cc (controls) and Cf (format: bidi overrides, zero-width joiners at the edges) would let a name spoof others.
-const controlChars = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+// Controls (Cc) break the line a name is shown on. Invisible and direction-changing characters (Cf) would let a
+// name look like another's ("Ada\u200BLovelace") or reorder the text around it: zero-width space (U+200B), the
+// bidi marks (U+200E, U+200F, U+061C), embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), the
+// word joiner (U+2060) and the zero-width no-break space (U+FEFF). The joiners ZWNJ and ZWJ (U+200C, U+200D) stay:
+// Persian and Indic names and emoji sequences need them.
+const controlChars = /\p{Cc}/u;
+const invisibleOrBidiChars = /[\u200B\u200E\u200F\u061C\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/u;
 
 export const emailSchema = z
   .string()
@@ -41,7 +46,8 @@ export const nameSchema = z
       .string()
       .min(1, 'Enter your name.')
       .max(80, 'Use at most 80 characters.')
-      .refine((s) => !controlChars.test(s), 'Names cannot contain control characters.'),
+      .refine((s) => !controlChars.test(s), 'Names cannot contain control characters.')
+      .refine((s) => !invisibleOrBidiChars.test(s), 'Names cannot contain invisible characters or text-direction marks.'),
   );
 /** Length and commonness are checked by `assertStrongPassword` (422), not here (400). */
 export const newPasswordSchema = z.string().max(1024, 'Use at most 1024 characters.');
@@ -127,18 +133,6 @@ export function createUserService(store: Store, clock: Clock) {
       const user = await store.users.findById(userId);
       if (!user) throw new AppError('UNAUTHENTICATED');
       return toPublicUser(user);
-    },
-
-    /** Needs the current password; ends every other session of the user (the caller's stays). */
-    async changePassword(userId: string, current: string, next: string, keepSessionId: string): Promise<void> {
-      const user = await store.users.findById(userId);
-      if (!user) throw new AppError('UNAUTHENTICATED');
-      if (!(await verifyPassword(user.password_hash, current))) {
-        throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.');
-      }
-      assertStrongPassword(next, user.email);
-      await store.users.update(userId, { password_hash: await hashPassword(next) });
-      await store.sessions.deleteAllForUser(userId, keepSessionId);
     },
   };
 }

@@ -44,6 +44,13 @@ export function withLocalSessionCache(store: Store, options: { clock: Clock; ttl
         await store.sessions.touch(session, lastSeenAt);
         forgetToken(session.token_hash);
       },
+      async replaceToken(id, tokenHash) {
+        const replaced = await store.sessions.replaceToken(id, tokenHash);
+        // The old hash is not known here; the session's entry is found by its id.
+        changes += 1;
+        for (const [hash, entry] of cache) if (entry.value.id === id) cache.delete(hash);
+        return replaced;
+      },
       async deleteByTokenHash(tokenHash) {
         await store.sessions.deleteByTokenHash(tokenHash);
         forgetToken(tokenHash);

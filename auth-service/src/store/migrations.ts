@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations are append-only: a released one is never edited, a change is a new entry.
 const migrations: Record<string, Migration> = {
@@ -84,6 +84,49 @@ const migrations: Record<string, Migration> = {
   '0003_session_time_zone': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('sessions').addColumn('time_zone', 'text').execute();
+    },
+  },
+  '0004_email_identity': {
+    // An email is one account whatever its case (see `emailKey` in users-repository.ts): `email` keeps the address
+    // as typed, the new unique `email_key` holds it lower-cased. Accounts whose addresses differ only in case
+    // cannot both keep theirs, and which one is the person's is not ours to guess: the migration then refuses
+    // before it changes anything, naming them, and the operator resolves them by hand.
+    async up(db: Kysely<unknown>) {
+      // The key as this migration defines it, kept here rather than imported: a migration must not change later.
+      const keyOf = (email: string) => email.toLowerCase();
+      const { rows } = await sql<{ id: string; email: string }>`SELECT id, email FROM users ORDER BY email, id`.execute(db);
+      const byKey = new Map<string, Array<{ id: string; email: string }>>();
+      for (const row of rows) {
+        const group = byKey.get(keyOf(row.email));
+        if (group) group.push(row);
+        else byKey.set(keyOf(row.email), [row]);
+      }
+      const collisions = [...byKey.values()].filter((group) => group.length > 1);
+      if (collisions.length > 0) {
+        const list = collisions.map((group) => `  ${group.map((u) => `${u.email} (id ${u.id})`).join(', ')}`).join('\n');
+        throw new Error(
+          `Migration 0004_email_identity stopped: ${collisions.length} group(s) of accounts have emails that differ only in case, ` +
+            `and an email now names one account whatever its case. Nothing was changed. Give each group one account ` +
+            `(change the others' email in the users table, or delete them), then start again:\n${list}`,
+        );
+      }
+      await db.schema.alterTable('users').addColumn('email_key', 'text', (c) => c.notNull().defaultTo('')).execute();
+      for (const row of rows) await sql`UPDATE users SET email_key = ${keyOf(row.email)} WHERE id = ${row.id}`.execute(db);
+      // Not `users_email_key`: PostgreSQL already named the unique constraint on `email` so.
+      await db.schema.createIndex('users_email_identity').on('users').column('email_key').unique().execute();
+    },
+  },
+  // 0005–0007 are taken by the refresh-token changes made alongside.
+  '0008_known_devices': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('known_devices')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('known_devices_user_id').on('known_devices').columns(['user_id', 'created_at']).execute();
     },
   },
 };

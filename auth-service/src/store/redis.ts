@@ -218,6 +218,8 @@ export function withSessionCache(
   };
 }
 
+const decrementScript = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'count', -1) end return 0`;
+
 /** Login-failure counts shared by all instances; while Redis is away, each instance counts in memory. */
 export function createRedisFailureCounter(redis: Redis, prefix: string): FailureCounter {
   const fallback = createMemoryFailureCounter();
@@ -240,6 +242,11 @@ export function createRedisFailureCounter(redis: Redis, prefix: string): Failure
       } catch {
         return fallback.increment(k, now, ttlMs);
       }
+    },
+    async decrement(k, now) {
+      await fallback.decrement(k, now);
+      // Only an existing count: HINCRBY on a key that has just expired would leave a -1 that never expires.
+      if (usable(redis)) await redis.eval(decrementScript, 1, key(k)).catch(() => undefined);
     },
     async reset(k) {
       await fallback.reset(k);

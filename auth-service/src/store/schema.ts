@@ -3,7 +3,10 @@ import type { Generated } from 'kysely';
 /** Times are milliseconds since the epoch, stored as integers so SQLite and PostgreSQL agree. */
 export interface UsersTable {
   id: string;
+  /** The address as the user typed it (domain lower-cased): what the bar and the `email` claim show. */
   email: string;
+  /** The address lower-cased: the account's identity, unique (see `emailKey` in users-repository.ts). */
+  email_key: string;
   name: string;
   picture: string | null;
   password_hash: string;
@@ -84,6 +87,18 @@ export interface RefreshTokensTable {
   used_at: number | null;
 }
 
+/**
+ * A browser that signed in to an account (OWASP's "device cookie"): it may sign in while the account is locked to
+ * strangers. One row per browser and account; a new one at every sign-in replaces the browser's last.
+ */
+export interface KnownDevicesTable {
+  /** SHA-256 of the random token in the browser's cookie: the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -91,4 +106,5 @@ export interface Database {
   signing_keys: SigningKeysTable;
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
+  known_devices: KnownDevicesTable;
 }

@@ -1,9 +1,10 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
-import type { Database, SessionsTable, UsersTable } from './schema.js';
+import type { Database, SessionsTable } from './schema.js';
 import type { DirectRead } from './store.js';
+import type { UserRecord } from './users-repository.js';
 
 export type SessionRecord = Selectable<SessionsTable>;
-export type SessionWithUser = SessionRecord & { user: Selectable<UsersTable> };
+export type SessionWithUser = SessionRecord & { user: UserRecord };
 
 /** A session joined to its user, as one row; `toSessionWithUser` splits it. Shared by every session lookup. */
 export function selectSessionWithUser(db: Kysely<Database>) {
@@ -58,6 +59,13 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
     /** Records activity; takes the session (not just its id) so a cache in front can update its copy. */
     async touch(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, lastSeenAt: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', session.id).execute();
+    },
+    /**
+     * Gives the session a new token hash (the same session: id, user, lifetimes); answers its absolute expiry, or
+     * undefined when it is gone. A cache in front must forget the old hash.
+     */
+    async replaceToken(id: string, tokenHash: string): Promise<{ expires_at: number } | undefined> {
+      return db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).returning(['expires_at']).executeTakeFirst();
     },
     async deleteByTokenHash(tokenHash: string): Promise<void> {
       await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();

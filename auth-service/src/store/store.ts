@@ -8,6 +8,7 @@ import type { Database } from './schema.js';
 import { createAppsRepository } from './apps-repository.js';
 import { createAuthorizationCodesRepository } from './authorization-codes-repository.js';
 import { createBoundSessionsRepository } from './bound-sessions-repository.js';
+import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
 import { createRefreshTokensRepository } from './refresh-tokens-repository.js';
 import { createSigningKeysRepository } from './signing-keys-repository.js';
 import { createSessionsRepository } from './sessions-repository.js';
@@ -22,6 +23,7 @@ export interface Store {
   readonly authorizationCodes: ReturnType<typeof createAuthorizationCodesRepository>;
   readonly refreshTokens: ReturnType<typeof createRefreshTokensRepository>;
   readonly boundSessions: ReturnType<typeof createBoundSessionsRepository>;
+  readonly knownDevices: KnownDevicesRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -135,6 +137,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),
     boundSessions: createBoundSessionsRepository(db),
+    knownDevices: createKnownDevicesRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

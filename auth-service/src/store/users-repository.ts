@@ -1,7 +1,23 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, UsersTable } from './schema.js';
 
-export type UserRecord = Selectable<UsersTable>;
+/** A user as the service sees it; `email_key` is this repository's business (it derives it from `email`). */
+export type UserRecord = Omit<Selectable<UsersTable>, 'email_key'>;
+
+/**
+ * The identity of an (already normalised) email address: `Bob@example.com` and `bob@example.com` are one account,
+ * for uniqueness, lookup and the sign-in throttle alike. RFC 5321 lets a mail server treat the local part's case as
+ * significant, but practically none does, and two accounts that look the same to people are a spoofing hazard.
+ *
+ * The address itself is kept as typed (in `email`) and only compared through this key, rather than stored
+ * lower-cased: nothing already stored changes (the migration adds the key beside it), the `email` claim that apps
+ * already hold for a user stays the same, and mail goes to the address exactly as its owner gave it.
+ */
+export function emailKey(email: string): string {
+  return email.toLowerCase();
+}
+
+const userColumns = ['id', 'email', 'name', 'picture', 'password_hash', 'created_at'] as const;
 
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
@@ -14,19 +30,20 @@ function isUniqueViolation(err: unknown): boolean {
 
 export function createUsersRepository(db: Kysely<Database>) {
   return {
-    /** Throws `UniqueViolation` when the email is taken. */
+    /** Throws `UniqueViolation` when the email is taken, in any casing. */
     async insert(user: UserRecord): Promise<void> {
       try {
-        await db.insertInto('users').values(user).execute();
+        await db.insertInto('users').values({ ...user, email_key: emailKey(user.email) }).execute();
       } catch (err) {
         if (isUniqueViolation(err)) throw new UniqueViolation('email taken', { cause: err });
         throw err;
       }
     },
     findById: (id: string): Promise<UserRecord | undefined> =>
-      db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+      db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst(),
+    /** The account of this address in any casing. */
     findByEmail: (email: string): Promise<UserRecord | undefined> =>
-      db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
+      db.selectFrom('users').select(userColumns).where('email_key', '=', emailKey(email)).executeTakeFirst(),
     async update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash'>>): Promise<void> {
       await db.updateTable('users').set(changes).where('id', '=', id).execute();
     },

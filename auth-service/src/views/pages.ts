@@ -1,3 +1,4 @@
+import { minPasswordLength } from '../services/password-policy.js';
 import type { SessionSummary, SessionView } from '../services/sessions.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -60,8 +61,8 @@ ${alert(opts.error, 'signup-error')}
   <label for="email">Email</label>
   <input id="email" name="email" type="email" autocomplete="email" required value="${opts.email ?? ''}">
   <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-hint">
-  <p class="hint" id="password-hint">At least 10 characters, not one of the most common passwords.</p>
+  <input id="password" name="password" type="password" autocomplete="new-password" required minlength="${minPasswordLength}" aria-describedby="password-hint">
+  <p class="hint" id="password-hint">At least ${minPasswordLength} characters, not one of the most common passwords.</p>
   <button type="submit">Create account</button>
 </form>
 <p class="aside">Already have an account? <a href="/login?return_to=${encodeURIComponent(opts.returnTo)}">Sign in</a></p>`,
@@ -115,7 +116,8 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     <label for="current-password">Current password</label>
     <input id="current-password" name="current_password" type="password" autocomplete="current-password" required>
     <label for="new-password">New password</label>
-    <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="10">
+    <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="${minPasswordLength}" aria-describedby="new-password-hint">
+    <p class="hint" id="new-password-hint">At least ${minPasswordLength} characters, not one of the most common passwords.</p>
     <button type="submit">Change password</button>
   </form>
 </section>

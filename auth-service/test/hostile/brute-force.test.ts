@@ -4,7 +4,7 @@ import { createTestApp, serviceOrigin } from '../test-app.js';
 
 // The limits as shipped (config defaults): 30 password checks per IP per minute, 5 free failures per
 // account and IP, account lock after 100 failures from all IPs.
-const shipped = { freeAttempts: 5, maxDelayMs: 15 * 60_000, accountLockThreshold: 100, accountLockMs: 15 * 60_000 };
+const shipped = { freeAttempts: 5, maxDelayMs: 15 * 60_000, accountLockThreshold: 100, accountLockMs: 15 * 60_000, deviceLockThreshold: 10 };
 
 function login(app: Parameters<typeof supertest>[0], email: string, password: string, ip: string) {
   return supertest(app).post('/api/session').set('Origin', serviceOrigin).set('X-Forwarded-For', ip).send({ email, password });

@@ -89,6 +89,27 @@ describe.skipIf(skip)('two instances on PostgreSQL and Redis', () => {
     }
   });
 
+  it('a password change through one instance: the old cookie is refused by the other within 100 ms, the new one works', async () => {
+    // A client address of its own: sign-up, sign-in and the change would overrun the shared per-IP limit.
+    const client = { 'x-forwarded-for': '203.0.113.78' };
+    const email = `four-${schema}@example.test`;
+    expect((await json('POST', `${a.url}/api/users`, { email, name: 'Scale Out', password: 'scale out password 4' }, client)).status).toBe(201);
+    const signIn = await json('POST', `${a.url}/api/session`, { email, password: 'scale out password 4' }, client);
+    const cookie = signIn.headers.getSetCookie().find((c) => c.includes('userbox_session='))!.split(';')[0]!;
+    expect(await me(b, cookie)).not.toBeNull();
+    expect(await me(b, cookie)).not.toBeNull(); // cached in B and in Redis
+    const change = await json('POST', `${a.url}/api/me/password`, { currentPassword: 'scale out password 4', newPassword: 'scale out password 5' }, { ...client, cookie });
+    expect(change.status).toBe(204);
+    const renewed = change.headers.getSetCookie().find((c) => c.includes('userbox_session='))!.split(';')[0]!;
+    let polls = 0;
+    while ((await me(b, cookie)) !== null) {
+      polls += 1;
+      expect(polls, 'B still accepted the old cookie after 100 ms').toBeLessThan(10);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await me(b, renewed)).toMatchObject({ email });
+  });
+
   it('shares the per-IP rate limit across instances', async () => {
     // A client address of its own (the instances trust one proxy hop), so its one-minute window starts here.
     const client = { 'x-forwarded-for': '203.0.113.77' };

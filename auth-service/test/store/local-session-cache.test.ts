@@ -80,4 +80,16 @@ describe('in-process session cache invalidation', () => {
     expect((await store.sessions.findByTokenHash('th2'))?.last_seen_at).toBe(500);
     await base.close();
   });
+
+  it('forgets the old token of a session at once when its token is replaced', async () => {
+    const base = await openStore(':memory:');
+    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
+    await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
+    const store = withLocalSessionCache(base, { clock: () => 0 });
+    expect(await store.sessions.findByTokenHash('th1')).toBeDefined(); // cached now
+    expect(await store.sessions.replaceToken('s1', 'th2')).toEqual({ expires_at: 9e12 });
+    expect(await store.sessions.findByTokenHash('th1')).toBeUndefined();
+    expect((await store.sessions.findByTokenHash('th2'))?.id).toBe('s1');
+    await base.close();
+  });
 });

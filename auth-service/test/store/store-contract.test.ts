@@ -42,6 +42,15 @@ describe.each(databases)('store contract on $name', (database) => {
     await expect(store().users.insert({ ...user(), email: u.email })).rejects.toBeInstanceOf(UniqueViolation);
   });
 
+  it('treats an email as one identity whatever its case: found under any casing, a case variant is taken', async () => {
+    const u = user({ email: `Bob.${randomBytes(4).toString('hex')}@example.test` });
+    await store().users.insert(u);
+    expect(await store().users.findByEmail(u.email.toLowerCase())).toEqual(u);
+    expect(await store().users.findByEmail(u.email.toUpperCase())).toEqual(u);
+    await expect(store().users.insert({ ...user(), email: u.email.toLowerCase() })).rejects.toBeInstanceOf(UniqueViolation);
+    await expect(store().users.insert({ ...user(), email: u.email.toUpperCase() })).rejects.toBeInstanceOf(UniqueViolation);
+  });
+
   it('keeps text verbatim: any script, quotes and SQL-looking strings', async () => {
     const u = { ...user(), name: `Robert'); DROP TABLE users;-- 李小龍 مريم 👩🏽‍💻` };
     await store().users.insert(u);
@@ -78,6 +87,17 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(await store().sessions.listByUser(other.id)).toHaveLength(1);
   });
 
+  it('replaces a session’s token hash in place: the same session under the new hash only', async () => {
+    const u = user();
+    await store().users.insert(u);
+    const s = session(u.id);
+    await store().sessions.insert(s);
+    expect(await store().sessions.replaceToken(s.id, `${s.token_hash}-new`)).toEqual({ expires_at: s.expires_at });
+    expect(await store().sessions.findByTokenHash(s.token_hash)).toBeUndefined();
+    expect(await store().sessions.findByTokenHash(`${s.token_hash}-new`)).toEqual({ ...s, token_hash: `${s.token_hash}-new`, user: u });
+    expect(await store().sessions.replaceToken('no-such-session', 'x')).toBeUndefined();
+  });
+
   it('removes sessions past their absolute expiry', async () => {
     const u = user();
     await store().users.insert(u);
@@ -99,6 +119,45 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(apps[0]?.redirectUris).toEqual(['https://a.test/cb']);
     expect(await store().apps.remove('a')).toBe(true);
     expect(await store().apps.remove('a')).toBe(false);
+  });
+
+  it('keeps known devices by token hash: finds them, keeps the newest per user, ends them, and sweeps expired ones', async () => {
+    const u = user();
+    const other = user();
+    await store().users.insert(u);
+    await store().users.insert(other);
+    const device = (userId: string, n: number, expiresAt = 2_000_000_000_000) => ({
+      token_hash: `dh-${userId}-${n}`,
+      user_id: userId,
+      created_at: 1_700_000_000_000 + n,
+      expires_at: expiresAt,
+    });
+    for (let n = 1; n <= 4; n++) await store().knownDevices.insert(device(u.id, n));
+    await store().knownDevices.insert(device(other.id, 1, 5));
+
+    const found = await store().knownDevices.findByTokenHashes([`dh-${u.id}-2`, `dh-${other.id}-1`, 'nope']);
+    expect(found.map((d) => d.token_hash).sort()).toEqual([`dh-${u.id}-2`, `dh-${other.id}-1`].sort());
+    expect(found.find((d) => d.user_id === u.id)).toEqual(device(u.id, 2));
+    expect(await store().knownDevices.findByTokenHashes([])).toEqual([]);
+
+    expect(await store().knownDevices.deleteAllButNewest(u.id, 2)).toBe(2);
+    const left = await store().knownDevices.findByTokenHashes([1, 2, 3, 4].map((n) => `dh-${u.id}-${n}`));
+    expect(left.map((d) => d.token_hash).sort()).toEqual([`dh-${u.id}-3`, `dh-${u.id}-4`]);
+    await store().knownDevices.delete(`dh-${u.id}-3`);
+    expect(await store().knownDevices.findByTokenHashes([`dh-${u.id}-3`])).toEqual([]);
+
+    expect(await store().knownDevices.deleteExpired(1_000)).toBeGreaterThanOrEqual(1);
+    expect(await store().knownDevices.findByTokenHashes([`dh-${other.id}-1`])).toEqual([]);
+    expect(await store().knownDevices.deleteAllForUser(u.id)).toBe(1);
+    expect(await store().knownDevices.findByTokenHashes([`dh-${u.id}-4`])).toEqual([]);
+  });
+
+  it('deleting a user deletes their known devices', async () => {
+    const u = user();
+    await store().users.insert(u);
+    await store().knownDevices.insert({ token_hash: `dh-${u.id}`, user_id: u.id, created_at: 1, expires_at: 2_000_000_000_000 });
+    await store().db.deleteFrom('users').where('id', '=', u.id).execute();
+    expect(await store().knownDevices.findByTokenHashes([`dh-${u.id}`])).toEqual([]);
   });
 
   it('deleting a user deletes their sessions (ON DELETE CASCADE)', async () => {
