@@ -50,7 +50,8 @@ describe.skipIf(redisUrl === 'skip').each(databases)('a normal start with Redis,
       expect(statuses).toEqual([401, 401, 429]);
     } finally {
       // SIGTERM flushes the buffered log, so everything the start wrote is in the output below.
-      expect(await instance.stop()).toBe(0);
+      // (A signal in the message: the exit code is null when the process died of one.)
+      expect(await instance.stop(), `exit signal: ${instance.child.signalCode}`).toBe(0);
       if (env.DATABASE_SCHEMA) await dropSchema(schema);
     }
     expect(instance.output()).toContain('userbox account service listening');
