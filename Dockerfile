@@ -10,6 +10,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY auth-service/package.json auth-service/
 COPY widget/package.json widget/
+COPY packages/verify/package.json packages/verify/
 COPY host-examples/static/package.json host-examples/static/
 COPY host-examples/express-ssr/package.json host-examples/express-ssr/
 COPY host-examples/react/package.json host-examples/react/

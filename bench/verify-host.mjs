@@ -1,7 +1,7 @@
 // Host back end for bench/verify.mjs: the same tiny Express route three times — without verification, with
-// the documented helper (auth-service/src/verify-access-token.ts), and with the helper's cache turned off.
+// the documented helper (@userbox/verify, packages/verify/), and with the helper's cache turned off.
 import express from 'express';
-import { bearerToken, createAccessTokenVerifier } from '../auth-service/src/verify-access-token.ts';
+import { bearerToken, createAccessTokenVerifier } from '@userbox/verify';
 
 const issuer = process.env.BENCH_ISSUER;
 const audience = process.env.BENCH_AUDIENCE;

@@ -74,7 +74,7 @@ try {
   const { access_token: accessToken } = await tokenRes.json();
   if (!accessToken) throw new Error(`/token failed: ${tokenRes.status}`);
 
-  host = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'verify-host.mjs')], {
+  host = spawn(process.execPath, [path.join(here, 'verify-host.mjs')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BENCH_ISSUER: issuer, BENCH_AUDIENCE: 'bench' },

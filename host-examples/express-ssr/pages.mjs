@@ -6,6 +6,11 @@ export function escapeHtml(value) {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Sends a rendered page, never cached (it depends on who is signed in). @param {import('express').Response} res @param {number} status @param {string} html */
+export function sendPage(res, status, html) {
+  res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
+}
+
 /**
  * @typedef {object} PageContext
  * @property {string} serviceUrl

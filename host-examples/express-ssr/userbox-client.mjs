@@ -1,10 +1,12 @@
 // @ts-check
 // The host's side of OpenID Connect with the account service: a public client (PKCE S256, state, nonce) that
-// signs the user in from its back end, checks the tokens with jose, and asks /userinfo whether the account session
-// is still alive. Browser-facing URLs use the service's public URL; back-channel calls use the internal one.
+// signs the user in from its back end, checks the tokens with jose (the access token through @userbox/verify), and
+// asks /userinfo whether the account session is still alive. Browser-facing URLs use the service's public URL;
+// back-channel calls use the internal one.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { createAccessTokenVerifier } from '@userbox/verify';
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 
 /**
@@ -92,7 +94,9 @@ export function backChannelFetch(ca) {
  */
 export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirectUri, fetch: fetchImpl = fetch }) {
   const jwks = createRemoteJWKSet(new URL(`${internalUrl}/jwks.json`), { [customFetch]: fetchImpl });
-  const verifyOptions = { issuer: serviceUrl, audience: clientId, algorithms: ['ES256'], clockTolerance: 5 };
+  const clockTolerance = 5;
+  // One key set for both tokens. Each access token is checked once, when /token hands it over: nothing to remember.
+  const accessTokens = createAccessTokenVerifier({ issuer: serviceUrl, audience: clientId, clockTolerance, keys: jwks, cacheSize: 0 });
 
   /** @param {string} path @param {RequestInit} init */
   async function call(path, init) {
@@ -117,8 +121,8 @@ export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirec
   }
 
   /**
-   * Checks both tokens of a /token answer: signatures by the service's keys, `iss`, `aud`, `exp`; the ID token's
-   * `nonce` when one was sent; one subject for both.
+   * Checks both tokens of a /token answer: signatures by the service's keys (ES256), `iss`, `aud`, `exp`; the ID
+   * token's `nonce` when one was sent; the access token's `typ: at+jwt` (@userbox/verify); one subject for both.
    * @param {any} body @param {{ nonce?: string, sub?: string }} expect
    * @returns {Promise<{ tokens: TokenSet, claims: import('jose').JWTPayload }>}
    */
@@ -126,14 +130,16 @@ export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirec
     if (typeof body.access_token !== 'string' || typeof body.id_token !== 'string' || typeof body.refresh_token !== 'string') {
       throw new ServiceUnavailableError('/token answered without the expected tokens.');
     }
-    const { payload: claims } = await jwtVerify(body.id_token, jwks, { ...verifyOptions, requiredClaims: ['sub', 'exp', 'iat'] });
+    const { payload: claims } = await jwtVerify(body.id_token, jwks, {
+      issuer: serviceUrl,
+      audience: clientId,
+      algorithms: ['ES256'],
+      clockTolerance,
+      requiredClaims: ['sub', 'exp', 'iat'],
+    });
     if (expect.nonce !== undefined && claims.nonce !== expect.nonce) throw new Error('The ID token nonce does not match.');
     if (expect.sub !== undefined && claims.sub !== expect.sub) throw new Error('The ID token is for another user.');
-    const { payload: access } = await jwtVerify(body.access_token, jwks, {
-      ...verifyOptions,
-      typ: 'at+jwt',
-      requiredClaims: ['sub', 'exp', 'client_id', 'sid'],
-    });
+    const access = await accessTokens.verify(body.access_token);
     if (access.sub !== claims.sub || access.client_id !== clientId) throw new Error('The access token does not match the ID token.');
     const expiresIn = Number(body.expires_in) > 0 ? Number(body.expires_in) : 60;
     return {

@@ -17,6 +17,11 @@ import time
 import unittest
 import urllib.parse
 
+import config
+import host_app
+import jwt
+import oidc_client
+import pages
 import server
 
 
@@ -90,12 +95,12 @@ FORGERIES = ["other-key", "none", "hs256", "changed-claims", "garbage"]
 
 class PkceTest(unittest.TestCase):
     def test_matches_the_rfc_7636_vector(self):
-        self.assertEqual(server.pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        self.assertEqual(oidc_client.pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
 
     def test_pair_is_fresh_and_consistent(self):
-        (v1, c1), (v2, _) = server.pkce_pair(), server.pkce_pair()
+        (v1, c1), (v2, _) = oidc_client.pkce_pair(), oidc_client.pkce_pair()
         self.assertRegex(v1, r"^[A-Za-z0-9_-]{43}$")
-        self.assertEqual(c1, server.pkce_challenge(v1))
+        self.assertEqual(c1, oidc_client.pkce_challenge(v1))
         self.assertNotEqual(v1, v2)
 
 
@@ -115,15 +120,15 @@ class ReturnPathTest(unittest.TestCase):
 
 class EscapingTest(unittest.TestCase):
     def test_escape(self):
-        self.assertEqual(server.escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;")
+        self.assertEqual(pages.escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;")
 
     def test_pages_escape_the_user_and_embed_the_snippet(self):
-        page = server.home_page(service_url="https://accounts.example.test", user={"sub": 'u"1', "name": "<script>alert(1)</script>"})
+        page = pages.home_page(service_url="https://accounts.example.test", user={"sub": 'u"1', "name": "<script>alert(1)</script>"})
         self.assertIn("Hello, &lt;script&gt;alert(1)&lt;/script&gt;", page)
         self.assertNotIn("<script>alert", page)
         self.assertIn('data-user-sub="u&quot;1"', page)
         self.assertIn('<script type="module" src="https://accounts.example.test/userbox.js"></script>\n  <user-box></user-box>', page)
-        self.assertIn("Hello, guest", server.home_page(service_url="https://a.test", user=None))
+        self.assertIn("Hello, guest", pages.home_page(service_url="https://a.test", user=None))
 
 
 class Es256Test(unittest.TestCase):
@@ -139,39 +144,39 @@ class Es256Test(unittest.TestCase):
         return (self.rfc_r if r is None else r).to_bytes(32, "big") + (self.rfc_s if s is None else s).to_bytes(32, "big")
 
     def test_the_rfc_6979_vector_verifies(self):
-        self.assertTrue(server.es256_verify(self.rfc_key, b"sample", self.rfc_signature()))
+        self.assertTrue(jwt.es256_verify(self.rfc_key, b"sample", self.rfc_signature()))
 
     def test_a_changed_message_key_or_signature_does_not(self):
-        self.assertFalse(server.es256_verify(self.rfc_key, b"samplf", self.rfc_signature()))
-        self.assertFalse(server.es256_verify(self.rfc_key, b"sample", self.rfc_signature(s=self.rfc_s ^ 1)))
-        self.assertFalse(server.es256_verify(self.rfc_key, b"sample", self.rfc_signature(r=self.rfc_r ^ 1)))
-        other = server.p256_public_key(KEY.jwk)
-        self.assertFalse(server.es256_verify(other, b"sample", self.rfc_signature()))
+        self.assertFalse(jwt.es256_verify(self.rfc_key, b"samplf", self.rfc_signature()))
+        self.assertFalse(jwt.es256_verify(self.rfc_key, b"sample", self.rfc_signature(s=self.rfc_s ^ 1)))
+        self.assertFalse(jwt.es256_verify(self.rfc_key, b"sample", self.rfc_signature(r=self.rfc_r ^ 1)))
+        other = jwt.p256_public_key(KEY.jwk)
+        self.assertFalse(jwt.es256_verify(other, b"sample", self.rfc_signature()))
 
     def test_out_of_range_or_misshapen_signatures_do_not(self):
         n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
         for signature in [self.rfc_signature(r=0), self.rfc_signature(s=0), self.rfc_signature(r=n),
                           self.rfc_signature(s=n), self.rfc_signature(s=2**256 - 1), self.rfc_signature()[:63], self.rfc_signature() + b"\0", b""]:
             with self.subTest(signature=signature.hex()):
-                self.assertFalse(server.es256_verify(self.rfc_key, b"sample", signature))
+                self.assertFalse(jwt.es256_verify(self.rfc_key, b"sample", signature))
 
     def test_openssl_signatures_verify_and_only_under_their_key(self):
-        mine, theirs = server.p256_public_key(KEY.jwk), server.p256_public_key(OTHER_KEY.jwk)
+        mine, theirs = jwt.p256_public_key(KEY.jwk), jwt.p256_public_key(OTHER_KEY.jwk)
         for message in [b"", b"a", b"header.payload", os.urandom(300)]:
             with self.subTest(message=message[:20]):
                 signature = KEY.sign(message)
-                self.assertTrue(server.es256_verify(mine, message, signature))
-                self.assertFalse(server.es256_verify(theirs, message, signature))
-                self.assertFalse(server.es256_verify(mine, message + b"x", signature))
+                self.assertTrue(jwt.es256_verify(mine, message, signature))
+                self.assertFalse(jwt.es256_verify(theirs, message, signature))
+                self.assertFalse(jwt.es256_verify(mine, message + b"x", signature))
 
     def test_keys_must_be_p256_points_on_the_curve(self):
         x, y = self.rfc_key
         good = {"kty": "EC", "crv": "P-256", "x": b64(x.to_bytes(32, "big")), "y": b64(y.to_bytes(32, "big"))}
-        self.assertEqual(server.p256_public_key(good), self.rfc_key)
+        self.assertEqual(jwt.p256_public_key(good), self.rfc_key)
         for bad in [{**good, "y": b64((y + 1).to_bytes(32, "big"))}, {**good, "crv": "P-384"}, {**good, "kty": "RSA"},
                     {**good, "x": good["x"][:-2]}, {**good, "x": good["x"] + "="}, {k: v for k, v in good.items() if k != "y"}]:
             with self.subTest(bad=bad), self.assertRaises(ValueError):
-                server.p256_public_key(bad)
+                jwt.p256_public_key(bad)
 
 
 class IdTokenTest(unittest.TestCase):
@@ -180,10 +185,10 @@ class IdTokenTest(unittest.TestCase):
     def keys(self, kid: str):
         if kid != KEY.kid:
             raise ValueError("unknown key")
-        return server.p256_public_key(KEY.jwk)
+        return jwt.p256_public_key(KEY.jwk)
 
     def verify(self, token: str):
-        return server.check_id_token(token, keys=self.keys, issuer="https://accounts.test", client_id="python", nonce="n1", now=1_000)
+        return jwt.check_id_token(token, keys=self.keys, issuer="https://accounts.test", client_id="python", nonce="n1", now=1_000)
 
     def check(self, **changes):
         return self.verify(KEY.jwt({**self.good, **changes}))
@@ -197,7 +202,7 @@ class IdTokenTest(unittest.TestCase):
             with self.subTest(changes=changes), self.assertRaises(ValueError):
                 self.check(**changes)
         with self.assertRaises(ValueError):
-            server.check_id_token("not-a-jwt", keys=self.keys, issuer="x", client_id="python", nonce=None, now=0)
+            jwt.check_id_token("not-a-jwt", keys=self.keys, issuer="x", client_id="python", nonce=None, now=0)
 
     def test_refuses_a_token_the_service_did_not_sign(self):
         for how in FORGERIES:
@@ -213,19 +218,19 @@ class IdTokenTest(unittest.TestCase):
 class KeySetTest(unittest.TestCase):
     def setUp(self):
         self.now, self.fetches, self.published = 0.0, 0, [KEY.jwk]
-        self.keys = server.KeySet(self.fetch, clock=lambda: self.now)
+        self.keys = jwt.KeySet(self.fetch, clock=lambda: self.now)
 
     def fetch(self):
         self.fetches += 1
         return {"keys": list(self.published)}
 
     def test_keeps_the_keys_and_refetches_for_an_unknown_kid(self):
-        self.assertEqual(self.keys.key("k1"), server.p256_public_key(KEY.jwk))
+        self.assertEqual(self.keys.key("k1"), jwt.p256_public_key(KEY.jwk))
         self.now += 60
         self.keys.key("k1")
         self.assertEqual(self.fetches, 1)
         self.published = [OTHER_KEY.jwk, KEY.jwk]  # the service rotated
-        self.assertEqual(self.keys.key("k2"), server.p256_public_key(OTHER_KEY.jwk))
+        self.assertEqual(self.keys.key("k2"), jwt.p256_public_key(OTHER_KEY.jwk))
         self.assertEqual(self.fetches, 2)
 
     def test_an_unknown_kid_refetches_at_most_every_30_seconds(self):
@@ -255,21 +260,21 @@ class KeySetTest(unittest.TestCase):
 
     def test_an_unreachable_key_set_is_unavailable_not_a_refusal(self):
         def down():
-            raise server.Unavailable("down")
+            raise oidc_client.Unavailable("down")
 
-        with self.assertRaises(server.Unavailable):
-            server.KeySet(down).key("k1")
+        with self.assertRaises(oidc_client.Unavailable):
+            jwt.KeySet(down).key("k1")
 
 
 class ConfigTest(unittest.TestCase):
     def test_defaults(self):
-        c = server.load_config({"PORT": "4003"})
+        c = config.load_config({"PORT": "4003"})
         self.assertEqual((c.host, c.public_url, c.service_url, c.internal_url, c.client_id), ("127.0.0.1", "http://localhost:4003", "http://localhost:4000", "http://localhost:4000", "python"))
 
     def test_refuses_bad_settings(self):
         for env in [{}, {"PORT": "x"}, {"PORT": "1", "TLS_CERT_FILE": "c"}, {"PORT": "1", "PUBLIC_URL": "https://a.test/path"}]:
             with self.subTest(env=env), self.assertRaises(SystemExit):
-                server.load_config(env)
+                config.load_config(env)
 
     def test_cookies(self):
         self.assertEqual(server.parse_cookies("a=1; b=x=y;c"), {"a": "1", "b": "x=y"})
@@ -293,7 +298,7 @@ class FakeService:
     def jwks(self):
         self.calls.append("jwks")
         if not self.reachable:
-            raise server.Unavailable("down")
+            raise oidc_client.Unavailable("down")
         return {"keys": [KEY.jwk]}
 
     def authorize_url(self, state, nonce, challenge, prompt):
@@ -303,21 +308,21 @@ class FakeService:
     def token(self, form):
         self.calls.append(form["grant_type"])
         if not self.reachable:
-            raise server.Unavailable("down")
+            raise oidc_client.Unavailable("down")
         if form["grant_type"] == "authorization_code":
             if form["code"] != "good":
-                raise server.SignedOut("bad code")
+                raise oidc_client.SignedOut("bad code")
             return self.tokens(self.last_nonce)
         if not self.signed_in:
-            raise server.SignedOut("ended")
+            raise oidc_client.SignedOut("ended")
         return self.tokens()
 
     def userinfo(self, access_token):
         self.calls.append("userinfo")
         if not self.reachable:
-            raise server.Unavailable("down")
+            raise oidc_client.Unavailable("down")
         if not self.signed_in or access_token == "expired":
-            raise server.SignedOut("401")
+            raise oidc_client.SignedOut("401")
         return {"sub": "u1", "name": "Ada <L>"}
 
     def end_session_url(self, id_token, back):
@@ -329,9 +334,9 @@ class AppTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        config = server.load_config({"PORT": "0", "PUBLIC_URL": "https://py.test", "USERBOX_SERVICE_URL": "https://accounts.test"})
+        settings = config.load_config({"PORT": "0", "PUBLIC_URL": "https://py.test", "USERBOX_SERVICE_URL": "https://accounts.test"})
         cls.service = FakeService()
-        cls.app = server.App(config, client=cls.service)
+        cls.app = host_app.App(settings, client=cls.service)
         cls.httpd = server.Server(("127.0.0.1", 0), server.make_handler(cls.app))
         threading.Thread(target=cls.httpd.serve_forever, daemon=True).start()
 

@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bearerToken, createAccessTokenVerifier } from '../../src/verify-access-token.js';
+import { bearerToken, createAccessTokenVerifier } from '@userbox/verify';
 import { createOidcTestApp, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 
-// The host back-end helper against the real provider over HTTP (createRemoteJWKSet fetches /jwks.json).
+// @userbox/verify (a host back end's verifier) against the real provider over HTTP (createRemoteJWKSet fetches /jwks.json).
 let server: http.Server;
 let t: OidcTestApp;
 let issuer: string;
