@@ -39,6 +39,7 @@ export function createMemoryFailureCounter(maxKeys = 100_000): FailureCounter {
   };
 }
 
+/** The throttle's limits; config.ts reads them (LOGIN_*) and holds their defaults. */
 export interface ThrottlePolicy {
   /** Failures for one account from one client (IPv4 address, IPv6 /64) before delays start. */
   freeAttempts: number;
@@ -51,14 +52,6 @@ export interface ThrottlePolicy {
   /** Failures with one known-device token before it stops counting as known (and its holder is a stranger). */
   deviceLockThreshold: number;
 }
-
-export const defaultThrottlePolicy: ThrottlePolicy = {
-  freeAttempts: 5,
-  maxDelayMs: 15 * 60_000,
-  accountLockThreshold: 100,
-  accountLockMs: 15 * 60_000,
-  deviceLockThreshold: 10,
-};
 
 /**
  * The part of a client address one party holds: an IPv4 address whole, an IPv6 address by its /64 (the least a
@@ -119,8 +112,8 @@ export interface LoginThrottle {
   begin(email: string, ip: string, knownDevice: string | undefined): Promise<LoginAttempt>;
 }
 
-export function createLoginThrottle(options: { counter: FailureCounter; policy?: ThrottlePolicy; clock: Clock }): LoginThrottle {
-  const { counter, policy = defaultThrottlePolicy, clock } = options;
+export function createLoginThrottle(options: { counter: FailureCounter; policy: ThrottlePolicy; clock: Clock }): LoginThrottle {
+  const { counter, policy, clock } = options;
   // Keyed on the account's identity, so every casing of an address is one account here as in the store.
   const pairKey = (email: string, ip: string) => `login:pair:${emailKey(email)}|${clientNetwork(ip)}`;
   const accountKey = (email: string) => `login:account:${emailKey(email)}`;
