@@ -15,16 +15,13 @@ import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';
 import { createDeviceCookie, createSessionCookie } from './routes/session-cookie.js';
 import { authRateLimit } from './middleware/rate-limits.js';
-import {
-  createLoginThrottle,
-  createMemoryFailureCounter,
-  type FailureCounter,
-} from './services/login-throttle.js';
+import { createLoginThrottle } from './services/login-throttle.js';
 import { widgetRoutes } from './routes/widget.js';
 import type { AppRegistry } from './services/apps.js';
 import { createKnownDevices } from './services/known-devices.js';
 import { createSessionService } from './services/sessions.js';
 import { createUserService } from './services/users.js';
+import { createMemoryFailureCounter, type FailureCounter } from './store/failure-counter.js';
 import type { Store } from './store/store.js';
 
 const skip = (): void => undefined;

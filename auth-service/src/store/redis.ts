@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { FailureCounter } from '../services/login-throttle.js';
-import { createMemoryFailureCounter } from '../services/login-throttle.js';
+import { createMemoryFailureCounter, type FailureCounter } from './failure-counter.js';
 import type { SessionWithUser } from './sessions-repository.js';
 import type { Store } from './store.js';
 
