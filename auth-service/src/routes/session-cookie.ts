@@ -20,7 +20,7 @@ export function readCookie(req: Request, name: string): string | undefined {
 }
 
 /** The name of the cookie that tells the site's tabs to ask again (see `createSessionCookie`). */
-export const syncCookieName = 'userbox_sync';
+const syncCookieName = 'userbox_sync';
 
 /**
  * The domain the sync cookie is shared on: the service's host name without its first label when it has three

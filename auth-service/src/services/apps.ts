@@ -23,7 +23,7 @@ const origin = z
 const webUrl = z.url({ protocol: /^https?$/ }).refine(httpsOrLoopback.check, { message: httpsOrLoopback.message });
 
 /** Icons shipped with the service (public/icons/<name>.svg); an app may name one instead of giving a URL. */
-export const bundledIcons = ['app', 'calendar', 'chat', 'docs', 'drive', 'mail', 'maps', 'news', 'photos', 'shop'] as const;
+const bundledIcons = ['app', 'calendar', 'chat', 'docs', 'drive', 'mail', 'maps', 'news', 'photos', 'shop'] as const;
 const iconSchema = z
   .string()
   .max(2048)
@@ -42,7 +42,7 @@ export const appSchema = z.strictObject({
   position: z.number().int().optional(),
 });
 
-export const appsFileSchema = z.strictObject({ apps: z.array(appSchema) });
+const appsFileSchema = z.strictObject({ apps: z.array(appSchema) });
 
 export type AppInput = z.input<typeof appSchema>;
 

@@ -80,7 +80,7 @@ export function initialsOf(name: string): string {
 }
 
 /** A hue from the id (FNV-1a: stable, cheap), at a lightness dark enough for white initials. */
-export function colorOf(id: string): string {
+function colorOf(id: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
   return hslToHex((hash >>> 0) % 360, 0.55, 0.36);
