@@ -4,7 +4,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import { defaultOidcPolicy, type Config } from './config.js';
+import type { Config } from './config.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
@@ -15,17 +15,13 @@ import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';
 import { createDeviceCookie, createSessionCookie } from './routes/session-cookie.js';
 import { authRateLimit } from './middleware/rate-limits.js';
-import {
-  createLoginThrottle,
-  createMemoryFailureCounter,
-  type FailureCounter,
-  type ThrottlePolicy,
-} from './services/login-throttle.js';
+import { createLoginThrottle } from './services/login-throttle.js';
 import { widgetRoutes } from './routes/widget.js';
 import type { AppRegistry } from './services/apps.js';
 import { createKnownDevices } from './services/known-devices.js';
 import { createSessionService } from './services/sessions.js';
 import { createUserService } from './services/users.js';
+import { createMemoryFailureCounter, type FailureCounter } from './store/failure-counter.js';
 import type { Store } from './store/store.js';
 
 const skip = (): void => undefined;
@@ -33,17 +29,13 @@ const skip = (): void => undefined;
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
 export interface AppDependencies {
-  config: Pick<Config, 'publicUrl' | 'session' | 'widgetDir'> & {
-    /** 32+ bytes: form tokens, encryption of signing keys at rest. */
+  /** The settings the app reads, as `loadConfig` gives them (every default is there). */
+  config: Pick<
+    Config,
+    'publicUrl' | 'session' | 'widgetDir' | 'trustProxy' | 'authRateLimitPerMinute' | 'loginThrottle' | 'oidc' | 'syncCookieDomain'
+  > & {
+    /** 32+ bytes: form tokens, encryption of signing keys at rest (server.ts finds or makes one when unset). */
     secretKey: Buffer;
-    trustProxy?: Config['trustProxy'];
-    /** Password and sign-up attempts per client IP per minute (default 30). */
-    authRateLimitPerMinute?: number;
-    loginThrottle?: ThrottlePolicy;
-    /** OpenID Connect token lifetimes and key rotation (defaults in config.ts). */
-    oidc?: Config['oidc'];
-    /** Domain of the `userbox_sync` cookie; derived from publicUrl when undefined. */
-    syncCookieDomain?: string | undefined;
   };
   /** Where login failures are counted; in memory unless given (Redis for several instances). */
   failureCounter?: FailureCounter;
@@ -58,18 +50,14 @@ export interface AppDependencies {
 
 /** Builds the Express app from its dependencies; it does not listen, so tests drive it with supertest. */
 export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock }: AppDependencies): Express {
-  const throttle = createLoginThrottle({
-    counter: failureCounter ?? createMemoryFailureCounter(),
-    clock,
-    ...(config.loginThrottle ? { policy: config.loginThrottle } : {}),
-  });
+  const throttle = createLoginThrottle({ counter: failureCounter ?? createMemoryFailureCounter(), policy: config.loginThrottle, clock });
   const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock);
   const users = createUserService(store, clock);
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl, clock);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({
-    limit: config.authRateLimitPerMinute ?? 30,
+    limit: config.authRateLimitPerMinute,
     windowMs: 60_000,
     clock,
     ...(rateLimitStore ? { store: rateLimitStore } : {}),
@@ -81,7 +69,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     sessions,
     cookie,
     sessionPolicy: config.session,
-    policy: config.oidc ?? defaultOidcPolicy,
+    policy: config.oidc,
     secretKey: config.secretKey,
     logger,
     clock,
@@ -91,7 +79,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   app.disable('x-powered-by');
   // API answers are no-store; hashing every body for an ETag is work nobody uses. Files keep theirs.
   app.set('etag', false);
-  app.set('trust proxy', config.trustProxy ?? false);
+  app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
   const log = requestLog(logger);
   const headers = securityHeaders(registry);

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { ThrottlePolicy } from './services/login-throttle.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -83,7 +84,7 @@ export interface Config {
   trustProxy: boolean | number | string;
   oidc: OidcPolicy;
   authRateLimitPerMinute: number;
-  loginThrottle: { freeAttempts: number; maxDelayMs: number; accountLockThreshold: number; accountLockMs: number; deviceLockThreshold: number };
+  loginThrottle: ThrottlePolicy;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   widgetDir: string;
   /** Undefined: derived from publicUrl (see SYNC_COOKIE_DOMAIN). */
@@ -97,8 +98,6 @@ export interface OidcPolicy {
   keyRotationMs: number;
   refreshGraceMs: number;
 }
-
-export const defaultOidcPolicy: OidcPolicy = { tokenTtlMs: 600_000, keyRotationMs: 30 * 86_400_000, refreshGraceMs: 10_000 };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../src/app.js';
-import type { OidcPolicy } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { createAppRegistry, type AppRegistry } from '../src/services/apps.js';
 import type { ThrottlePolicy } from '../src/services/login-throttle.js';
 import type { AppRecord } from '../src/store/apps-repository.js';
@@ -24,6 +24,8 @@ export interface TestApp {
   agent: ReturnType<typeof supertest.agent>;
   /** Creates a user through the API and returns its credentials. */
   createUser(overrides?: Partial<{ email: string; name: string; password: string }>): Promise<{ email: string; name: string; password: string; id: string }>;
+  /** The settings the app runs with: `loadConfig`'s, from the test app's environment (see createTestApp). */
+  config: Config & { secretKey: Buffer };
   /** The service's SECRET_KEY, for tests that reach its keys as another instance would. */
   secretKey: Buffer;
   /** The clock every part of the app reads (ms); it starts at the real time, and tests move it forward. */
@@ -36,7 +38,9 @@ let counter = 0;
 
 /**
  * A fresh app on its own in-memory database (or on `store`), with one registered app at `appOrigin` and then
- * `apps`, in that order.
+ * `apps`, in that order. Its settings are `loadConfig`'s defaults except: sessions idle out after an hour and end
+ * after a day, 1000 password checks per IP per minute, a fixed SECRET_KEY, no widget files; then `env` and the
+ * options below on top.
  */
 export async function createTestApp(
   options: {
@@ -46,14 +50,28 @@ export async function createTestApp(
     loginThrottle?: ThrottlePolicy;
     logger?: Logger;
     widgetDir?: string;
-    oidc?: OidcPolicy;
+    /** More settings, as the environment gives them to `loadConfig` (`OIDC_REFRESH_GRACE_SECONDS: '10'`). */
+    env?: Record<string, string>;
     /** More registered apps, after News. */
     apps?: Omit<AppRecord, 'position'>[];
     /** The database to run on (the caller closes it); an in-memory SQLite one by default. */
     store?: Store;
   } = {},
 ): Promise<TestApp> {
-  const publicUrl = options.publicUrl ?? serviceOrigin;
+  const secretKey = Buffer.alloc(32, 7);
+  const loaded = loadConfig({
+    PUBLIC_URL: options.publicUrl ?? serviceOrigin,
+    SESSION_IDLE_MINUTES: '60',
+    SESSION_ABSOLUTE_MINUTES: String(24 * 60),
+    SECRET_KEY: secretKey.toString('hex'),
+    AUTH_RATE_LIMIT_PER_MINUTE: String(options.authRateLimitPerMinute ?? 1000),
+    WIDGET_DIR: options.widgetDir ?? '/nonexistent',
+    ...(options.trustProxy !== undefined ? { TRUST_PROXY: String(options.trustProxy) } : {}),
+    ...options.env,
+  });
+  // The throttle's maximum delay has no setting of its own, so a policy is given whole.
+  const config = { ...loaded, secretKey, ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}) };
+  const { publicUrl } = config;
   // From the real time, so whatever the test clock and the real one both see (cookie lifetimes in the agent's
   // jar, jose's checks in a relying party) agrees; tests move it forward from there.
   const now = { value: Date.now() };
@@ -67,18 +85,8 @@ export async function createTestApp(
   for (const [position, app] of apps.entries()) await store.apps.upsert({ ...app, position });
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
-  const secretKey = Buffer.alloc(32, 7);
   const app = createApp({
-    config: {
-      publicUrl,
-      session: { idleMs: 60 * 60_000, absoluteMs: 24 * 60 * 60_000 },
-      widgetDir: options.widgetDir ?? '/nonexistent',
-      secretKey,
-      authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1000,
-      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-      ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
-      ...(options.oidc ? { oidc: options.oidc } : {}),
-    },
+    config,
     store,
     registry,
     logger: options.logger ?? pino({ level: 'silent' }),
@@ -91,6 +99,7 @@ export async function createTestApp(
     store,
     registry,
     agent,
+    config,
     secretKey,
     now,
     async formToken(path = '/login') {

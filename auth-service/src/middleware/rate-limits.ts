@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
  * Retry-After it is told come from one time (express-rate-limit's own MemoryStore reads the real clock).
  * Oldest keys go first when full, so a flood of addresses cannot grow memory without bound.
  */
-export function createMemoryRateLimitStore(clock: Clock, maxKeys = 100_000): Store {
+function createMemoryRateLimitStore(clock: Clock, maxKeys = 100_000): Store {
   let windowMs = 60_000;
   const hits = new Map<string, { totalHits: number; resetAt: number }>();
   const current = (key: string) => {

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { defaultOidcPolicy, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { loadOrCreateSecretKey } from '../secret-key.js';
 import { openStore } from '../store/store.js';
 import { createSigningKeys, retiredKeyRetentionMs } from './signing-keys.js';
@@ -22,7 +22,7 @@ export async function keysCommand(args: string[]): Promise<number> {
   const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, pino({ level: 'warn' })));
   const store = await openStore(config.databaseUrl);
   try {
-    const policy = config.oidc ?? defaultOidcPolicy;
+    const policy = config.oidc;
     const keyPolicy = { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs };
     const kid = await createSigningKeys(store, secretKey, keyPolicy, Date.now).rotate();
     const minutes = Math.ceil(retiredKeyRetentionMs(keyPolicy) / 60_000);

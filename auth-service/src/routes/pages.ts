@@ -1,4 +1,5 @@
 import { Router, urlencoded, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
@@ -7,11 +8,31 @@ import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserServic
 import { accountPage, loginPage, signupPage } from '../views/pages.js';
 import type { FormTokens } from './form-token.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
+import { parseInput } from './validate.js';
 
-function field(body: unknown, name: string, max: number): string {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value.slice(0, max) : '';
-}
+/** A form field as posted, cut to `max` characters; anything but one string (missing, repeated) is empty. */
+const text = (max: number) =>
+  z
+    .string()
+    .catch('')
+    .transform((s) => s.slice(0, max));
+
+const returnToForm = z.object({ return_to: text(2048) });
+// Filled in by /assets/time-zone.js; without script the session simply has no place.
+const signInFields = { return_to: text(2048), time_zone: text(64) };
+const loginForm = z.object({ ...signInFields, email: text(254).transform(normalizeEmail), password: text(1024) });
+const signupForm = z.object({ ...signInFields, name: text(200), email: text(300), password: text(1024) });
+const signupRules = z.object({ name: nameSchema, email: emailSchema });
+const profileForm = z.object({
+  name: text(200).pipe(nameSchema),
+  picture: text(4096)
+    .transform((s) => s.trim() || null)
+    .pipe(pictureSchema),
+});
+const passwordForm = z.object({ time_zone: text(64), current_password: text(1024), new_password: text(1024) });
+
+/** A posted form's fields; a rule it breaks is a 400 whose message is the rule's own, shown beside the form. */
+const readForm = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => parseInput(schema, input, { problems: 'first' });
 
 /** The message of an AppError a form should show, or rethrow anything else. */
 function formError(err: unknown): AppError {
@@ -21,8 +42,7 @@ function formError(err: unknown): AppError {
   throw err;
 }
 
-/** The service's own HTML pages. Forms post back here (with a CSRF token) and redirect with 303. */
-export function pageRoutes(deps: {
+interface PageDependencies {
   sessions: SessionService;
   users: UserService;
   registry: AppRegistry;
@@ -30,52 +50,53 @@ export function pageRoutes(deps: {
   deviceCookie: DeviceCookie;
   formTokens: FormTokens;
   authLimit: RequestHandler;
-}): Router {
-  const { sessions, users, registry, cookie, deviceCookie, formTokens, authLimit } = deps;
-  const router = Router();
-  router.use(markRouteBase);
-  router.use(urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
-  router.use((req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    if (req.method === 'POST') formTokens.verify(req);
-    next();
-  });
+}
 
-  const meta = (req: Request) => ({
-    userAgent: req.get('user-agent') ?? '',
-    ip: req.ip ?? '',
-    deviceTokens: deviceCookie.read(req),
-    // Filled in by /assets/time-zone.js; without script the session simply has no place.
-    timeZone: field(req.body, 'time_zone', 64),
-  });
-  const setSessionCookies = (req: Request, res: Response, cookies: SessionCookies) => {
-    cookie.set(res, cookies.token, cookies.expiresAt);
-    deviceCookie.remember(req, res, cookies.device);
+/** What the pages share: the dependencies and the steps every page takes the same way. */
+interface PageKit extends PageDependencies {
+  html(res: Response, status: number, body: string): void;
+  meta(req: Request, timeZone: string): { userAgent: string; ip: string; deviceTokens: string[]; timeZone: string };
+  setSessionCookies(req: Request, res: Response, cookies: SessionCookies): void;
+  /** The signed-in user, or undefined after redirecting to the sign-in page. */
+  requirePageSession(req: Request, res: Response): Promise<SessionView | undefined>;
+}
+
+function pageKit(deps: PageDependencies): PageKit {
+  const { sessions, registry, cookie, deviceCookie } = deps;
+  return {
+    ...deps,
+    html: (res, status, body) => res.status(status).type('html').send(body),
+    meta: (req, timeZone) => ({ userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '', deviceTokens: deviceCookie.read(req), timeZone }),
+    setSessionCookies(req, res, cookies) {
+      cookie.set(res, cookies.token, cookies.expiresAt);
+      deviceCookie.remember(req, res, cookies.device);
+    },
+    async requirePageSession(req, res) {
+      const me = await sessions.authenticate(cookie.read(req));
+      if (!me) res.redirect(303, `/login?return_to=${encodeURIComponent(registry.safeReturnTo(undefined))}`);
+      return me ?? undefined;
+    },
   };
-  const html = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
+}
 
-  async function requirePageSession(req: Request, res: Response): Promise<SessionView | undefined> {
-    const me = await sessions.authenticate(cookie.read(req));
-    if (!me) res.redirect(303, `/login?return_to=${encodeURIComponent(registry.safeReturnTo(undefined))}`);
-    return me ?? undefined;
-  }
-
-  router.get('/', (_req, res) => res.redirect(303, '/account'));
+/** Sign-in, sign-up and sign-out. */
+function signInPages(router: Router, kit: PageKit): void {
+  const { sessions, users, registry, cookie, formTokens, authLimit, html, meta, setSessionCookies } = kit;
 
   router.get('/login', (req, res) => {
     html(res, 200, loginPage({ returnTo: registry.safeReturnTo(req.query['return_to']), csrf: formTokens.issue(req, res) }));
   });
 
   router.post('/login', authLimit, async (req, res) => {
-    const returnTo = registry.safeReturnTo(field(req.body, 'return_to', 2048));
-    const email = normalizeEmail(field(req.body, 'email', 254));
+    const form = readForm(loginForm, req.body);
+    const returnTo = registry.safeReturnTo(form.return_to);
     try {
-      setSessionCookies(req, res, await sessions.signIn(email, field(req.body, 'password', 1024), meta(req)));
+      setSessionCookies(req, res, await sessions.signIn(form.email, form.password, meta(req, form.time_zone)));
       res.redirect(303, returnTo);
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      html(res, e.status, loginPage({ returnTo, email, error: e.message, csrf: formTokens.issue(req, res) }));
+      html(res, e.status, loginPage({ returnTo, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
     }
   });
 
@@ -84,28 +105,29 @@ export function pageRoutes(deps: {
   });
 
   router.post('/signup', authLimit, async (req, res) => {
-    const returnTo = registry.safeReturnTo(field(req.body, 'return_to', 2048));
-    const raw = { name: field(req.body, 'name', 200), email: field(req.body, 'email', 300) };
-    const password = field(req.body, 'password', 1024);
+    const form = readForm(signupForm, req.body);
+    const returnTo = registry.safeReturnTo(form.return_to);
     try {
-      const name = nameSchema.safeParse(raw.name);
-      if (!name.success) throw new AppError('VALIDATION_FAILED', name.error.issues[0]?.message);
-      const email = emailSchema.safeParse(raw.email);
-      if (!email.success) throw new AppError('VALIDATION_FAILED', email.error.issues[0]?.message);
-      await users.create({ name: name.data, email: email.data, password });
-      setSessionCookies(req, res, await sessions.signIn(email.data, password, meta(req)));
+      const { name, email } = readForm(signupRules, form);
+      await users.create({ name, email, password: form.password });
+      setSessionCookies(req, res, await sessions.signIn(email, form.password, meta(req, form.time_zone)));
       res.redirect(303, returnTo);
     } catch (err) {
       const e = formError(err);
-      html(res, e.status, signupPage({ returnTo, ...raw, error: e.message, csrf: formTokens.issue(req, res) }));
+      html(res, e.status, signupPage({ returnTo, name: form.name, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
     }
   });
 
   router.post('/logout', async (req, res) => {
     await sessions.signOut(cookie.read(req));
     cookie.clear(res);
-    res.redirect(303, registry.safeReturnTo(field(req.body, 'return_to', 2048), '/login'));
+    res.redirect(303, registry.safeReturnTo(readForm(returnToForm, req.body).return_to, '/login'));
   });
+}
+
+/** The account page and its profile and password forms. */
+function accountPages(router: Router, kit: PageKit): void {
+  const { sessions, users, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
 
   async function renderAccount(req: Request, res: Response, me: SessionView, status = 200, error?: { form: 'profile' | 'password'; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
@@ -122,12 +144,8 @@ export function pageRoutes(deps: {
     const me = await requirePageSession(req, res);
     if (!me) return;
     try {
-      const name = nameSchema.safeParse(field(req.body, 'name', 200));
-      if (!name.success) throw new AppError('VALIDATION_FAILED', name.error.issues[0]?.message);
-      const rawPicture = field(req.body, 'picture', 4096).trim();
-      const picture = pictureSchema.safeParse(rawPicture === '' ? null : rawPicture);
-      if (!picture.success) throw new AppError('VALIDATION_FAILED', picture.error.issues[0]?.message);
-      await users.updateProfile(me.user.id, { name: name.data, picture: picture.data });
+      const { name, picture } = readForm(profileForm, req.body);
+      await users.updateProfile(me.user.id, { name, picture });
       res.redirect(303, '/account?done=profile');
     } catch (err) {
       await renderAccount(req, res, me, formError(err).status, { form: 'profile', message: (err as AppError).message });
@@ -137,9 +155,9 @@ export function pageRoutes(deps: {
   router.post('/account/password', authLimit, async (req, res) => {
     const me = await requirePageSession(req, res);
     if (!me) return;
+    const form = readForm(passwordForm, req.body);
     try {
-      const current = field(req.body, 'current_password', 1024);
-      setSessionCookies(req, res, await sessions.changePassword(me, current, field(req.body, 'new_password', 1024), meta(req)));
+      setSessionCookies(req, res, await sessions.changePassword(me, form.current_password, form.new_password, meta(req, form.time_zone)));
       res.redirect(303, '/account?done=password');
     } catch (err) {
       const e = formError(err);
@@ -147,6 +165,12 @@ export function pageRoutes(deps: {
       await renderAccount(req, res, me, e.status, { form: 'password', message: e.message });
     }
   });
+
+}
+
+/** Signing out one session, or every one, from the account page's list. */
+function sessionPages(router: Router, kit: PageKit): void {
+  const { sessions, cookie, requirePageSession } = kit;
 
   router.post('/account/sessions/revoke-all', async (req, res) => {
     const me = await requirePageSession(req, res);
@@ -168,6 +192,22 @@ export function pageRoutes(deps: {
     }
     res.redirect(303, '/account?done=session');
   });
+}
 
+/** The service's own HTML pages. Forms post back here (with a CSRF token) and redirect with 303. */
+export function pageRoutes(deps: PageDependencies): Router {
+  const router = Router();
+  router.use(markRouteBase);
+  router.use(urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+  router.use((req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    if (req.method === 'POST') deps.formTokens.verify(req);
+    next();
+  });
+  router.get('/', (_req, res) => res.redirect(303, '/account'));
+  const kit = pageKit(deps);
+  signInPages(router, kit);
+  accountPages(router, kit);
+  sessionPages(router, kit);
   return router;
 }

@@ -20,7 +20,7 @@ export function readCookie(req: Request, name: string): string | undefined {
 }
 
 /** The name of the cookie that tells the site's tabs to ask again (see `createSessionCookie`). */
-export const syncCookieName = 'userbox_sync';
+const syncCookieName = 'userbox_sync';
 
 /**
  * The domain the sync cookie is shared on: the service's host name without its first label when it has three
@@ -42,7 +42,15 @@ export function defaultSyncDomain(publicUrl: string): string | undefined {
  * sign-in or sign-out in one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin)
  * cannot reach.
  */
-export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain = defaultSyncDomain(publicUrl)) {
+export interface SessionCookie {
+  /** The token in the request's session cookie (`__Host-userbox_session` on https, `userbox_session` on http). */
+  read(req: Request): string | undefined;
+  /** Sets the cookie until `expiresAt` (ms, on the same clock as the session's expiry). */
+  set(res: Response, token: string, expiresAt: number): void;
+  clear(res: Response): void;
+}
+
+export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain = defaultSyncDomain(publicUrl)): SessionCookie {
   const secure = publicUrl.startsWith('https:');
   const name = secure ? '__Host-userbox_session' : 'userbox_session';
   const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
@@ -50,27 +58,30 @@ export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain 
   const signal = (res: Response) => res.cookie(syncCookieName, randomBytes(9).toString('base64url'), syncAttributes);
 
   return {
-    name,
-    read: (req: Request): string | undefined => readCookie(req, name),
-    /** Sets the cookie until `expiresAt` (ms, on the same clock as the session's expiry). */
-    set(res: Response, token: string, expiresAt: number): void {
+    read: (req) => readCookie(req, name),
+    set(res, token, expiresAt) {
       res.cookie(name, token, { ...attributes, maxAge: Math.max(0, expiresAt - clock()) });
       signal(res);
     },
-    clear(res: Response): void {
+    clear(res) {
       res.clearCookie(name, attributes);
       signal(res);
     },
   };
 }
 
-export type SessionCookie = ReturnType<typeof createSessionCookie>;
-
 /**
  * Known-device tokens (see KnownDevices): one per account this browser signed in to, at most five. Each is a
  * random value (32 bytes, base64url) that names no account; the service keeps only its hash.
  */
-export function createDeviceCookie(publicUrl: string, clock: Clock) {
+export interface DeviceCookie {
+  /** The tokens this browser holds, newest first (well-formed ones only, at most five). */
+  read(req: Request): string[];
+  /** Puts `device`'s token first, drops the one it replaces, and keeps the cookie as long as the newest token. */
+  remember(req: Request, res: Response, device: IssuedDevice): void;
+}
+
+export function createDeviceCookie(publicUrl: string, clock: Clock): DeviceCookie {
   const secure = publicUrl.startsWith('https:');
   const name = secure ? '__Host-userbox_device' : 'userbox_device';
   const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
@@ -78,12 +89,9 @@ export function createDeviceCookie(publicUrl: string, clock: Clock) {
     (readCookie(req, name) ?? '').split('.').filter((t) => /^[A-Za-z0-9_-]{43}$/.test(t)).slice(0, 5);
   return {
     read,
-    /** Puts `device`'s token first, drops the one it replaces, and keeps the cookie as long as the newest token. */
-    remember(req: Request, res: Response, device: IssuedDevice): void {
+    remember(req, res, device) {
       const tokens = [device.token, ...read(req).filter((t) => t !== device.token && t !== device.replaces)].slice(0, 5);
       res.cookie(name, tokens.join('.'), { ...attributes, maxAge: Math.max(0, device.expiresAt - clock()) });
     },
   };
 }
-
-export type DeviceCookie = ReturnType<typeof createDeviceCookie>;

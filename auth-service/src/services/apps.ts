@@ -23,7 +23,7 @@ const origin = z
 const webUrl = z.url({ protocol: /^https?$/ }).refine(httpsOrLoopback.check, { message: httpsOrLoopback.message });
 
 /** Icons shipped with the service (public/icons/<name>.svg); an app may name one instead of giving a URL. */
-export const bundledIcons = ['app', 'calendar', 'chat', 'docs', 'drive', 'mail', 'maps', 'news', 'photos', 'shop'] as const;
+const bundledIcons = ['app', 'calendar', 'chat', 'docs', 'drive', 'mail', 'maps', 'news', 'photos', 'shop'] as const;
 const iconSchema = z
   .string()
   .max(2048)
@@ -42,7 +42,7 @@ export const appSchema = z.strictObject({
   position: z.number().int().optional(),
 });
 
-export const appsFileSchema = z.strictObject({ apps: z.array(appSchema) });
+const appsFileSchema = z.strictObject({ apps: z.array(appSchema) });
 
 export type AppInput = z.input<typeof appSchema>;
 
@@ -57,26 +57,52 @@ export async function readAppsFile(file: string): Promise<AppRecord[]> {
   return parsed.data.apps.map((a, index) => ({ ...a, position: a.position ?? index }));
 }
 
+/** An app as the launcher lists it: a bundled icon's name is already its URL on the service. */
+export interface LauncherEntry {
+  id: string;
+  name: string;
+  url: string;
+  icon: string | null;
+}
+
 /**
  * The registry of apps that share the bar. Every origin check (CORS, CSRF, `return_to`) goes through here:
  * exact origin match against the registered apps, no wildcards.
  */
-export function createAppRegistry(store: Store, serviceOrigin: string) {
+export interface AppRegistry {
+  /** Reloads the in-memory copy from the store; call after the registry changes. */
+  reload(): Promise<void>;
+  /** Changes whenever the registry is reloaded, so derived values can be cached against it. */
+  version(): number;
+  list(): readonly AppRecord[];
+  /** The launcher's view: bundled icon names become URLs on the service. */
+  launcherEntries(): LauncherEntry[];
+  /** An origin of a registered app (not the service itself). */
+  isAppOrigin(value: string | undefined): boolean;
+  /** The service itself or a registered app. */
+  isTrustedOrigin(value: string | undefined): boolean;
+  appOrigins(): string[];
+  /**
+   * `return_to` if it is an absolute http(s) URL on the service or a registered app's origin; otherwise the
+   * service's account page (or `fallbackPath`). Parsing with WHATWG URL first means `\`, `@` and encoded tricks
+   * are judged by the origin a browser would actually go to.
+   */
+  safeReturnTo(value: unknown, fallbackPath?: string): string;
+}
+
+export function createAppRegistry(store: Store, serviceOrigin: string): AppRegistry {
   let apps: AppRecord[] = [];
   let origins = new Set<string>();
   let version = 0;
 
   return {
-    /** Reloads the in-memory copy from the store; call after the registry changes. */
-    async reload(): Promise<void> {
+    async reload() {
       apps = await store.apps.list();
       origins = new Set(apps.flatMap((a) => a.origins));
       version += 1;
     },
-    /** Changes whenever the registry is reloaded, so derived values can be cached against it. */
-    version: (): number => version,
-    list: (): readonly AppRecord[] => apps,
-    /** The launcher's view: bundled icon names become URLs on the service. */
+    version: () => version,
+    list: () => apps,
     launcherEntries: () =>
       apps.map(({ id, name, url, icon }) => ({
         id,
@@ -84,18 +110,10 @@ export function createAppRegistry(store: Store, serviceOrigin: string) {
         url,
         icon: icon && (bundledIcons as readonly string[]).includes(icon) ? `${serviceOrigin}/assets/icons/${icon}.svg` : icon,
       })),
-    /** An origin of a registered app (not the service itself). */
-    isAppOrigin: (value: string | undefined): boolean => value !== undefined && origins.has(value),
-    /** The service itself or a registered app. */
-    isTrustedOrigin: (value: string | undefined): boolean =>
-      value !== undefined && (value === serviceOrigin || origins.has(value)),
-    appOrigins: (): string[] => [...origins],
-    /**
-     * `return_to` if it is an absolute http(s) URL on the service or a registered app's origin; otherwise the
-     * service's account page. Parsing with WHATWG URL first means `\`, `@` and encoded tricks are judged by the
-     * origin a browser would actually go to.
-     */
-    safeReturnTo(value: unknown, fallbackPath = '/account'): string {
+    isAppOrigin: (value) => value !== undefined && origins.has(value),
+    isTrustedOrigin: (value) => value !== undefined && (value === serviceOrigin || origins.has(value)),
+    appOrigins: () => [...origins],
+    safeReturnTo(value, fallbackPath = '/account') {
       const fallback = serviceOrigin + fallbackPath;
       if (typeof value !== 'string' || value.length > 2048 || !URL.canParse(value)) return fallback;
       const url = new URL(value);
@@ -105,5 +123,3 @@ export function createAppRegistry(store: Store, serviceOrigin: string) {
     },
   };
 }
-
-export type AppRegistry = ReturnType<typeof createAppRegistry>;

@@ -34,7 +34,7 @@ export interface KnownDevices {
 }
 
 /** As long as the cookie lives: a year. */
-export const knownDeviceLifetimeMs = 365 * 24 * 60 * 60_000;
+const knownDeviceLifetimeMs = 365 * 24 * 60 * 60_000;
 /** Tokens kept per account; sign-ins without cookies (scripts) would otherwise add one each for a year. */
 const maxDevicesPerUser = 20;
 

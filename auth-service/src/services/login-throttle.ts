@@ -1,44 +1,10 @@
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { FailureCounter } from '../store/failure-counter.js';
 import { emailKey } from '../store/users-repository.js';
 
-/** Counts failures per key with a time-to-live. In memory for one instance; Redis-backed for several. */
-export interface FailureCounter {
-  get(key: string, now: number): Promise<{ count: number; lastAt: number } | undefined>;
-  increment(key: string, now: number, ttlMs: number): Promise<number>;
-  /** Takes back one count (a check counted before it ran that turned out right); keeps the time and expiry. */
-  decrement(key: string, now: number): Promise<void>;
-  reset(key: string): Promise<void>;
-}
-
-export function createMemoryFailureCounter(maxKeys = 100_000): FailureCounter {
-  const entries = new Map<string, { count: number; lastAt: number; expiresAt: number }>();
-  return {
-    async get(key, now) {
-      const e = entries.get(key);
-      if (!e || e.expiresAt <= now) return undefined;
-      return { count: e.count, lastAt: e.lastAt };
-    },
-    async increment(key, now, ttlMs) {
-      const e = entries.get(key);
-      const count = e && e.expiresAt > now ? e.count + 1 : 1;
-      entries.delete(key);
-      // Oldest first out when full, so a flood of distinct keys cannot grow memory without bound.
-      if (entries.size >= maxKeys) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { count, lastAt: now, expiresAt: now + ttlMs });
-      return count;
-    },
-    async decrement(key, now) {
-      const e = entries.get(key);
-      if (e && e.expiresAt > now) e.count = Math.max(0, e.count - 1);
-    },
-    async reset(key) {
-      entries.delete(key);
-    },
-  };
-}
-
+/** The throttle's limits; config.ts reads them (LOGIN_*) and holds their defaults. */
 export interface ThrottlePolicy {
   /** Failures for one account from one client (IPv4 address, IPv6 /64) before delays start. */
   freeAttempts: number;
@@ -51,14 +17,6 @@ export interface ThrottlePolicy {
   /** Failures with one known-device token before it stops counting as known (and its holder is a stranger). */
   deviceLockThreshold: number;
 }
-
-export const defaultThrottlePolicy: ThrottlePolicy = {
-  freeAttempts: 5,
-  maxDelayMs: 15 * 60_000,
-  accountLockThreshold: 100,
-  accountLockMs: 15 * 60_000,
-  deviceLockThreshold: 10,
-};
 
 /**
  * The part of a client address one party holds: an IPv4 address whole, an IPv6 address by its /64 (the least a
@@ -119,8 +77,8 @@ export interface LoginThrottle {
   begin(email: string, ip: string, knownDevice: string | undefined): Promise<LoginAttempt>;
 }
 
-export function createLoginThrottle(options: { counter: FailureCounter; policy?: ThrottlePolicy; clock: Clock }): LoginThrottle {
-  const { counter, policy = defaultThrottlePolicy, clock } = options;
+export function createLoginThrottle(options: { counter: FailureCounter; policy: ThrottlePolicy; clock: Clock }): LoginThrottle {
+  const { counter, policy, clock } = options;
   // Keyed on the account's identity, so every casing of an address is one account here as in the store.
   const pairKey = (email: string, ip: string) => `login:pair:${emailKey(email)}|${clientNetwork(ip)}`;
   const accountKey = (email: string) => `login:account:${emailKey(email)}`;

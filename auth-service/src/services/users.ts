@@ -80,7 +80,7 @@ export function initialsOf(name: string): string {
 }
 
 /** A hue from the id (FNV-1a: stable, cheap), at a lightness dark enough for white initials. */
-export function colorOf(id: string): string {
+function colorOf(id: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
   return hslToHex((hash >>> 0) % 360, 0.55, 0.36);
@@ -107,9 +107,17 @@ export function toPublicUser(user: Pick<UserRecord, 'id' | 'name' | 'email' | 'p
   };
 }
 
-export function createUserService(store: Store, clock: Clock) {
+/** Creating accounts and changing profiles (passwords and sessions are the session service's). */
+export interface UserService {
+  /** Throws 422 WEAK_PASSWORD for a weak password and 409 EMAIL_TAKEN when the address has an account in any casing. */
+  create(input: NewUser): Promise<PublicUser>;
+  /** Changes what is given and answers the user as it now is; 401 UNAUTHENTICATED when the user is gone. */
+  updateProfile(userId: string, changes: { name?: string; picture?: string | null }): Promise<PublicUser>;
+}
+
+export function createUserService(store: Store, clock: Clock): UserService {
   return {
-    async create(input: NewUser): Promise<PublicUser> {
+    async create(input) {
       assertStrongPassword(input.password, input.email);
       const user: UserRecord = {
         id: randomUUID(),
@@ -128,7 +136,7 @@ export function createUserService(store: Store, clock: Clock) {
       return toPublicUser(user);
     },
 
-    async updateProfile(userId: string, changes: { name?: string; picture?: string | null }): Promise<PublicUser> {
+    async updateProfile(userId, changes) {
       if (changes.name !== undefined || changes.picture !== undefined) await store.users.update(userId, changes);
       const user = await store.users.findById(userId);
       if (!user) throw new AppError('UNAUTHENTICATED');
@@ -136,5 +144,3 @@ export function createUserService(store: Store, clock: Clock) {
     },
   };
 }
-
-export type UserService = ReturnType<typeof createUserService>;

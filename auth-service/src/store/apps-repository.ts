@@ -12,9 +12,19 @@ export interface AppRecord {
   position: number;
 }
 
-export function createAppsRepository(db: Kysely<Database>) {
+/** The `apps` table: the registry as stored (services/apps.ts keeps the copy the service reads). */
+export interface AppsRepository {
+  /** Every app, by position then id. */
+  list(): Promise<AppRecord[]>;
+  /** Inserts or replaces an app by id. */
+  upsert(app: AppRecord): Promise<void>;
+  /** True when there was such an app. */
+  remove(id: string): Promise<boolean>;
+}
+
+export function createAppsRepository(db: Kysely<Database>): AppsRepository {
   return {
-    async list(): Promise<AppRecord[]> {
+    async list() {
       const rows = await db.selectFrom('apps').selectAll().orderBy('position').orderBy('id').execute();
       return rows.map((r) => ({
         id: r.id,
@@ -26,8 +36,7 @@ export function createAppsRepository(db: Kysely<Database>) {
         position: Number(r.position),
       }));
     },
-    /** Inserts or replaces an app by id. */
-    async upsert(app: AppRecord): Promise<void> {
+    async upsert(app) {
       const row = {
         id: app.id,
         name: app.name,
@@ -43,7 +52,7 @@ export function createAppsRepository(db: Kysely<Database>) {
         .onConflict((oc) => oc.column('id').doUpdateSet(row))
         .execute();
     },
-    async remove(id: string): Promise<boolean> {
+    async remove(id) {
       const result = await db.deleteFrom('apps').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },

@@ -3,16 +3,25 @@ import type { AuthorizationCodesTable, Database } from './schema.js';
 
 export type AuthorizationCodeRecord = Selectable<AuthorizationCodesTable>;
 
-export function createAuthorizationCodesRepository(db: Kysely<Database>) {
+/** The `authorization_codes` table: OAuth codes by their hash, kept after use until they expire. */
+export interface AuthorizationCodesRepository {
+  insert(code: AuthorizationCodeRecord): Promise<void>;
+  /**
+   * Marks the code used and returns it, atomically: of two concurrent redemptions only one gets the row.
+   * Undefined when the code is unknown or was used before (see `find`).
+   */
+  consume(codeHash: string, now: number): Promise<AuthorizationCodeRecord | undefined>;
+  find(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
+  /** Removes codes expired before `before` (used ones are kept until then to recognise a replay). */
+  deleteExpired(before: number): Promise<number>;
+}
+
+export function createAuthorizationCodesRepository(db: Kysely<Database>): AuthorizationCodesRepository {
   return {
-    async insert(code: AuthorizationCodeRecord): Promise<void> {
+    async insert(code) {
       await db.insertInto('authorization_codes').values(code).execute();
     },
-    /**
-     * Marks the code used and returns it, atomically: of two concurrent redemptions only one gets the row.
-     * Undefined when the code is unknown or was used before (see `find`).
-     */
-    consume: (codeHash: string, now: number): Promise<AuthorizationCodeRecord | undefined> =>
+    consume: (codeHash, now) =>
       db
         .updateTable('authorization_codes')
         .set({ used_at: now })
@@ -20,10 +29,9 @@ export function createAuthorizationCodesRepository(db: Kysely<Database>) {
         .where('used_at', 'is', null)
         .returningAll()
         .executeTakeFirst(),
-    find: (codeHash: string): Promise<AuthorizationCodeRecord | undefined> =>
+    find: (codeHash) =>
       db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst(),
-    /** Removes codes expired before `before` (used ones are kept until then to recognise a replay). */
-    async deleteExpired(before: number): Promise<number> {
+    async deleteExpired(before) {
       const result = await db.deleteFrom('authorization_codes').where('expires_at', '<=', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },

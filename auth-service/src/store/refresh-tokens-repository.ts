@@ -3,23 +3,34 @@ import type { Database, RefreshTokensTable } from './schema.js';
 
 export type RefreshTokenRecord = Selectable<RefreshTokensTable>;
 
-export function createRefreshTokensRepository(db: Kysely<Database>) {
+/** The `refresh_tokens` table: OAuth refresh tokens by their hash, in families rotated from one code. */
+export interface RefreshTokensRepository {
+  insert(token: RefreshTokenRecord): Promise<void>;
+  /** Inserts the token unless one with its hash is stored already (a successor issued twice is one row). */
+  insertIfAbsent(token: RefreshTokenRecord): Promise<void>;
+  find(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** Marks the token used if it was not; true for the one caller that did it (rotation is race-free). */
+  markUsed(tokenHash: string, now: number): Promise<boolean>;
+  /** Revokes a whole family (every token rotated from one authorization code); returns how many went. */
+  deleteFamily(familyId: string): Promise<number>;
+  deleteExpired(before: number): Promise<number>;
+}
+
+export function createRefreshTokensRepository(db: Kysely<Database>): RefreshTokensRepository {
   return {
-    async insert(token: RefreshTokenRecord): Promise<void> {
+    async insert(token) {
       await db.insertInto('refresh_tokens').values(token).execute();
     },
-    /** Inserts the token unless one with its hash is stored already (a successor issued twice is one row). */
-    async insertIfAbsent(token: RefreshTokenRecord): Promise<void> {
+    async insertIfAbsent(token) {
       await db
         .insertInto('refresh_tokens')
         .values(token)
         .onConflict((oc) => oc.column('token_hash').doNothing())
         .execute();
     },
-    find: (tokenHash: string): Promise<RefreshTokenRecord | undefined> =>
+    find: (tokenHash) =>
       db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
-    /** Marks the token used if it was not; true for the one caller that did it (rotation is race-free). */
-    async markUsed(tokenHash: string, now: number): Promise<boolean> {
+    async markUsed(tokenHash, now) {
       const result = await db
         .updateTable('refresh_tokens')
         .set({ used_at: now })
@@ -28,12 +39,11 @@ export function createRefreshTokensRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    /** Revokes a whole family (every token rotated from one authorization code). */
-    async deleteFamily(familyId: string): Promise<number> {
+    async deleteFamily(familyId) {
       const result = await db.deleteFrom('refresh_tokens').where('family_id', '=', familyId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-    async deleteExpired(before: number): Promise<number> {
+    async deleteExpired(before) {
       const result = await db.deleteFrom('refresh_tokens').where('expires_at', '<=', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },

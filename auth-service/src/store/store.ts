@@ -5,23 +5,24 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } f
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
-import { createAppsRepository } from './apps-repository.js';
-import { createAuthorizationCodesRepository } from './authorization-codes-repository.js';
+import { createAppsRepository, type AppsRepository } from './apps-repository.js';
+import { createAuthorizationCodesRepository, type AuthorizationCodesRepository } from './authorization-codes-repository.js';
 import { createBoundSessionsRepository } from './bound-sessions-repository.js';
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
-import { createRefreshTokensRepository } from './refresh-tokens-repository.js';
-import { createSigningKeysRepository } from './signing-keys-repository.js';
+import { createRefreshTokensRepository, type RefreshTokensRepository } from './refresh-tokens-repository.js';
+import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys-repository.js';
 import { createSessionsRepository } from './sessions-repository.js';
-import { createUsersRepository } from './users-repository.js';
+import { createUsersRepository, type UsersRepository } from './users-repository.js';
 
+/** The database and one repository per table. */
 export interface Store {
   readonly db: Kysely<Database>;
-  readonly users: ReturnType<typeof createUsersRepository>;
+  readonly users: UsersRepository;
   readonly sessions: ReturnType<typeof createSessionsRepository>;
-  readonly apps: ReturnType<typeof createAppsRepository>;
-  readonly signingKeys: ReturnType<typeof createSigningKeysRepository>;
-  readonly authorizationCodes: ReturnType<typeof createAuthorizationCodesRepository>;
-  readonly refreshTokens: ReturnType<typeof createRefreshTokensRepository>;
+  readonly apps: AppsRepository;
+  readonly signingKeys: SigningKeysRepository;
+  readonly authorizationCodes: AuthorizationCodesRepository;
+  readonly refreshTokens: RefreshTokensRepository;
   readonly boundSessions: ReturnType<typeof createBoundSessionsRepository>;
   readonly knownDevices: KnownDevicesRepository;
   /** Cheap round trip for `/readyz`. */

@@ -28,10 +28,20 @@ function isUniqueViolation(err: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
-export function createUsersRepository(db: Kysely<Database>) {
+/** The `users` table. */
+export interface UsersRepository {
+  /** Throws `UniqueViolation` when the email is taken, in any casing. */
+  insert(user: UserRecord): Promise<void>;
+  findById(id: string): Promise<UserRecord | undefined>;
+  /** The account of this address in any casing. */
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash'>>): Promise<void>;
+  count(): Promise<number>;
+}
+
+export function createUsersRepository(db: Kysely<Database>): UsersRepository {
   return {
-    /** Throws `UniqueViolation` when the email is taken, in any casing. */
-    async insert(user: UserRecord): Promise<void> {
+    async insert(user) {
       try {
         await db.insertInto('users').values({ ...user, email_key: emailKey(user.email) }).execute();
       } catch (err) {
@@ -39,15 +49,14 @@ export function createUsersRepository(db: Kysely<Database>) {
         throw err;
       }
     },
-    findById: (id: string): Promise<UserRecord | undefined> =>
+    findById: (id) =>
       db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst(),
-    /** The account of this address in any casing. */
-    findByEmail: (email: string): Promise<UserRecord | undefined> =>
+    findByEmail: (email) =>
       db.selectFrom('users').select(userColumns).where('email_key', '=', emailKey(email)).executeTakeFirst(),
-    async update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash'>>): Promise<void> {
+    async update(id, changes) {
       await db.updateTable('users').set(changes).where('id', '=', id).execute();
     },
-    async count(): Promise<number> {
+    async count() {
       const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
     },

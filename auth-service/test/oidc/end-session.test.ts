@@ -1,7 +1,6 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { defaultOidcPolicy } from '../../src/config.js';
 import { createSigningKeys, retiredKeyRetentionMs } from '../../src/oidc/signing-keys.js';
 import { createOidcTestApp, newsOrigin, newsRedirect, shopRedirect, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 
@@ -12,7 +11,7 @@ beforeEach(async () => {
 
 /** The service's own signing keys, reached as another instance (or the CLI) would: same store, same secret. */
 const serviceKeys = () =>
-  createSigningKeys(t.store, t.secretKey, { rotationMs: defaultOidcPolicy.keyRotationMs, tokenTtlMs: defaultOidcPolicy.tokenTtlMs }, () => t.now.value);
+  createSigningKeys(t.store, t.secretKey, { rotationMs: t.config.oidc.keyRotationMs, tokenTtlMs: t.config.oidc.tokenTtlMs }, () => t.now.value);
 
 describe('GET /end_session', () => {
   it('with the session’s own id_token_hint: signs out at once and returns to the registered URI with state', async () => {
@@ -97,7 +96,7 @@ describe('GET /end_session', () => {
     const oldKid = decodeProtectedHeader(tokens.id_token).kid;
     await serviceKeys().rotate();
     // Past the retired key's retention, well inside the session's idle limit (60 minutes).
-    t.now.value += retiredKeyRetentionMs({ rotationMs: defaultOidcPolicy.keyRotationMs, tokenTtlMs: defaultOidcPolicy.tokenTtlMs }) + 1000;
+    t.now.value += retiredKeyRetentionMs({ rotationMs: t.config.oidc.keyRotationMs, tokenTtlMs: t.config.oidc.tokenTtlMs }) + 1000;
     const jwks = (await supertest(t.app).get('/jwks.json')).body as { keys: Array<{ kid: string }> };
     expect(jwks.keys.map((k) => k.kid)).not.toContain(oldKid);
 
@@ -114,7 +113,7 @@ describe('GET /end_session', () => {
   it('still refuses an unverifiable hint that names another issuer or another client than client_id', async () => {
     const { tokens, agent } = await signInWithCode(t);
     await serviceKeys().rotate();
-    t.now.value += retiredKeyRetentionMs({ rotationMs: defaultOidcPolicy.keyRotationMs, tokenTtlMs: defaultOidcPolicy.tokenTtlMs }) + 1000;
+    t.now.value += retiredKeyRetentionMs({ rotationMs: t.config.oidc.keyRotationMs, tokenTtlMs: t.config.oidc.tokenTtlMs }) + 1000;
     await agent.get('/end_session').query({ id_token_hint: tokens.id_token, client_id: 'shop' }).expect(400);
     const [h, , sig] = tokens.id_token.split('.');
     const foreign = `${h}.${Buffer.from(JSON.stringify({ ...decodeJwt(tokens.id_token), iss: 'https://evil.test' })).toString('base64url')}.${sig}`;

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { expect } from 'vitest';
-import { defaultOidcPolicy } from '../../src/config.js';
 import type { Store } from '../../src/store/store.js';
 import { appOrigin, createTestApp, serviceOrigin, type TestApp } from '../test-app.js';
 
@@ -26,7 +25,7 @@ export async function createOidcTestApp(options: { issuer?: string; store?: Stor
     publicUrl: options.issuer ?? issuer,
     apps: [{ id: 'shop', name: 'Shop', url: `${shopOrigin}/`, icon: null, origins: [shopOrigin], redirectUris: [shopRedirect] }],
     // The grace window the refresh tests step across, whatever the default becomes.
-    oidc: { ...defaultOidcPolicy, refreshGraceMs: 10_000 },
+    env: { OIDC_REFRESH_GRACE_SECONDS: '10' },
     store: options.store,
   });
   return {

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { defaultOidcPolicy } from '../../src/config.js';
 import { createSigningKeys, retiredKeyRetentionMs } from '../../src/oidc/signing-keys.js';
 import { openStore } from '../../src/store/store.js';
 import { createOidcTestApp, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
@@ -44,7 +43,7 @@ describe('signing keys', () => {
     const [first] = await kids(t);
     expect(decodeProtectedHeader(tokens.access_token).kid).toBe(first);
 
-    t.now.value += defaultOidcPolicy.keyRotationMs; // due now
+    t.now.value += t.config.oidc.keyRotationMs; // due now
     const next = await signInWithCode(t);
     const second = decodeProtectedHeader(next.tokens.access_token).kid;
     expect(second).not.toBe(first);
@@ -53,9 +52,9 @@ describe('signing keys', () => {
     // The published JWKS still verifies what the retired key signed (the 30-day jump idled the session out, so
     // check the signature at the token's own time rather than through /userinfo).
     const jwks = createLocalJWKSet((await supertest(t.app).get('/jwks.json')).body);
-    await expect(jwtVerify(tokens.access_token, jwks, { currentDate: new Date(t.now.value - defaultOidcPolicy.keyRotationMs) })).resolves.toBeDefined();
+    await expect(jwtVerify(tokens.access_token, jwks, { currentDate: new Date(t.now.value - t.config.oidc.keyRotationMs) })).resolves.toBeDefined();
 
-    t.now.value += retiredKeyRetentionMs({ rotationMs: defaultOidcPolicy.keyRotationMs, tokenTtlMs: defaultOidcPolicy.tokenTtlMs });
+    t.now.value += retiredKeyRetentionMs({ rotationMs: t.config.oidc.keyRotationMs, tokenTtlMs: t.config.oidc.tokenTtlMs });
     expect(await kids(t)).toEqual([second]);
   });
 

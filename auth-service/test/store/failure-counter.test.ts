@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryFailureCounter, type FailureCounter } from '../../src/services/login-throttle.js';
+import { createMemoryFailureCounter, type FailureCounter } from '../../src/store/failure-counter.js';
 import { connectRedis, createRedisFailureCounter } from '../../src/store/redis.js';
 
 // The sign-in throttle's counter contract, in memory (one instance) and in the Redis of this machine (several).

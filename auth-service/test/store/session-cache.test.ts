@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectRedis, withSessionCache } from '../../src/store/redis.js';
+import { connectRedis } from '../../src/store/redis.js';
+import { withSessionCache } from '../../src/store/redis-session-cache.js';
 import { openStore, type Store } from '../../src/store/store.js';
 
 const redisUrl = process.env['USERBOX_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
