@@ -80,7 +80,6 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     registry,
     sessions,
     cookie,
-    sessionPolicy: config.session,
     policy: config.oidc ?? defaultOidcPolicy,
     secretKey: config.secretKey,
     logger,

@@ -6,7 +6,6 @@ import type { Grants } from './grants.js';
 import { OAuthError, noStore } from './oauth-error.js';
 import { sendErrorPage } from './pages.js';
 import { param, requiredParam } from './params.js';
-import type { SessionBinding } from './session-binding.js';
 import type { Clock } from '../clock.js';
 
 const supportedScopes = new Set(['openid', 'profile', 'email', 'offline_access']);
@@ -44,10 +43,9 @@ export function authorizeRoutes(deps: {
   grants: Grants;
   sessions: SessionService;
   cookie: SessionCookie;
-  binding: SessionBinding;
   clock: Clock;
 }): Router {
-  const { issuer, clients, grants, sessions, cookie, binding, clock } = deps;
+  const { issuer, clients, grants, sessions, cookie, clock } = deps;
   const router = Router();
 
   /** This endpoint by GET with `params`: where the login page comes back to, and where a POST continues. */
@@ -123,7 +121,7 @@ export function authorizeRoutes(deps: {
         return res.redirect(303, authorizeUrl(stringParams(q)).href);
       }
       const me = await sessions.authenticate(cookieValue);
-      const session = me ? await binding.live(me.session.id) : null;
+      const session = me ? await sessions.live(me.session.id) : null;
       const now = clock();
       const tooOld = session !== null && maxAge !== undefined && now - Number(session.created_at) > maxAge * 1000;
       if (session && authAfter !== undefined && Number(session.created_at) < authAfter) {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { OidcPolicy } from '../config.js';
 import type { SessionCookie } from '../routes/session-cookie.js';
 import type { AppRegistry } from '../services/apps.js';
-import type { SessionPolicy, SessionService } from '../services/sessions.js';
+import type { SessionService } from '../services/sessions.js';
 import type { Store } from '../store/store.js';
 import { authorizeRoutes } from './authorize.js';
 import { createBearerAuthentication } from './bearer.js';
@@ -13,7 +13,6 @@ import { endSessionRoutes } from './end-session.js';
 import { createGrants } from './grants.js';
 import { oauthErrorHandler } from './oauth-error.js';
 import { revocationRoutes } from './revocation.js';
-import { createSessionBinding } from './session-binding.js';
 import { createSigningKeys } from './signing-keys.js';
 import { tokenRoutes } from './token-endpoint.js';
 import { createTokens } from './tokens.js';
@@ -27,7 +26,6 @@ export interface OidcProviderDependencies {
   registry: AppRegistry;
   sessions: SessionService;
   cookie: SessionCookie;
-  sessionPolicy: SessionPolicy;
   policy: OidcPolicy;
   /** Encrypts the private signing keys at rest; derives refresh-token successors. */
   secretKey: Buffer;
@@ -45,14 +43,13 @@ export function createOidcProvider(deps: OidcProviderDependencies) {
   const keys = createSigningKeys(store, deps.secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, clock, deps.logger);
   const tokens = createTokens({ issuer, keys, ttlMs: policy.tokenTtlMs, clock });
   const grants = createGrants(store, policy, clock, deps.secretKey);
-  const binding = createSessionBinding(store, deps.sessionPolicy, clock);
   const clients = createClients(registry);
-  const bearer = createBearerAuthentication({ issuer, tokens, clients, binding });
+  const bearer = createBearerAuthentication({ issuer, tokens, clients, sessions });
 
   const router = Router();
   router.use(discoveryRoutes(issuer, keys));
-  router.use(authorizeRoutes({ issuer, clients, grants, sessions, cookie, binding, clock }));
-  router.use(tokenRoutes({ clients, grants, tokens, binding }));
+  router.use(authorizeRoutes({ issuer, clients, grants, sessions, cookie, clock }));
+  router.use(tokenRoutes({ clients, grants, tokens, sessions }));
   router.use(userinfoRoutes({ clients, bearer }));
   router.use(revocationRoutes({ clients, grants }));
   router.use(endSessionRoutes({ issuer, clients, tokens, sessions, cookie }));

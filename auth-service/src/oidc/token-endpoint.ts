@@ -3,7 +3,7 @@ import type { Clients } from './clients.js';
 import type { Grant, Grants } from './grants.js';
 import { OAuthError, noStore } from './oauth-error.js';
 import { param, requiredParam } from './params.js';
-import type { SessionBinding } from './session-binding.js';
+import type { SessionService } from '../services/sessions.js';
 import type { Tokens } from './tokens.js';
 
 /** OAuth bodies are forms (RFC 6749 §3.2), small, with each parameter once. */
@@ -24,13 +24,13 @@ export const formBody: RequestHandler[] = [
  * replay within the grace window answers the same successor, see grants.ts). Both fail with `invalid_grant`
  * once the account session behind the grant has ended.
  */
-export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: Tokens; binding: SessionBinding }): Router {
-  const { clients, grants, tokens, binding } = deps;
+export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: Tokens; sessions: SessionService }): Router {
+  const { clients, grants, tokens, sessions } = deps;
   const router = Router();
 
   /** Tokens for a live session; `nextRefreshToken` stores the grant's next refresh token, bounded by the session. */
   async function respond(grant: Grant, nonce: string | null, scope: string, nextRefreshToken: (expiresAt: number) => Promise<string>) {
-    const session = await binding.live(grant.sessionId);
+    const session = await sessions.live(grant.sessionId);
     if (!session || session.user_id !== grant.userId) {
       await grants.revokeFamily(grant.familyId);
       throw new OAuthError('invalid_grant', 'The account session behind this grant has ended.');

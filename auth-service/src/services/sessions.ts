@@ -42,6 +42,12 @@ export interface SessionSummary {
   expiresAt: string;
 }
 
+/** A session that is still alive, as the token paths use it: its record, its user, and when it now ends (ms). */
+export interface LiveSession extends SessionWithUser {
+  /** The earlier of the absolute expiry and the idle timeout counted from the last activity. */
+  effectiveExpiresAt: number;
+}
+
 export interface SessionPolicy {
   idleMs: number;
   absoluteMs: number;
@@ -94,6 +100,18 @@ export function createSessionService(
     views.set(s, { expiresAt, view: fresh });
     return fresh;
   };
+
+  /** Records activity on a found session (at most once a minute); null when it has expired, else its last_seen_at. */
+  async function keepAlive(found: SessionWithUser): Promise<number | null> {
+    const now = clock();
+    if (now >= effectiveExpiry(found)) return null;
+    let lastSeen = Number(found.last_seen_at);
+    if (now - lastSeen >= touchIntervalMs) {
+      lastSeen = now;
+      await store.sessions.touch(found, now);
+    }
+    return lastSeen;
+  }
 
   /**
    * Every check of a user's password, at sign-in and at a password change, goes through the sign-in throttle
@@ -170,18 +188,29 @@ export function createSessionService(
       const tokenHash = hashToken(token);
       const found = await store.sessions.findByTokenHash(tokenHash);
       if (!found) return null;
-      const now = clock();
-      if (now >= effectiveExpiry(found)) {
+      const lastSeen = await keepAlive(found);
+      if (lastSeen === null) {
         await store.sessions.deleteByTokenHash(tokenHash);
         return null;
       }
-      let lastSeen = Number(found.last_seen_at);
-      if (now - lastSeen >= touchIntervalMs) {
-        lastSeen = now;
-        await store.sessions.touch(found, now);
-      }
       return view(found, lastSeen);
     },
+
+    /**
+     * The session an OIDC grant or token is bound to (its `sid`), if it still exists and has not expired. Tokens
+     * are checked against it on every refresh and Bearer request, so a sign-out stops them at once; their use
+     * counts as activity, like use of the cookie.
+     */
+    async live(sessionId: string): Promise<LiveSession | null> {
+      const found = await store.sessions.findById(sessionId);
+      if (!found) return null;
+      const lastSeen = await keepAlive(found);
+      if (lastSeen === null) return null;
+      return { ...found, last_seen_at: lastSeen, effectiveExpiresAt: effectiveExpiry({ last_seen_at: lastSeen, expires_at: found.expires_at }) };
+    },
+
+    /** The `/api/me` body for a live session: the same as with the cookie. */
+    view: (session: LiveSession): SessionView => view(session, session.last_seen_at),
 
     async signOut(token: string | undefined): Promise<void> {
       if (token && token.length <= 128) await store.sessions.deleteByTokenHash(hashToken(token));

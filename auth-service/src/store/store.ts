@@ -3,11 +3,11 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
+import { postgresDirectRead, sqliteDirectRead, type DirectRead } from './direct-read.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository } from './apps-repository.js';
 import { createAuthorizationCodesRepository } from './authorization-codes-repository.js';
-import { createBoundSessionsRepository } from './bound-sessions-repository.js';
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
 import { createRefreshTokensRepository } from './refresh-tokens-repository.js';
 import { createSigningKeysRepository } from './signing-keys-repository.js';
@@ -22,7 +22,6 @@ export interface Store {
   readonly signingKeys: ReturnType<typeof createSigningKeysRepository>;
   readonly authorizationCodes: ReturnType<typeof createAuthorizationCodesRepository>;
   readonly refreshTokens: ReturnType<typeof createRefreshTokensRepository>;
-  readonly boundSessions: ReturnType<typeof createBoundSessionsRepository>;
   readonly knownDevices: KnownDevicesRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
@@ -59,17 +58,6 @@ function withStatementCache(database: SQLite.Database, max = 500): SQLite.Databa
   return database;
 }
 
-/**
- * Runs one read-only compiled query straight on the driver, skipping Kysely's executor (a chain of promises
- * and plugin passes that costs more than the query). Only for the hottest read; `undefined` means "use Kysely".
- */
-export type DirectRead = (sql: string, parameters: readonly unknown[]) => Promise<unknown[]> | undefined;
-
-function sqliteDirectRead(database: SQLite.Database): DirectRead {
-  // Inside a Kysely transaction the connection is Kysely's; wait for it like every other query.
-  return (source, parameters) => (database.inTransaction ? undefined : Promise.resolve(database.prepare(source).all(...parameters)));
-}
-
 function openDialect(databaseUrl: string, options: StoreOptions): { dialect: Dialect; directRead: DirectRead } {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
@@ -85,14 +73,7 @@ function openDialect(databaseUrl: string, options: StoreOptions): { dialect: Dia
     // end the process. The query in flight fails (503), the pool discards the client, the next query reconnects.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    // Named statements are parsed once per connection by PostgreSQL.
-    const names = new Map<string, string>();
-    const directRead: DirectRead = async (text, values) => {
-      let name = names.get(text);
-      if (!name) names.set(text, (name = `userbox_${names.size}`));
-      return (await pool.query({ name, text, values: [...values] })).rows;
-    };
-    return { dialect: new PostgresDialect({ pool }), directRead };
+    return { dialect: new PostgresDialect({ pool }), directRead: postgresDirectRead(pool) };
   }
   if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') {
     const database = new SQLite(':memory:');
@@ -136,7 +117,6 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     signingKeys: createSigningKeysRepository(db),
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),
-    boundSessions: createBoundSessionsRepository(db),
     knownDevices: createKnownDevicesRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
