@@ -9,7 +9,7 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
-import { createOidcProvider } from './oidc/provider.js';
+import { createOidcProvider } from './oidc-provider.js';
 import { apiRoutes, enterApi, meRoute } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';

@@ -1,23 +1,23 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import type { OidcPolicy } from '../config.js';
-import type { SessionCookie } from '../routes/session-cookie.js';
-import type { AppRegistry } from '../services/apps.js';
-import type { SessionService } from '../services/sessions.js';
-import type { Store } from '../store/store.js';
-import { authorizeRoutes } from './authorize.js';
-import { createBearerAuthentication } from './bearer.js';
-import { createClients } from './clients.js';
-import { discoveryRoutes } from './discovery.js';
-import { endSessionRoutes } from './end-session.js';
-import { createGrants } from './grants.js';
+import type { OidcPolicy } from './config.js';
+import type { SessionCookie } from './routes/session-cookie.js';
+import type { AppRegistry } from './services/apps.js';
+import type { SessionService } from './services/sessions.js';
+import type { Store } from './store/store.js';
+import { authorizeRoutes } from './routes/oidc/authorize.js';
+import { createBearerAuthentication } from './services/bearer-authentication.js';
+import { createClients } from './services/clients.js';
+import { discoveryRoutes } from './routes/oidc/discovery.js';
+import { endSessionRoutes } from './routes/oidc/end-session.js';
+import { createGrants } from './services/grants.js';
 import { oauthErrorHandler } from './oauth-error.js';
-import { revocationRoutes } from './revocation.js';
-import { createSigningKeys } from './signing-keys.js';
-import { tokenRoutes } from './token-endpoint.js';
-import { createTokens } from './tokens.js';
-import { userinfoRoutes } from './userinfo.js';
-import type { Clock } from '../clock.js';
+import { revocationRoutes } from './routes/oidc/revoke.js';
+import { createSigningKeys } from './services/signing-keys.js';
+import { tokenRoutes } from './routes/oidc/token.js';
+import { createTokens } from './services/tokens.js';
+import { userinfoRoutes } from './routes/oidc/userinfo.js';
+import type { Clock } from './clock.js';
 
 export interface OidcProviderDependencies {
   /** The service's public origin; the `iss` of every token. */

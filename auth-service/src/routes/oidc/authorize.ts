@@ -1,12 +1,11 @@
-import { Router, urlencoded, type Request, type RequestHandler, type Response } from 'express';
-import type { SessionCookie } from '../routes/session-cookie.js';
-import type { SessionService } from '../services/sessions.js';
-import type { Clients } from './clients.js';
-import type { Grants } from './grants.js';
-import { OAuthError, noStore } from './oauth-error.js';
-import { sendErrorPage } from './pages.js';
-import { param, requiredParam } from './params.js';
-import type { Clock } from '../clock.js';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { SessionCookie } from '../session-cookie.js';
+import type { SessionService } from '../../services/sessions.js';
+import type { Clients } from '../../services/clients.js';
+import type { Grants } from '../../services/grants.js';
+import { OAuthError, noStore } from '../../oauth-error.js';
+import { param, parseForm, requiredParam, sendRequestErrorPage } from './oauth-http.js';
+import type { Clock } from '../../clock.js';
 
 const supportedScopes = new Set(['openid', 'profile', 'email', 'offline_access']);
 const supportedPrompts = new Set(['none', 'login', 'consent', 'select_account']);
@@ -74,14 +73,14 @@ export function authorizeRoutes(deps: {
       clientId = param(q, 'client_id', 100);
       redirectUri = param(q, 'redirect_uri');
     } catch {
-      return sendErrorPage(res, 'Invalid sign-in request', 'client_id and redirect_uri must each be given once.');
+      return sendRequestErrorPage(res, 'Invalid sign-in request', 'client_id and redirect_uri must each be given once.');
     }
     const client = clients.find(clientId);
     if (!client) {
-      return sendErrorPage(res, 'Unknown application', 'The application that sent you here is not registered with this account service.');
+      return sendRequestErrorPage(res, 'Unknown application', 'The application that sent you here is not registered with this account service.');
     }
     if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
-      return sendErrorPage(res, 'Invalid redirect address', `${client.name} asked to send you back to an address it has not registered.`);
+      return sendRequestErrorPage(res, 'Invalid redirect address', `${client.name} asked to send you back to an address it has not registered.`);
     }
     const target = redirectUri;
     const state = typeof q['state'] === 'string' && q['state'] !== '' ? q['state'].slice(0, 2048) : undefined;
@@ -155,16 +154,16 @@ export function authorizeRoutes(deps: {
   }
 
   /** The POST body: a small form, nothing else. Until the client is known, a bad one gets the error page. */
-  const parseForm = urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+  const parse = parseForm(50);
   const formOnly: RequestHandler = (req, res, next) => {
     if (!req.is('application/x-www-form-urlencoded')) {
       noStore(res);
-      return sendErrorPage(res, 'Invalid sign-in request', 'Send the sign-in request as a form (application/x-www-form-urlencoded).');
+      return sendRequestErrorPage(res, 'Invalid sign-in request', 'Send the sign-in request as a form (application/x-www-form-urlencoded).');
     }
-    parseForm(req, res, (err?: unknown) => {
+    parse(req, res, (err?: unknown) => {
       if (err === undefined) return next();
       noStore(res);
-      sendErrorPage(res, 'Invalid sign-in request', 'The sign-in request could not be read.');
+      sendRequestErrorPage(res, 'Invalid sign-in request', 'The sign-in request could not be read.');
     });
   };
 

@@ -1,23 +1,10 @@
-import { Router, urlencoded, type RequestHandler } from 'express';
-import type { Clients } from './clients.js';
-import type { Grant, Grants } from './grants.js';
-import { OAuthError, noStore } from './oauth-error.js';
-import { param, requiredParam } from './params.js';
-import type { SessionService } from '../services/sessions.js';
-import type { Tokens } from './tokens.js';
-
-/** OAuth bodies are forms (RFC 6749 §3.2), small, with each parameter once. */
-export const formBody: RequestHandler[] = [
-  (req, _res, next) => {
-    // A POST /userinfo may come without a body; anything with one must be a form.
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
-    if (hasBody && !req.is('application/x-www-form-urlencoded')) {
-      throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
-    }
-    next();
-  },
-  urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
-];
+import { Router } from 'express';
+import type { Clients } from '../../services/clients.js';
+import type { Grant, Grants } from '../../services/grants.js';
+import { OAuthError, noStore } from '../../oauth-error.js';
+import { authenticateClient, formBody, param, requiredParam } from './oauth-http.js';
+import type { SessionService } from '../../services/sessions.js';
+import type { Tokens } from '../../services/tokens.js';
 
 /**
  * `POST /token`: `authorization_code` (with the PKCE verifier) and `refresh_token` (rotated on every use; a
@@ -54,7 +41,7 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
   router.options('/token', clients.cors('POST'));
   router.post('/token', clients.cors('POST'), ...formBody, async (req, res) => {
     noStore(res);
-    const client = clients.authenticate(req);
+    const client = authenticateClient(clients, req);
     const body: unknown = req.body;
     const grantType = requiredParam(body, 'grant_type', 50);
     if (grantType === 'authorization_code') {

@@ -1,6 +1,6 @@
-import type { LiveSession, SessionService, SessionView } from '../services/sessions.js';
+import type { LiveSession, SessionService, SessionView } from './sessions.js';
 import type { Clients } from './clients.js';
-import { OAuthError } from './oauth-error.js';
+import { OAuthError } from '../oauth-error.js';
 import type { AccessTokenClaims, Tokens } from './tokens.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { PublicUser } from '../services/users.js';
-import { OAuthError } from './oauth-error.js';
+import type { PublicUser } from './users.js';
+import { OAuthError } from '../oauth-error.js';
 import { signingAlg, type SigningKeys } from './signing-keys.js';
 import type { Clock } from '../clock.js';
 

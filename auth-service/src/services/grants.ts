@@ -1,7 +1,7 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RefreshTokenRecord } from '../store/refresh-tokens-repository.js';
 import type { Store } from '../store/store.js';
-import { OAuthError } from './oauth-error.js';
+import { OAuthError } from '../oauth-error.js';
 import type { Clock } from '../clock.js';
 
 /** An authorization code lives at most this long (the issue's ≤ 60 s). */

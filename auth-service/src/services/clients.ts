@@ -1,8 +1,7 @@
-import type { Request, RequestHandler } from 'express';
-import type { AppRegistry } from '../services/apps.js';
+import type { RequestHandler } from 'express';
+import type { AppRegistry } from './apps.js';
 import type { AppRecord } from '../store/apps-repository.js';
-import { OAuthError } from './oauth-error.js';
-import { param } from './params.js';
+import { OAuthError } from '../oauth-error.js';
 
 /**
  * OAuth clients are the registered apps: `client_id` is the app id, redirect URIs match exactly, and every
@@ -16,21 +15,12 @@ export function createClients(registry: AppRegistry) {
     find,
 
     /**
-     * Client authentication at `/token` and `/revoke` (public clients: `client_id` in the body, no secret). A
-     * browser must call from one of the client's own origins; back ends send no `Origin`.
+     * The client at `/token` and `/revoke` (public clients: `client_id` in the body, no secret). A browser must
+     * call from one of the client's own origins; back ends send no `Origin`.
      */
-    authenticate(req: Request): AppRecord {
-      if (req.headers.authorization !== undefined) {
-        throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.', {
-          headers: { 'WWW-Authenticate': 'Basic realm="userbox"' },
-        });
-      }
-      if (param(req.body, 'client_secret') !== undefined) {
-        throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.');
-      }
-      const client = find(param(req.body, 'client_id', 100));
+    authenticate(clientId: string | undefined, origin: string | undefined): AppRecord {
+      const client = find(clientId);
       if (!client) throw new OAuthError('invalid_client', 'Unknown client_id.');
-      const origin = req.headers.origin;
       if (origin !== undefined && !client.origins.includes(origin)) {
         throw new OAuthError('invalid_client', 'This origin is not registered for the client.');
       }

@@ -1,9 +1,9 @@
 import { Router, type RequestHandler } from 'express';
-import type { Clients } from './clients.js';
-import { noStore } from './oauth-error.js';
-import type { BearerAuthentication } from './bearer.js';
-import { formBody } from './token-endpoint.js';
-import { userClaims } from './tokens.js';
+import type { Clients } from '../../services/clients.js';
+import { noStore } from '../../oauth-error.js';
+import type { BearerAuthentication } from '../../services/bearer-authentication.js';
+import { formBody } from './oauth-http.js';
+import { userClaims } from '../../services/tokens.js';
 
 /** `GET|POST /userinfo` (OpenID Connect Core §5.3): the user's claims for the token's scope. */
 export function userinfoRoutes(deps: { clients: Clients; bearer: BearerAuthentication }): Router {

@@ -1,9 +1,8 @@
 import { Router } from 'express';
-import type { Clients } from './clients.js';
-import type { Grants } from './grants.js';
-import { noStore } from './oauth-error.js';
-import { requiredParam } from './params.js';
-import { formBody } from './token-endpoint.js';
+import type { Clients } from '../../services/clients.js';
+import type { Grants } from '../../services/grants.js';
+import { noStore } from '../../oauth-error.js';
+import { authenticateClient, formBody, requiredParam } from './oauth-http.js';
 
 /**
  * `POST /revoke` (RFC 7009). A refresh token revokes its whole family. Access tokens are self-contained JWTs that
@@ -15,7 +14,7 @@ export function revocationRoutes(deps: { clients: Clients; grants: Grants }): Ro
   router.options('/revoke', clients.cors('POST'));
   router.post('/revoke', clients.cors('POST'), ...formBody, async (req, res) => {
     noStore(res);
-    const client = clients.authenticate(req);
+    const client = authenticateClient(clients, req);
     const token = requiredParam(req.body, 'token', 4096);
     await grants.revokeRefreshToken(token, client.id);
     res.status(200).end();
