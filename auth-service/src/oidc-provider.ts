@@ -11,7 +11,6 @@ import { createClients } from './services/clients.js';
 import { discoveryRoutes } from './routes/oidc/discovery.js';
 import { endSessionRoutes } from './routes/oidc/end-session.js';
 import { createGrants } from './services/grants.js';
-import { oauthErrorHandler } from './oauth-error.js';
 import { revocationRoutes } from './routes/oidc/revoke.js';
 import { createSigningKeys } from './services/signing-keys.js';
 import { tokenRoutes } from './routes/oidc/token.js';
@@ -53,8 +52,6 @@ export function createOidcProvider(deps: OidcProviderDependencies) {
   router.use(userinfoRoutes({ clients, bearer }));
   router.use(revocationRoutes({ clients, grants }));
   router.use(endSessionRoutes({ issuer, clients, tokens, sessions, cookie }));
-  // The JSON endpoints answer errors in RFC shape; the browser-facing ones fall through to the app's handler.
-  router.use(['/token', '/userinfo', '/revoke'], oauthErrorHandler(deps.logger));
 
   return { router, keys, bearer };
 }

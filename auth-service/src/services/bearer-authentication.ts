@@ -1,6 +1,6 @@
 import type { LiveSession, SessionService, SessionView } from './sessions.js';
 import type { Clients } from './clients.js';
-import { OAuthError } from '../oauth-error.js';
+import { AppError } from '../errors.js';
 import type { AccessTokenClaims, Tokens } from './tokens.js';
 
 /**
@@ -16,15 +16,15 @@ export function createBearerAuthentication(deps: { issuer: string; tokens: Token
     origin?: string,
   ): Promise<{ claims: AccessTokenClaims; session: LiveSession }> {
     const match = header === undefined ? null : /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
-    if (!match?.[1]) throw new OAuthError('invalid_token', 'Send the access token as Authorization: Bearer <token>.');
+    if (!match?.[1]) throw new AppError('INVALID_TOKEN', 'Send the access token as Authorization: Bearer <token>.');
     const claims = await tokens.verifyAccessToken(match[1]);
     const client = clients.find(claims.client_id);
-    if (!client) throw new OAuthError('invalid_token', 'The client of this token is no longer registered.');
+    if (!client) throw new AppError('INVALID_TOKEN', 'The client of this token is no longer registered.');
     if (origin !== undefined && origin !== issuer && !client.origins.includes(origin)) {
-      throw new OAuthError('invalid_token', 'This token was issued to another application.');
+      throw new AppError('INVALID_TOKEN', 'This token was issued to another application.');
     }
     const session = await sessions.live(claims.sid);
-    if (!session || session.user_id !== claims.sub) throw new OAuthError('invalid_token', 'The account session behind this token has ended.');
+    if (!session || session.user_id !== claims.sub) throw new AppError('INVALID_TOKEN', 'The account session behind this token has ended.');
     return { claims, session };
   }
 
@@ -35,7 +35,7 @@ export function createBearerAuthentication(deps: { issuer: string; tokens: Token
       try {
         return sessions.view((await authenticate(header, origin)).session);
       } catch (err) {
-        if (err instanceof OAuthError) return null;
+        if (err instanceof AppError && err.code === 'INVALID_TOKEN') return null;
         throw err;
       }
     },

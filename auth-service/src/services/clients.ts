@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AppRegistry } from './apps.js';
 import type { AppRecord } from '../store/apps-repository.js';
-import { OAuthError } from '../oauth-error.js';
+import { AppError } from '../errors.js';
 
 /**
  * OAuth clients are the registered apps: `client_id` is the app id, redirect URIs match exactly, and every
@@ -20,9 +20,9 @@ export function createClients(registry: AppRegistry) {
      */
     authenticate(clientId: string | undefined, origin: string | undefined): AppRecord {
       const client = find(clientId);
-      if (!client) throw new OAuthError('invalid_client', 'Unknown client_id.');
+      if (!client) throw new AppError('INVALID_CLIENT', 'Unknown client_id.');
       if (origin !== undefined && !client.origins.includes(origin)) {
-        throw new OAuthError('invalid_client', 'This origin is not registered for the client.');
+        throw new AppError('INVALID_CLIENT', 'This origin is not registered for the client.');
       }
       return client;
     },

@@ -1,7 +1,7 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RefreshTokenRecord } from '../store/refresh-tokens-repository.js';
 import type { Store } from '../store/store.js';
-import { OAuthError } from '../oauth-error.js';
+import { AppError } from '../errors.js';
 import type { Clock } from '../clock.js';
 
 /** An authorization code lives at most this long (the issue's ≤ 60 s). */
@@ -125,14 +125,14 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
         const used = await store.authorizationCodes.find(codeHash);
         if (used) {
           await store.refreshTokens.deleteFamily(used.family_id);
-          throw new OAuthError('invalid_grant', 'The authorization code was already used.');
+          throw new AppError('INVALID_GRANT', 'The authorization code was already used.');
         }
-        throw new OAuthError('invalid_grant', 'The authorization code is invalid.');
+        throw new AppError('INVALID_GRANT', 'The authorization code is invalid.');
       }
-      if (now >= Number(row.expires_at)) throw new OAuthError('invalid_grant', 'The authorization code has expired.');
-      if (row.client_id !== input.clientId) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client.');
-      if (row.redirect_uri !== input.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request.');
-      if (!pkceMatches(input.codeVerifier, row.code_challenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge.');
+      if (now >= Number(row.expires_at)) throw new AppError('INVALID_GRANT', 'The authorization code has expired.');
+      if (row.client_id !== input.clientId) throw new AppError('INVALID_GRANT', 'The authorization code was issued to another client.');
+      if (row.redirect_uri !== input.redirectUri) throw new AppError('INVALID_GRANT', 'redirect_uri does not match the authorization request.');
+      if (!pkceMatches(input.codeVerifier, row.code_challenge)) throw new AppError('INVALID_GRANT', 'code_verifier does not match the code_challenge.');
       return { ...grantOf(row), nonce: row.nonce };
     },
 
@@ -152,8 +152,8 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
       await sweep(now);
       const tokenHash = sha256(token);
       const row = await store.refreshTokens.find(tokenHash);
-      if (!row || now >= Number(row.expires_at)) throw new OAuthError('invalid_grant', 'The refresh token is invalid or expired.');
-      if (row.client_id !== clientId) throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
+      if (!row || now >= Number(row.expires_at)) throw new AppError('INVALID_GRANT', 'The refresh token is invalid or expired.');
+      if (row.client_id !== clientId) throw new AppError('INVALID_GRANT', 'The refresh token was issued to another client.');
       const grant = grantOf(row);
       const successor = successorOf(token);
       const successorHash = sha256(successor);
@@ -163,7 +163,7 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
         const next = await store.refreshTokens.find(successorHash);
         if (now - usedAt > policy.refreshGraceMs || (next !== undefined && next.used_at !== null)) {
           await store.refreshTokens.deleteFamily(row.family_id);
-          throw new OAuthError('invalid_grant', 'The refresh token was already used; every token of this grant is now revoked.');
+          throw new AppError('INVALID_GRANT', 'The refresh token was already used; every token of this grant is now revoked.');
         }
       }
       return {
@@ -179,7 +179,7 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
     async revokeRefreshToken(token: string, clientId: string): Promise<void> {
       const row = await store.refreshTokens.find(sha256(token));
       if (!row) return;
-      if (row.client_id !== clientId) throw new OAuthError('invalid_request', 'The token was not issued to this client.');
+      if (row.client_id !== clientId) throw new AppError('INVALID_REQUEST', 'The token was not issued to this client.');
       await store.refreshTokens.deleteFamily(row.family_id);
     },
 

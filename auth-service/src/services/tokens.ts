@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { PublicUser } from './users.js';
-import { OAuthError } from '../oauth-error.js';
+import { AppError } from '../errors.js';
 import { signingAlg, type SigningKeys } from './signing-keys.js';
 import type { Clock } from '../clock.js';
 
@@ -122,11 +122,11 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
           currentDate: new Date(clock()),
         }));
       } catch (err) {
-        throw new OAuthError('invalid_token', describe(err));
+        throw new AppError('INVALID_TOKEN', describe(err));
       }
       const claims = payload as AccessTokenClaims;
       if (typeof claims.sid !== 'string' || typeof claims.client_id !== 'string' || typeof claims.scope !== 'string') {
-        throw new OAuthError('invalid_token', 'The access token is missing claims.');
+        throw new AppError('INVALID_TOKEN', 'The access token is missing claims.');
       }
       if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value as string);
       verified.set(token, claims);
@@ -141,7 +141,7 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
      * caller asks the user, as the spec allows, rather than showing an error.
      */
     async verifyIdTokenHint(token: string): Promise<IdTokenHint> {
-      const refuse = (message: string) => new OAuthError('invalid_request', `id_token_hint: ${message}`);
+      const refuse = (message: string) => new AppError('INVALID_REQUEST', `id_token_hint: ${message}`);
       let typ: unknown, alg: unknown, claimed: JWTPayload;
       try {
         ({ typ, alg } = decodeProtectedHeader(token));

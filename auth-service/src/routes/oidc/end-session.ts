@@ -2,9 +2,9 @@ import { Router, type Request, type Response } from 'express';
 import type { SessionCookie } from '../session-cookie.js';
 import type { SessionService } from '../../services/sessions.js';
 import { isPostLogoutRedirect, type Clients } from '../../services/clients.js';
-import { OAuthError, noStore } from '../../oauth-error.js';
+import { isOAuthError } from '../../errors.js';
 import { confirmSignOutPage, signedOutPage } from '../../views/oidc-pages.js';
-import { param, parseForm, sendRequestErrorPage } from './oauth-http.js';
+import { noStore, param, parseForm, sendRequestErrorPage } from './oauth-http.js';
 import type { IdTokenHint, Tokens } from '../../services/tokens.js';
 
 /**
@@ -25,7 +25,7 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       state = param(source, 'state');
       clientIdParam = param(source, 'client_id', 100);
     } catch (err) {
-      if (!(err instanceof OAuthError)) throw err;
+      if (!isOAuthError(err)) throw err;
       return sendRequestErrorPage(res, 'Invalid sign-out request', err.message);
     }
     // An unverified hint (its key is gone) still names the client, as a client_id parameter would: what it may
@@ -35,7 +35,7 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       try {
         claims = await tokens.verifyIdTokenHint(hint);
       } catch (err) {
-        if (!(err instanceof OAuthError)) throw err;
+        if (!isOAuthError(err)) throw err;
         return sendRequestErrorPage(res, 'Invalid sign-out request', err.message);
       }
     }

@@ -1,11 +1,16 @@
 import { urlencoded, type Request, type RequestHandler, type Response } from 'express';
-import { OAuthError } from '../../oauth-error.js';
+import { AppError } from '../../errors.js';
 import type { Clients } from '../../services/clients.js';
 import type { AppRecord } from '../../store/apps-repository.js';
 import { requestErrorPage } from '../../views/oidc-pages.js';
 
 // What the OAuth endpoints share at the HTTP edge: their form bodies, their parameters, client authentication,
 // and the page for a request that must not redirect.
+
+/** The token responses' cache headers (RFC 6749 §5.1), also used for every other OAuth answer. */
+export function noStore(res: Response): void {
+  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+}
 
 /** OAuth forms are small (16 kB); `parameterLimit` bounds how many fields a body may have. */
 export const parseForm = (parameterLimit: number): RequestHandler => urlencoded({ extended: false, limit: '16kb', parameterLimit });
@@ -16,7 +21,7 @@ export const formBody: RequestHandler[] = [
     // A POST /userinfo may come without a body; anything with one must be a form.
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
     if (hasBody && !req.is('application/x-www-form-urlencoded')) {
-      throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+      throw new AppError('INVALID_REQUEST', 'Send the parameters as application/x-www-form-urlencoded.');
     }
     next();
   },
@@ -30,14 +35,14 @@ export const formBody: RequestHandler[] = [
 export function param(source: unknown, name: string, max = 2048): string | undefined {
   const value = (source as Record<string, unknown> | undefined)?.[name];
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} must be given once.`);
-  if (value.length > max) throw new OAuthError('invalid_request', `${name} is too long.`);
+  if (typeof value !== 'string') throw new AppError('INVALID_REQUEST', `${name} must be given once.`);
+  if (value.length > max) throw new AppError('INVALID_REQUEST', `${name} is too long.`);
   return value;
 }
 
 export function requiredParam(source: unknown, name: string, max = 2048): string {
   const value = param(source, name, max);
-  if (value === undefined) throw new OAuthError('invalid_request', `${name} is required.`);
+  if (value === undefined) throw new AppError('INVALID_REQUEST', `${name} is required.`);
   return value;
 }
 
@@ -47,12 +52,12 @@ export function requiredParam(source: unknown, name: string, max = 2048): string
  */
 export function authenticateClient(clients: Clients, req: Request): AppRecord {
   if (req.headers.authorization !== undefined) {
-    throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.', {
+    throw new AppError('INVALID_CLIENT', 'Client secrets are not supported: clients are public and use PKCE.', {
       headers: { 'WWW-Authenticate': 'Basic realm="userbox"' },
     });
   }
   if (param(req.body, 'client_secret') !== undefined) {
-    throw new OAuthError('invalid_client', 'Client secrets are not supported: clients are public and use PKCE.');
+    throw new AppError('INVALID_CLIENT', 'Client secrets are not supported: clients are public and use PKCE.');
   }
   return clients.authenticate(param(req.body, 'client_id', 100), req.headers.origin);
 }

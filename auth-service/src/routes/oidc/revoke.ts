@@ -1,8 +1,8 @@
 import { Router } from 'express';
+import { answerErrorsInOAuthShape } from '../../middleware/errors.js';
 import type { Clients } from '../../services/clients.js';
 import type { Grants } from '../../services/grants.js';
-import { noStore } from '../../oauth-error.js';
-import { authenticateClient, formBody, requiredParam } from './oauth-http.js';
+import { authenticateClient, formBody, noStore, requiredParam } from './oauth-http.js';
 
 /**
  * `POST /revoke` (RFC 7009). A refresh token revokes its whole family. Access tokens are self-contained JWTs that
@@ -12,7 +12,7 @@ export function revocationRoutes(deps: { clients: Clients; grants: Grants }): Ro
   const { clients, grants } = deps;
   const router = Router();
   router.options('/revoke', clients.cors('POST'));
-  router.post('/revoke', clients.cors('POST'), ...formBody, async (req, res) => {
+  router.post('/revoke', answerErrorsInOAuthShape, clients.cors('POST'), ...formBody, async (req, res) => {
     noStore(res);
     const client = authenticateClient(clients, req);
     const token = requiredParam(req.body, 'token', 4096);

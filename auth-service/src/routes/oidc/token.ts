@@ -1,8 +1,9 @@
 import { Router } from 'express';
+import { answerErrorsInOAuthShape } from '../../middleware/errors.js';
 import type { Clients } from '../../services/clients.js';
 import type { Grant, Grants } from '../../services/grants.js';
-import { OAuthError, noStore } from '../../oauth-error.js';
-import { authenticateClient, formBody, param, requiredParam } from './oauth-http.js';
+import { AppError } from '../../errors.js';
+import { authenticateClient, formBody, noStore, param, requiredParam } from './oauth-http.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { Tokens } from '../../services/tokens.js';
 
@@ -20,7 +21,7 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
     const session = await sessions.live(grant.sessionId);
     if (!session || session.user_id !== grant.userId) {
       await grants.revokeFamily(grant.familyId);
-      throw new OAuthError('invalid_grant', 'The account session behind this grant has ended.');
+      throw new AppError('INVALID_GRANT', 'The account session behind this grant has ended.');
     }
     const subject = { user: session.user, clientId: grant.clientId, sessionId: session.id, scope, authTime: grant.authTime };
     const [accessToken, idToken, refreshToken] = await Promise.all([
@@ -39,7 +40,7 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
   }
 
   router.options('/token', clients.cors('POST'));
-  router.post('/token', clients.cors('POST'), ...formBody, async (req, res) => {
+  router.post('/token', answerErrorsInOAuthShape, clients.cors('POST'), ...formBody, async (req, res) => {
     noStore(res);
     const client = authenticateClient(clients, req);
     const body: unknown = req.body;
@@ -60,12 +61,12 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
       if (requested !== undefined) {
         const granted = new Set(grant.scope.split(' '));
         const asked = requested.split(' ').filter(Boolean);
-        if (!asked.every((s) => granted.has(s))) throw new OAuthError('invalid_scope', 'scope exceeds what was granted.');
+        if (!asked.every((s) => granted.has(s))) throw new AppError('INVALID_SCOPE', 'scope exceeds what was granted.');
         scope = asked.join(' ');
       }
       res.json(await respond(grant, null, scope, issueSuccessor));
     } else {
-      throw new OAuthError('unsupported_grant_type', 'Only authorization_code and refresh_token are supported.');
+      throw new AppError('UNSUPPORTED_GRANT_TYPE', 'Only authorization_code and refresh_token are supported.');
     }
   });
 
