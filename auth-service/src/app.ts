@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { defaultOidcPolicy, type Config } from './config.js';
 import { errorHandler, notFound } from './middleware/errors.js';
-import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
+import { appOriginCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { createOidcProvider } from './oidc-provider.js';
@@ -105,7 +105,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // trimming and restoring the URL) cost about a tenth of the request. The rest of the API is one /api layer:
   // CORS, the CSRF check (nothing for GET), then the router.
   const trusted = requireTrustedOrigin(registry);
-  const cors = apiCors(registry);
+  const cors = appOriginCors(registry, { methods: 'GET, POST, PATCH, DELETE', credentials: true });
   const behindApiChecks =
     (handler: RequestHandler): RequestHandler =>
     (req, res, next) =>

@@ -48,9 +48,9 @@ export function createOidcProvider(deps: OidcProviderDependencies) {
   const router = Router();
   router.use(discoveryRoutes(issuer, keys));
   router.use(authorizeRoutes({ issuer, clients, grants, sessions, cookie, clock }));
-  router.use(tokenRoutes({ clients, grants, tokens, sessions }));
-  router.use(userinfoRoutes({ clients, bearer }));
-  router.use(revocationRoutes({ clients, grants }));
+  router.use(tokenRoutes({ registry, clients, grants, tokens, sessions }));
+  router.use(userinfoRoutes({ registry, bearer }));
+  router.use(revocationRoutes({ registry, clients, grants }));
   router.use(endSessionRoutes({ issuer, clients, tokens, sessions, cookie }));
 
   return { router, keys, bearer };

@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import type { AppRegistry } from './apps.js';
 import type { AppRecord } from '../store/apps-repository.js';
 import { AppError } from '../errors.js';
@@ -25,32 +24,6 @@ export function createClients(registry: AppRegistry) {
         throw new AppError('INVALID_CLIENT', 'This origin is not registered for the client.');
       }
       return client;
-    },
-
-    /**
-     * CORS for `/token`, `/userinfo` and `/revoke`: registered app origins only, never with credentials (these
-     * endpoints take no cookies). Which client an origin may act for is checked by `authenticate`.
-     */
-    cors(methods: string): RequestHandler {
-      return (req, res, next) => {
-        const origin = req.headers.origin;
-        res.vary('Origin');
-        if (registry.isAppOrigin(origin)) {
-          res.setHeader('Access-Control-Allow-Origin', origin as string);
-          if (req.method === 'OPTIONS') {
-            res.setHeader('Access-Control-Allow-Methods', methods);
-            res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-            res.setHeader('Access-Control-Max-Age', '600');
-          } else {
-            res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
-          }
-        }
-        if (req.method === 'OPTIONS') {
-          res.status(204).end();
-          return;
-        }
-        next();
-      };
     },
   };
 }

@@ -1,5 +1,7 @@
 import { urlencoded, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '../../errors.js';
+import { appOriginCors } from '../../middleware/origin-checks.js';
+import type { AppRegistry } from '../../services/apps.js';
 import type { Clients } from '../../services/clients.js';
 import type { AppRecord } from '../../store/apps-repository.js';
 import { requestErrorPage } from '../../views/oidc-pages.js';
@@ -11,6 +13,13 @@ import { requestErrorPage } from '../../views/oidc-pages.js';
 export function noStore(res: Response): void {
   res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 }
+
+/**
+ * CORS for `/token`, `/userinfo` and `/revoke`: registered app origins, never with credentials (these endpoints
+ * take no cookies); a refused token's `WWW-Authenticate` is readable.
+ */
+export const oauthCors = (registry: AppRegistry, methods: string): RequestHandler =>
+  appOriginCors(registry, { methods, credentials: false, exposeHeaders: 'WWW-Authenticate' });
 
 /** OAuth forms are small (16 kB); `parameterLimit` bounds how many fields a body may have. */
 export const parseForm = (parameterLimit: number): RequestHandler => urlencoded({ extended: false, limit: '16kb', parameterLimit });

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { answerErrorsInOAuthShape } from '../../middleware/errors.js';
+import type { AppRegistry } from '../../services/apps.js';
 import type { Clients } from '../../services/clients.js';
 import type { Grant, Grants } from '../../services/grants.js';
 import { AppError } from '../../errors.js';
-import { authenticateClient, formBody, noStore, param, requiredParam } from './oauth-http.js';
+import { authenticateClient, formBody, noStore, oauthCors, param, requiredParam } from './oauth-http.js';
 import type { SessionService } from '../../services/sessions.js';
 import type { Tokens } from '../../services/tokens.js';
 
@@ -12,9 +13,10 @@ import type { Tokens } from '../../services/tokens.js';
  * replay within the grace window answers the same successor, see grants.ts). Both fail with `invalid_grant`
  * once the account session behind the grant has ended.
  */
-export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: Tokens; sessions: SessionService }): Router {
-  const { clients, grants, tokens, sessions } = deps;
+export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; grants: Grants; tokens: Tokens; sessions: SessionService }): Router {
+  const { registry, clients, grants, tokens, sessions } = deps;
   const router = Router();
+  const cors = oauthCors(registry, 'POST');
 
   /** Tokens for a live session; `nextRefreshToken` stores the grant's next refresh token, bounded by the session. */
   async function respond(grant: Grant, nonce: string | null, scope: string, nextRefreshToken: (expiresAt: number) => Promise<string>) {
@@ -39,8 +41,8 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
     };
   }
 
-  router.options('/token', clients.cors('POST'));
-  router.post('/token', answerErrorsInOAuthShape, clients.cors('POST'), ...formBody, async (req, res) => {
+  router.options('/token', cors);
+  router.post('/token', answerErrorsInOAuthShape, cors, ...formBody, async (req, res) => {
     noStore(res);
     const client = authenticateClient(clients, req);
     const body: unknown = req.body;
