@@ -3,18 +3,32 @@ import type { Clients } from './clients.js';
 import { AppError } from '../errors.js';
 import type { AccessTokenClaims, Tokens } from './tokens.js';
 
+/** Who an access token speaks for: its verified claims and the live account session behind its `sid`. */
+export interface BearerIdentity {
+  claims: AccessTokenClaims;
+  session: LiveSession;
+}
+
+/** `Authorization: Bearer` with the provider's own access tokens. */
+export interface BearerAuthentication {
+  /**
+   * Checks the header's token, its client and, from a browser (`origin`), that the origin is the client's or the
+   * service's; then that its session is alive. Throws `invalid_token`.
+   */
+  authenticate(header: string | undefined, origin?: string): Promise<BearerIdentity>;
+  /** For `GET /api/me`: the same body as with the cookie, or null when the token is not valid. */
+  sessionView(header: string, origin?: string): Promise<SessionView | null>;
+}
+
 /**
  * `Authorization: Bearer <access token>` for `/userinfo` and `/api/me`: a valid JWT from us, for a registered
  * client, whose account session (`sid`) is still alive. From a browser, only the client's own origins (or the
  * service's) may present it. Anything else is `invalid_token`.
  */
-export function createBearerAuthentication(deps: { issuer: string; tokens: Tokens; clients: Clients; sessions: SessionService }) {
+export function createBearerAuthentication(deps: { issuer: string; tokens: Tokens; clients: Clients; sessions: SessionService }): BearerAuthentication {
   const { issuer, tokens, clients, sessions } = deps;
 
-  async function authenticate(
-    header: string | undefined,
-    origin?: string,
-  ): Promise<{ claims: AccessTokenClaims; session: LiveSession }> {
+  async function authenticate(header: string | undefined, origin?: string): Promise<BearerIdentity> {
     const match = header === undefined ? null : /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
     if (!match?.[1]) throw new AppError('INVALID_TOKEN', 'Send the access token as Authorization: Bearer <token>.');
     const claims = await tokens.verifyAccessToken(match[1]);
@@ -30,7 +44,6 @@ export function createBearerAuthentication(deps: { issuer: string; tokens: Token
 
   return {
     authenticate,
-    /** For `GET /api/me`: the same body as with the cookie, or null when the token is not valid. */
     async sessionView(header: string, origin?: string): Promise<SessionView | null> {
       try {
         return sessions.view((await authenticate(header, origin)).session);
@@ -41,5 +54,3 @@ export function createBearerAuthentication(deps: { issuer: string; tokens: Token
     },
   };
 }
-
-export type BearerAuthentication = ReturnType<typeof createBearerAuthentication>;
