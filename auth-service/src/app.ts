@@ -6,10 +6,10 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errorHandler, notFound } from './middleware/errors.js';
-import { apiCors, requireTrustedOrigin } from './middleware/origin-checks.js';
+import { appOriginCors, requireTrustedOrigin } from './middleware/origin-checks.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
-import { createOidcProvider } from './oidc/provider.js';
+import { createOidcProvider } from './oidc-provider.js';
 import { apiRoutes, enterApi, meRoute } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';
@@ -68,7 +68,6 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     registry,
     sessions,
     cookie,
-    sessionPolicy: config.session,
     policy: config.oidc,
     secretKey: config.secretKey,
     logger,
@@ -94,7 +93,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // trimming and restoring the URL) cost about a tenth of the request. The rest of the API is one /api layer:
   // CORS, the CSRF check (nothing for GET), then the router.
   const trusted = requireTrustedOrigin(registry);
-  const cors = apiCors(registry);
+  const cors = appOriginCors(registry, { methods: 'GET, POST, PATCH, DELETE', credentials: true });
   const behindApiChecks =
     (handler: RequestHandler): RequestHandler =>
     (req, res, next) =>

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
-import { keysCommand } from './oidc/keys-command.js';
+import { keysCommand } from './keys-command.js';
 import { appSchema } from './services/apps.js';
 import { openStore } from './store/store.js';
 

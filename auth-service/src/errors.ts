@@ -1,58 +1,100 @@
-/** Every error code the JSON API can answer with, its HTTP status, and whether its message may be shown. */
+/** The error codes of RFC 6749, RFC 6750, RFC 7009 and OpenID Connect Core that the provider answers with. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'invalid_token'
+  | 'login_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'server_error';
+
+/** One error code: its HTTP status, its default message, and whether a message given with it may be shown. */
+export interface ErrorRow {
+  status: number;
+  message: string;
+  /** False: the client sees `message` whatever the thrower said (the detail goes to the log only). */
+  expose: boolean;
+  /**
+   * The code an OAuth endpoint answers with (`{"error","error_description"}` or `error=` in a redirect). An
+   * error without one is a server error there.
+   */
+  oauth?: OAuthErrorCode;
+}
+
+/**
+ * Every error the service answers with, one row per code. The JSON API and the pages answer the code itself
+ * (`{"error":{"code","message"}}`); `/token`, `/userinfo`, `/revoke` and the `/authorize` redirect answer `oauth`.
+ */
 export const errorTable = {
-  BAD_REQUEST: { status: 400, expose: true },
-  VALIDATION_FAILED: { status: 400, expose: true },
-  INVALID_CREDENTIALS: { status: 401, expose: true },
-  UNAUTHENTICATED: { status: 401, expose: true },
-  FORBIDDEN_ORIGIN: { status: 403, expose: true },
-  INVALID_FORM_TOKEN: { status: 403, expose: true },
-  NOT_FOUND: { status: 404, expose: true },
-  EMAIL_TAKEN: { status: 409, expose: true },
-  PAYLOAD_TOO_LARGE: { status: 413, expose: true },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, expose: true },
-  WEAK_PASSWORD: { status: 422, expose: true },
-  TOO_MANY_ATTEMPTS: { status: 429, expose: true },
-  INTERNAL: { status: 500, expose: false },
-  UNAVAILABLE: { status: 503, expose: false },
-} as const;
+  BAD_REQUEST: { status: 400, message: 'The request could not be understood.', expose: true },
+  VALIDATION_FAILED: { status: 400, message: 'Some fields are missing or invalid.', expose: true },
+  INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.', expose: true },
+  UNAUTHENTICATED: { status: 401, message: 'You are not signed in.', expose: true },
+  FORBIDDEN_ORIGIN: { status: 403, message: 'This origin may not make that request.', expose: true },
+  INVALID_FORM_TOKEN: { status: 403, message: 'This form has expired. Go back, reload the page and try again.', expose: true },
+  NOT_FOUND: { status: 404, message: 'There is nothing here.', expose: true },
+  EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists.', expose: true },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', expose: true },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON (application/json).', expose: true },
+  WEAK_PASSWORD: { status: 422, message: 'Choose a longer or less common password.', expose: true },
+  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many attempts. Try again later.', expose: true },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side.', expose: false, oauth: 'server_error' },
+  UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable.', expose: false },
+
+  // OAuth 2.0 and OpenID Connect (RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, OpenID Connect Core §3.1.2.6).
+  INVALID_REQUEST: { status: 400, message: 'The request is missing a parameter or is malformed.', expose: true, oauth: 'invalid_request' },
+  INVALID_CLIENT: { status: 401, message: 'The client could not be authenticated.', expose: true, oauth: 'invalid_client' },
+  INVALID_GRANT: { status: 400, message: 'The grant is invalid, expired or revoked.', expose: true, oauth: 'invalid_grant' },
+  UNSUPPORTED_GRANT_TYPE: { status: 400, message: 'This grant type is not supported.', expose: true, oauth: 'unsupported_grant_type' },
+  UNSUPPORTED_RESPONSE_TYPE: { status: 400, message: 'This response type is not supported.', expose: true, oauth: 'unsupported_response_type' },
+  INVALID_SCOPE: { status: 400, message: 'The scope is invalid.', expose: true, oauth: 'invalid_scope' },
+  INVALID_TOKEN: { status: 401, message: 'The access token is invalid or expired.', expose: true, oauth: 'invalid_token' },
+  LOGIN_REQUIRED: { status: 400, message: 'The user must sign in.', expose: true, oauth: 'login_required' },
+  REQUEST_NOT_SUPPORTED: { status: 400, message: 'Request objects are not supported.', expose: true, oauth: 'request_not_supported' },
+  REQUEST_URI_NOT_SUPPORTED: { status: 400, message: 'request_uri is not supported.', expose: true, oauth: 'request_uri_not_supported' },
+} as const satisfies Record<string, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;
 
-const defaultMessages: Record<ErrorCode, string> = {
-  BAD_REQUEST: 'The request could not be understood.',
-  VALIDATION_FAILED: 'Some fields are missing or invalid.',
-  INVALID_CREDENTIALS: 'Wrong email or password.',
-  UNAUTHENTICATED: 'You are not signed in.',
-  FORBIDDEN_ORIGIN: 'This origin may not make that request.',
-  INVALID_FORM_TOKEN: 'This form has expired. Go back, reload the page and try again.',
-  NOT_FOUND: 'There is nothing here.',
-  EMAIL_TAKEN: 'An account with this email already exists.',
-  PAYLOAD_TOO_LARGE: 'The request body is too large.',
-  UNSUPPORTED_MEDIA_TYPE: 'Send JSON (application/json).',
-  WEAK_PASSWORD: 'Choose a longer or less common password.',
-  TOO_MANY_ATTEMPTS: 'Too many attempts. Try again later.',
-  INTERNAL: 'Something went wrong on our side.',
-  UNAVAILABLE: 'The service is temporarily unavailable.',
-};
-
-/** The one error type the service throws on purpose; the error middleware turns it into JSON. */
+/**
+ * The one error type the service throws on purpose; the error middleware answers it in the shape of the route.
+ * OAuth descriptions never contain a token, code or secret.
+ */
 export class AppError extends Error {
   override name = 'AppError';
   readonly code: ErrorCode;
   readonly status: number;
   readonly expose: boolean;
-  /** Extra response headers, e.g. `Retry-After`. */
+  /** What an OAuth endpoint answers for it; undefined when it is not an OAuth error. */
+  readonly oauth: OAuthErrorCode | undefined;
+  /** Extra response headers, e.g. `Retry-After`, or `WWW-Authenticate` for a refused Basic authentication. */
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
-    super(message ?? defaultMessages[code], options);
+    const row: ErrorRow = errorTable[code];
+    super(message ?? row.message, options);
     this.code = code;
-    this.status = errorTable[code].status;
-    this.expose = errorTable[code].expose;
+    this.status = row.status;
+    this.expose = row.expose;
+    this.oauth = row.oauth;
     this.headers = options?.headers ?? {};
   }
 
-  toJSON(): { error: { code: ErrorCode; message: string } } {
-    return { error: { code: this.code, message: this.expose ? this.message : defaultMessages[this.code] } };
+  /** What the client may read: the message, or the code's default when it is not to be shown. */
+  get shownMessage(): string {
+    return this.expose ? this.message : errorTable[this.code].message;
   }
+
+  toJSON(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.shownMessage } };
+  }
+}
+
+/** An AppError an OAuth endpoint answers in its RFC's terms (every one the provider's rules throw). */
+export function isOAuthError(err: unknown): err is AppError & { oauth: OAuthErrorCode } {
+  return err instanceof AppError && err.oauth !== undefined;
 }

@@ -4,23 +4,37 @@ import type { AppRegistry } from '../services/apps.js';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** How one family of endpoints answers cross-origin calls from registered app origins. */
+export interface AppOriginCorsOptions {
+  /** What a preflight may ask for, e.g. `'POST'`. */
+  methods: string;
+  /** Let the browser send cookies: the JSON API, which reads the session cookie. The OAuth endpoints take none. */
+  credentials: boolean;
+  /** Response headers the caller may read beyond the safelisted ones, e.g. `WWW-Authenticate`. */
+  exposeHeaders?: string;
+}
+
 /**
- * CORS for the JSON API: credentials are allowed only for exact origins of registered apps. A foreign origin
- * gets no CORS headers, so the browser withholds the answer from it.
+ * CORS for exact origins of registered apps, and for nothing else: a foreign origin gets no CORS headers, so the
+ * browser withholds the answer from it. Preflights end here with 204. Which client an origin may act for is the
+ * route's question (the API's CSRF check, the OAuth endpoints' client authentication).
  */
-export function apiCors(registry: AppRegistry): RequestHandler {
+export function appOriginCors(registry: AppRegistry, options: AppOriginCorsOptions): RequestHandler {
+  const { methods, credentials, exposeHeaders } = options;
   return (req, res, next) => {
     const origin = req.headers.origin;
-    // res.vary parses and merges whatever Vary holds; on the way into the API it holds nothing yet.
+    // res.vary parses and merges whatever Vary holds; on the way in it usually holds nothing yet.
     if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Origin');
     else res.vary('Origin');
     if (registry.isAppOrigin(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin as string);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      if (credentials) res.setHeader('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
+        res.setHeader('Access-Control-Allow-Methods', methods);
         res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
         res.setHeader('Access-Control-Max-Age', '600');
+      } else if (exposeHeaders !== undefined) {
+        res.setHeader('Access-Control-Expose-Headers', exposeHeaders);
       }
     }
     if (req.method === 'OPTIONS') {

@@ -42,6 +42,12 @@ export interface SessionSummary {
   expiresAt: string;
 }
 
+/** A session that is still alive, as the token paths use it: its record, its user, and when it now ends (ms). */
+export interface LiveSession extends SessionWithUser {
+  /** The earlier of the absolute expiry and the idle timeout counted from the last activity. */
+  effectiveExpiresAt: number;
+}
+
 export interface SessionPolicy {
   idleMs: number;
   absoluteMs: number;
@@ -68,13 +74,42 @@ export interface SignInMeta extends PasswordCheckMeta {
   timeZone?: unknown;
 }
 
+/** Account sessions: sign-in, the cookie's session, the sessions OIDC tokens are bound to, sign-out. */
+export interface SessionService {
+  /** Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. */
+  signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn>;
+  /**
+   * Needs the current password (throttled like a sign-in). Ends every other session of the user and every
+   * known-device token; this session stays signed in under a new token, and this browser gets a new known-device
+   * token. Answers the cookies to set.
+   */
+  changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies>;
+  /** The session behind a cookie value, or null when there is none or it has expired (then it is deleted). */
+  authenticate(token: string | undefined): Promise<SessionView | null>;
+  /**
+   * The session an OIDC grant or token is bound to (its `sid`), if it still exists and has not expired. Tokens
+   * are checked against it on every refresh and Bearer request, so a sign-out stops them at once; their use
+   * counts as activity, like use of the cookie.
+   */
+  live(sessionId: string): Promise<LiveSession | null>;
+  /** The `/api/me` body for a live session: the same as with the cookie. */
+  view(session: LiveSession): SessionView;
+  signOut(token: string | undefined): Promise<void>;
+  /** The user's sessions that are still alive, for the account page; `currentId` is marked current. */
+  list(userId: string, currentId: string): Promise<SessionSummary[]>;
+  /** Ends one of the user's sessions; 404 when it is not theirs. */
+  revoke(userId: string, sessionId: string): Promise<void>;
+  /** Signs out everywhere: every session of the user, including this one. Answers how many ended. */
+  revokeAll(userId: string): Promise<number>;
+}
+
 export function createSessionService(
   store: Store,
   policy: SessionPolicy,
   throttle: LoginThrottle,
   devices: KnownDevices,
   clock: Clock,
-) {
+): SessionService {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
 
@@ -94,6 +129,18 @@ export function createSessionService(
     views.set(s, { expiresAt, view: fresh });
     return fresh;
   };
+
+  /** Records activity on a found session (at most once a minute); null when it has expired, else its last_seen_at. */
+  async function keepAlive(found: SessionWithUser): Promise<number | null> {
+    const now = clock();
+    if (now >= effectiveExpiry(found)) return null;
+    let lastSeen = Number(found.last_seen_at);
+    if (now - lastSeen >= touchIntervalMs) {
+      lastSeen = now;
+      await store.sessions.touch(found, now);
+    }
+    return lastSeen;
+  }
 
   /**
    * Every check of a user's password, at sign-in and at a password change, goes through the sign-in throttle
@@ -119,7 +166,6 @@ export function createSessionService(
   const newToken = () => randomBytes(32).toString('base64url');
 
   return {
-    /** Checks the password and opens a new session (a fresh id every time: no fixation). */
     async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
       const { user, knownDevice } = await checkPassword(email, await store.users.findByEmail(email), password, meta);
       const now = clock();
@@ -140,11 +186,6 @@ export function createSessionService(
       return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, device };
     },
 
-    /**
-     * Needs the current password (throttled like a sign-in). Ends every other session of the user and every
-     * known-device token; this session stays signed in under a new token, and this browser gets a new
-     * known-device token. Answers the cookies to set.
-     */
     async changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies> {
       const found = await store.users.findById(me.user.id);
       if (!found) throw new AppError('UNAUTHENTICATED');
@@ -164,24 +205,28 @@ export function createSessionService(
       return { token, expiresAt: Number(session.expires_at), device };
     },
 
-    /** The session behind a cookie value, or null when there is none or it has expired. */
     async authenticate(token: string | undefined): Promise<SessionView | null> {
       if (!token || token.length > 128) return null;
       const tokenHash = hashToken(token);
       const found = await store.sessions.findByTokenHash(tokenHash);
       if (!found) return null;
-      const now = clock();
-      if (now >= effectiveExpiry(found)) {
+      const lastSeen = await keepAlive(found);
+      if (lastSeen === null) {
         await store.sessions.deleteByTokenHash(tokenHash);
         return null;
       }
-      let lastSeen = Number(found.last_seen_at);
-      if (now - lastSeen >= touchIntervalMs) {
-        lastSeen = now;
-        await store.sessions.touch(found, now);
-      }
       return view(found, lastSeen);
     },
+
+    async live(sessionId: string): Promise<LiveSession | null> {
+      const found = await store.sessions.findById(sessionId);
+      if (!found) return null;
+      const lastSeen = await keepAlive(found);
+      if (lastSeen === null) return null;
+      return { ...found, last_seen_at: lastSeen, effectiveExpiresAt: effectiveExpiry({ last_seen_at: lastSeen, expires_at: found.expires_at }) };
+    },
+
+    view: (session: LiveSession): SessionView => view(session, session.last_seen_at),
 
     async signOut(token: string | undefined): Promise<void> {
       if (token && token.length <= 128) await store.sessions.deleteByTokenHash(hashToken(token));
@@ -204,16 +249,12 @@ export function createSessionService(
         }));
     },
 
-    /** Ends one of the user's sessions; 404 when it is not theirs. */
     async revoke(userId: string, sessionId: string): Promise<void> {
       if (!(await store.sessions.deleteForUser(userId, sessionId))) throw new AppError('NOT_FOUND', 'No such session.');
     },
 
-    /** Signs out everywhere: every session of the user, including this one. */
     async revokeAll(userId: string): Promise<number> {
       return store.sessions.deleteAllForUser(userId);
     },
   };
 }
-
-export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,13 +1,13 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database, SessionsTable } from './schema.js';
-import type { DirectRead } from './store.js';
+import type { DirectRead } from './direct-read.js';
 import type { UserRecord } from './users-repository.js';
 
 export type SessionRecord = Selectable<SessionsTable>;
 export type SessionWithUser = SessionRecord & { user: UserRecord };
 
 /** A session joined to its user, as one row; `toSessionWithUser` splits it. Shared by every session lookup. */
-export function selectSessionWithUser(db: Kysely<Database>) {
+function selectSessionWithUser(db: Kysely<Database>) {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -31,7 +31,7 @@ export function selectSessionWithUser(db: Kysely<Database>) {
 
 type SessionUserRow = Awaited<ReturnType<ReturnType<typeof selectSessionWithUser>['executeTakeFirstOrThrow']>>;
 
-export function toSessionWithUser(row: SessionUserRow): SessionWithUser {
+function toSessionWithUser(row: SessionUserRow): SessionWithUser {
   const { u_email, u_name, u_picture, u_password_hash, u_created_at, ...session } = row;
   return {
     ...session,
@@ -55,6 +55,14 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
         ? ((await direct) as SessionUserRow[])
         : (await db.executeQuery<SessionUserRow>(CompiledQuery.raw(findByTokenHashSql, [tokenHash]))).rows;
       return rows[0] && toSessionWithUser(rows[0]);
+    },
+    /**
+     * By the session's public id (the `sid` of the OIDC tokens bound to it): one primary-key lookup joined to its
+     * user. Not cached: a cache in front keys by token hash, and this read must see a sign-out at once.
+     */
+    async findById(id: string): Promise<SessionWithUser | undefined> {
+      const row = await selectSessionWithUser(db).where('sessions.id', '=', id).executeTakeFirst();
+      return row && toSessionWithUser(row);
     },
     /** Records activity; takes the session (not just its id) so a cache in front can update its copy. */
     async touch(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, lastSeenAt: number): Promise<void> {

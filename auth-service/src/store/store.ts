@@ -3,11 +3,11 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
+import { postgresDirectRead, sqliteDirectRead, type DirectRead } from './direct-read.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository, type AppsRepository } from './apps-repository.js';
 import { createAuthorizationCodesRepository, type AuthorizationCodesRepository } from './authorization-codes-repository.js';
-import { createBoundSessionsRepository } from './bound-sessions-repository.js';
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
 import { createRefreshTokensRepository, type RefreshTokensRepository } from './refresh-tokens-repository.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys-repository.js';
@@ -23,7 +23,6 @@ export interface Store {
   readonly signingKeys: SigningKeysRepository;
   readonly authorizationCodes: AuthorizationCodesRepository;
   readonly refreshTokens: RefreshTokensRepository;
-  readonly boundSessions: ReturnType<typeof createBoundSessionsRepository>;
   readonly knownDevices: KnownDevicesRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
@@ -60,17 +59,6 @@ function withStatementCache(database: SQLite.Database, max = 500): SQLite.Databa
   return database;
 }
 
-/**
- * Runs one read-only compiled query straight on the driver, skipping Kysely's executor (a chain of promises
- * and plugin passes that costs more than the query). Only for the hottest read; `undefined` means "use Kysely".
- */
-export type DirectRead = (sql: string, parameters: readonly unknown[]) => Promise<unknown[]> | undefined;
-
-function sqliteDirectRead(database: SQLite.Database): DirectRead {
-  // Inside a Kysely transaction the connection is Kysely's; wait for it like every other query.
-  return (source, parameters) => (database.inTransaction ? undefined : Promise.resolve(database.prepare(source).all(...parameters)));
-}
-
 function openDialect(databaseUrl: string, options: StoreOptions): { dialect: Dialect; directRead: DirectRead } {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
@@ -86,14 +74,7 @@ function openDialect(databaseUrl: string, options: StoreOptions): { dialect: Dia
     // end the process. The query in flight fails (503), the pool discards the client, the next query reconnects.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    // Named statements are parsed once per connection by PostgreSQL.
-    const names = new Map<string, string>();
-    const directRead: DirectRead = async (text, values) => {
-      let name = names.get(text);
-      if (!name) names.set(text, (name = `userbox_${names.size}`));
-      return (await pool.query({ name, text, values: [...values] })).rows;
-    };
-    return { dialect: new PostgresDialect({ pool }), directRead };
+    return { dialect: new PostgresDialect({ pool }), directRead: postgresDirectRead(pool) };
   }
   if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') {
     const database = new SQLite(':memory:');
@@ -137,7 +118,6 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     signingKeys: createSigningKeysRepository(db),
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),
-    boundSessions: createBoundSessionsRepository(db),
     knownDevices: createKnownDevicesRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();

@@ -1,7 +1,7 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSigningKeys, retiredKeyRetentionMs } from '../../src/oidc/signing-keys.js';
+import { createSigningKeys, retiredKeyRetentionMs } from '../../src/services/signing-keys.js';
 import { createOidcTestApp, newsOrigin, newsRedirect, shopRedirect, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 
 let t: OidcTestApp;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSigningKeys, retiredKeyRetentionMs } from '../../src/oidc/signing-keys.js';
+import { createSigningKeys, retiredKeyRetentionMs } from '../../src/services/signing-keys.js';
 import { openStore } from '../../src/store/store.js';
 import { createOidcTestApp, signInWithCode, type OidcTestApp } from './oidc-test-app.js';
 

@@ -120,9 +120,9 @@ describe.each(databases)('OIDC store contract on $name', (database) => {
 
   it('finds a token’s session by id with its user', async () => {
     const { userId, session } = await userWithSession();
-    const found = await store().boundSessions.findById(session.id);
+    const found = await store().sessions.findById(session.id);
     expect(found).toMatchObject({ ...session, user: { id: userId, name: 'Ada' } });
     expect(typeof found?.last_seen_at).toBe('number');
-    expect(await store().boundSessions.findById('nope')).toBeUndefined();
+    expect(await store().sessions.findById('nope')).toBeUndefined();
   });
 });

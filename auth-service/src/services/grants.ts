@@ -1,7 +1,7 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RefreshTokenRecord } from '../store/refresh-tokens-repository.js';
 import type { Store } from '../store/store.js';
-import { OAuthError } from './oauth-error.js';
+import { AppError } from '../errors.js';
 import type { Clock } from '../clock.js';
 
 /** An authorization code lives at most this long (the issue's ≤ 60 s). */
@@ -70,6 +70,28 @@ function pkceMatches(verifier: string, challenge: string): boolean {
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
+/** Authorization codes and refresh tokens, each bound to one client, one user and one account session. */
+export interface Grants {
+  /** Stores a new code (single-use, 60 s, bound to its client, redirect URI and PKCE challenge); returns it. */
+  issueCode(input: Omit<Grant, 'familyId'> & { redirectUri: string; codeChallenge: string; nonce: string | null }): Promise<string>;
+  /**
+   * Redeems a code once. A replayed code also revokes the refresh tokens issued from it (RFC 6749 §4.1.2).
+   * Throws `invalid_grant`.
+   */
+  redeemCode(input: { code: string; clientId: string; redirectUri: string; codeVerifier: string }): Promise<Grant & { nonce: string | null }>;
+  /** The first refresh token of the grant's family; it cannot outlive the account session (`expiresAt`). */
+  issueRefreshToken(grant: Grant, expiresAt: number): Promise<string>;
+  /**
+   * Uses up a refresh token. A used one is accepted again only within the grace window and while its
+   * successor is unused, and then yields that same successor; any other reuse revokes the family.
+   */
+  useRefreshToken(token: string, clientId: string): Promise<RefreshRotation>;
+  /** RFC 7009: revokes the refresh token's family. Unknown tokens are ignored; another client's are refused. */
+  revokeRefreshToken(token: string, clientId: string): Promise<void>;
+  /** Ends a grant, e.g. when its session turned out to be gone. */
+  revokeFamily(familyId: string): Promise<void>;
+}
+
 /**
  * Authorization codes and refresh tokens. Both are secrets of which only the SHA-256 is stored: codes and the
  * first refresh token of a family are 32 random bytes. A code is single-use, lives 60 s and is bound to its
@@ -82,7 +104,7 @@ function pkceMatches(verifier: string, challenge: string): boolean {
  * stored, the successor is derived from the presented token (HMAC-SHA-256 under a key derived from SECRET_KEY),
  * so the service can give the same one again without keeping it. See docs/decisions/0003-oidc-provider.md.
  */
-export function createGrants(store: Store, policy: { refreshGraceMs: number }, clock: Clock, secretKey: Buffer) {
+export function createGrants(store: Store, policy: { refreshGraceMs: number }, clock: Clock, secretKey: Buffer): Grants {
   const successorKey = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'userbox oidc refresh-token successor v1', 32));
   const successorOf = (token: string) => createHmac('sha256', successorKey).update(token).digest('base64url');
   let lastSweep = 0;
@@ -114,8 +136,6 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
       });
       return code;
     },
-
-    /** Redeems a code once. A replayed code also revokes the refresh tokens issued from it (RFC 6749 §4.1.2). */
     async redeemCode(input: { code: string; clientId: string; redirectUri: string; codeVerifier: string }): Promise<Grant & { nonce: string | null }> {
       const now = clock();
       await sweep(now);
@@ -125,35 +145,28 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
         const used = await store.authorizationCodes.find(codeHash);
         if (used) {
           await store.refreshTokens.deleteFamily(used.family_id);
-          throw new OAuthError('invalid_grant', 'The authorization code was already used.');
+          throw new AppError('INVALID_GRANT', 'The authorization code was already used.');
         }
-        throw new OAuthError('invalid_grant', 'The authorization code is invalid.');
+        throw new AppError('INVALID_GRANT', 'The authorization code is invalid.');
       }
-      if (now >= Number(row.expires_at)) throw new OAuthError('invalid_grant', 'The authorization code has expired.');
-      if (row.client_id !== input.clientId) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client.');
-      if (row.redirect_uri !== input.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request.');
-      if (!pkceMatches(input.codeVerifier, row.code_challenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge.');
+      if (now >= Number(row.expires_at)) throw new AppError('INVALID_GRANT', 'The authorization code has expired.');
+      if (row.client_id !== input.clientId) throw new AppError('INVALID_GRANT', 'The authorization code was issued to another client.');
+      if (row.redirect_uri !== input.redirectUri) throw new AppError('INVALID_GRANT', 'redirect_uri does not match the authorization request.');
+      if (!pkceMatches(input.codeVerifier, row.code_challenge)) throw new AppError('INVALID_GRANT', 'code_verifier does not match the code_challenge.');
       return { ...grantOf(row), nonce: row.nonce };
     },
-
-    /** The first refresh token of the grant's family; it cannot outlive the account session (`expiresAt`). */
     async issueRefreshToken(grant: Grant, expiresAt: number): Promise<string> {
       const token = secret();
       await store.refreshTokens.insert(refreshTokenRow(sha256(token), grant, expiresAt, clock()));
       return token;
     },
-
-    /**
-     * Uses up a refresh token. A used one is accepted again only within the grace window and while its
-     * successor is unused, and then yields that same successor; any other reuse revokes the family.
-     */
     async useRefreshToken(token: string, clientId: string): Promise<RefreshRotation> {
       const now = clock();
       await sweep(now);
       const tokenHash = sha256(token);
       const row = await store.refreshTokens.find(tokenHash);
-      if (!row || now >= Number(row.expires_at)) throw new OAuthError('invalid_grant', 'The refresh token is invalid or expired.');
-      if (row.client_id !== clientId) throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
+      if (!row || now >= Number(row.expires_at)) throw new AppError('INVALID_GRANT', 'The refresh token is invalid or expired.');
+      if (row.client_id !== clientId) throw new AppError('INVALID_GRANT', 'The refresh token was issued to another client.');
       const grant = grantOf(row);
       const successor = successorOf(token);
       const successorHash = sha256(successor);
@@ -163,7 +176,7 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
         const next = await store.refreshTokens.find(successorHash);
         if (now - usedAt > policy.refreshGraceMs || (next !== undefined && next.used_at !== null)) {
           await store.refreshTokens.deleteFamily(row.family_id);
-          throw new OAuthError('invalid_grant', 'The refresh token was already used; every token of this grant is now revoked.');
+          throw new AppError('INVALID_GRANT', 'The refresh token was already used; every token of this grant is now revoked.');
         }
       }
       return {
@@ -174,20 +187,14 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
         },
       };
     },
-
-    /** RFC 7009: revokes the refresh token's family. Unknown tokens are ignored; another client's are refused. */
     async revokeRefreshToken(token: string, clientId: string): Promise<void> {
       const row = await store.refreshTokens.find(sha256(token));
       if (!row) return;
-      if (row.client_id !== clientId) throw new OAuthError('invalid_request', 'The token was not issued to this client.');
+      if (row.client_id !== clientId) throw new AppError('INVALID_REQUEST', 'The token was not issued to this client.');
       await store.refreshTokens.deleteFamily(row.family_id);
     },
-
-    /** Ends a grant, e.g. when its session turned out to be gone. */
     async revokeFamily(familyId: string): Promise<void> {
       await store.refreshTokens.deleteFamily(familyId);
     },
   };
 }
-
-export type Grants = ReturnType<typeof createGrants>;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { signingAlg, type SigningKeys } from './signing-keys.js';
+import { signingAlg, type SigningKeys } from '../../services/signing-keys.js';
 
 /** The provider metadata (OpenID Connect Discovery 1.0) for an issuer: exactly what the endpoints implement. */
 export function providerMetadata(issuer: string) {

@@ -1,39 +1,29 @@
-import { Router, urlencoded, type RequestHandler } from 'express';
-import type { Clients } from './clients.js';
-import type { Grant, Grants } from './grants.js';
-import { OAuthError, noStore } from './oauth-error.js';
-import { param, requiredParam } from './params.js';
-import type { SessionBinding } from './session-binding.js';
-import type { Tokens } from './tokens.js';
-
-/** OAuth bodies are forms (RFC 6749 §3.2), small, with each parameter once. */
-export const formBody: RequestHandler[] = [
-  (req, _res, next) => {
-    // A POST /userinfo may come without a body; anything with one must be a form.
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
-    if (hasBody && !req.is('application/x-www-form-urlencoded')) {
-      throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
-    }
-    next();
-  },
-  urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
-];
+import { Router } from 'express';
+import { answerErrorsInOAuthShape } from '../../middleware/errors.js';
+import type { AppRegistry } from '../../services/apps.js';
+import type { Clients } from '../../services/clients.js';
+import type { Grant, Grants } from '../../services/grants.js';
+import { AppError } from '../../errors.js';
+import { authenticateClient, formBody, noStore, oauthCors, param, requiredParam } from './oauth-http.js';
+import type { SessionService } from '../../services/sessions.js';
+import type { Tokens } from '../../services/tokens.js';
 
 /**
  * `POST /token`: `authorization_code` (with the PKCE verifier) and `refresh_token` (rotated on every use; a
  * replay within the grace window answers the same successor, see grants.ts). Both fail with `invalid_grant`
  * once the account session behind the grant has ended.
  */
-export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: Tokens; binding: SessionBinding }): Router {
-  const { clients, grants, tokens, binding } = deps;
+export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; grants: Grants; tokens: Tokens; sessions: SessionService }): Router {
+  const { registry, clients, grants, tokens, sessions } = deps;
   const router = Router();
+  const cors = oauthCors(registry, 'POST');
 
   /** Tokens for a live session; `nextRefreshToken` stores the grant's next refresh token, bounded by the session. */
   async function respond(grant: Grant, nonce: string | null, scope: string, nextRefreshToken: (expiresAt: number) => Promise<string>) {
-    const session = await binding.live(grant.sessionId);
+    const session = await sessions.live(grant.sessionId);
     if (!session || session.user_id !== grant.userId) {
       await grants.revokeFamily(grant.familyId);
-      throw new OAuthError('invalid_grant', 'The account session behind this grant has ended.');
+      throw new AppError('INVALID_GRANT', 'The account session behind this grant has ended.');
     }
     const subject = { user: session.user, clientId: grant.clientId, sessionId: session.id, scope, authTime: grant.authTime };
     const [accessToken, idToken, refreshToken] = await Promise.all([
@@ -51,10 +41,10 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
     };
   }
 
-  router.options('/token', clients.cors('POST'));
-  router.post('/token', clients.cors('POST'), ...formBody, async (req, res) => {
+  router.options('/token', cors);
+  router.post('/token', answerErrorsInOAuthShape, cors, ...formBody, async (req, res) => {
     noStore(res);
-    const client = clients.authenticate(req);
+    const client = authenticateClient(clients, req);
     const body: unknown = req.body;
     const grantType = requiredParam(body, 'grant_type', 50);
     if (grantType === 'authorization_code') {
@@ -73,12 +63,12 @@ export function tokenRoutes(deps: { clients: Clients; grants: Grants; tokens: To
       if (requested !== undefined) {
         const granted = new Set(grant.scope.split(' '));
         const asked = requested.split(' ').filter(Boolean);
-        if (!asked.every((s) => granted.has(s))) throw new OAuthError('invalid_scope', 'scope exceeds what was granted.');
+        if (!asked.every((s) => granted.has(s))) throw new AppError('INVALID_SCOPE', 'scope exceeds what was granted.');
         scope = asked.join(' ');
       }
       res.json(await respond(grant, null, scope, issueSuccessor));
     } else {
-      throw new OAuthError('unsupported_grant_type', 'Only authorization_code and refresh_token are supported.');
+      throw new AppError('UNSUPPORTED_GRANT_TYPE', 'Only authorization_code and refresh_token are supported.');
     }
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { PublicUser } from '../services/users.js';
-import { OAuthError } from './oauth-error.js';
+import type { PublicUser } from './users.js';
+import { AppError } from '../errors.js';
 import { signingAlg, type SigningKeys } from './signing-keys.js';
 import type { Clock } from '../clock.js';
 
@@ -55,11 +55,34 @@ export function userClaims(user: TokenSubject['user'], scope: string): Record<st
 /** Verified access tokens are remembered (until they expire) so a token is checked once, not on every request. */
 const verifiedCacheSize = 10_000;
 
+/** The provider's JWTs: access tokens (RFC 9068) and ID tokens (OpenID Connect Core), both short-lived. */
+export interface Tokens {
+  /** How long a token lives, for `expires_in`. */
+  readonly ttlSeconds: number;
+  /** An access token: `typ: at+jwt`, `aud` = the client id, `sid` = the account session. */
+  accessToken(subject: TokenSubject): Promise<string>;
+  /** An ID token with the user claims the scope allows, and `nonce` when the request had one. */
+  idToken(subject: TokenSubject, nonce: string | null): Promise<string>;
+  /**
+   * Checks an access token: signature by one of our keys (ES256 only, so `alg: none` and HMAC tricks fail),
+   * `typ`, issuer and expiry. Throws `invalid_token`. The session behind `sid` is checked by the caller.
+   */
+  verifyAccessToken(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Checks an `id_token_hint` for RP-initiated logout: one of our ID tokens (`typ: JWT` and the ID token's
+   * claims, so an access token is refused), signed by us, for us. An expired one is accepted, as OpenID Connect
+   * RP-Initiated Logout allows, because sign-out often comes after the ID token's short life. One whose key has
+   * left the JWKS (retired long enough ago) cannot be checked any more: it comes back unverified, and the
+   * caller asks the user, as the spec allows, rather than showing an error.
+   */
+  verifyIdTokenHint(token: string): Promise<IdTokenHint>;
+}
+
 /**
  * Signs and verifies the provider's JWTs. Access tokens are RFC 9068 JWTs (`typ: at+jwt`, `aud` = the client id,
  * `sid` = the account session); ID tokens are OpenID Connect Core ones. Both live `ttlMs` (at most 10 minutes).
  */
-export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: number; clock: Clock }) {
+export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: number; clock: Clock }): Tokens {
   const { issuer, keys, ttlMs, clock } = deps;
   const verified = new Map<string, AccessTokenClaims>();
   const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -77,7 +100,6 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
 
   return {
     ttlSeconds: seconds(ttlMs),
-
     accessToken: (s: TokenSubject): Promise<string> =>
       sign(
         {
@@ -91,7 +113,6 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
         },
         accessTokenType,
       ),
-
     idToken: (s: TokenSubject, nonce: string | null): Promise<string> =>
       sign(
         {
@@ -103,11 +124,6 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
         },
         'JWT',
       ),
-
-    /**
-     * Checks an access token: signature by one of our keys (ES256 only, so `alg: none` and HMAC tricks fail),
-     * `typ`, issuer and expiry. Throws `invalid_token`. The session behind `sid` is checked by the caller.
-     */
     async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
       const cached = verified.get(token);
       if (cached && cached.exp * 1000 > clock()) return cached;
@@ -122,26 +138,18 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
           currentDate: new Date(clock()),
         }));
       } catch (err) {
-        throw new OAuthError('invalid_token', describe(err));
+        throw new AppError('INVALID_TOKEN', describe(err));
       }
       const claims = payload as AccessTokenClaims;
       if (typeof claims.sid !== 'string' || typeof claims.client_id !== 'string' || typeof claims.scope !== 'string') {
-        throw new OAuthError('invalid_token', 'The access token is missing claims.');
+        throw new AppError('INVALID_TOKEN', 'The access token is missing claims.');
       }
       if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value as string);
       verified.set(token, claims);
       return claims;
     },
-
-    /**
-     * Checks an `id_token_hint` for RP-initiated logout: one of our ID tokens (`typ: JWT` and the ID token's
-     * claims, so an access token is refused), signed by us, for us. An expired one is accepted, as OpenID Connect
-     * RP-Initiated Logout allows, because sign-out often comes after the ID token's short life. One whose key has
-     * left the JWKS (retired long enough ago) cannot be checked any more: it comes back unverified, and the
-     * caller asks the user, as the spec allows, rather than showing an error.
-     */
     async verifyIdTokenHint(token: string): Promise<IdTokenHint> {
-      const refuse = (message: string) => new OAuthError('invalid_request', `id_token_hint: ${message}`);
+      const refuse = (message: string) => new AppError('INVALID_REQUEST', `id_token_hint: ${message}`);
       let typ: unknown, alg: unknown, claimed: JWTPayload;
       try {
         ({ typ, alg } = decodeProtectedHeader(token));
@@ -172,8 +180,6 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
     },
   };
 }
-
-export type Tokens = ReturnType<typeof createTokens>;
 
 /** A short reason for a rejected JWT; never the token itself. */
 function describe(err: unknown): string {

@@ -68,6 +68,21 @@ interface LoadedKeys {
   getKey: JWTVerifyGetKey;
 }
 
+/** The provider's signing keys, as the token service and the JWKS endpoint use them. */
+export interface SigningKeys {
+  /** The key to sign with now. */
+  signer(): Promise<{ kid: string; key: CryptoKey }>;
+  /** The public keys to publish: the active one and the retired ones still needed. */
+  jwks(): Promise<JSONWebKeySet>;
+  /**
+   * Key lookup for jose's `jwtVerify`. An unknown `kid` re-reads the store once (another instance may have
+   * rotated) but no more than once a second.
+   */
+  getKey: JWTVerifyGetKey;
+  /** Replaces the signing key now (`npx userbox keys rotate`); returns the new kid. */
+  rotate(): Promise<string>;
+}
+
 /**
  * The provider's signing keys: ES256 pairs with a `kid`, kept in the store with the private half encrypted.
  * The newest key signs; when it is older than `rotationMs` (or on `rotate()`, the CLI), a new one replaces it.
@@ -79,7 +94,7 @@ export function createSigningKeys(
   policy: SigningKeyPolicy,
   clock: Clock,
   logger?: Pick<Logger, 'warn'>,
-) {
+): SigningKeys {
   const box = sealer(secretKey);
   let loaded: LoadedKeys | undefined;
   let loading: Promise<LoadedKeys> | undefined;
@@ -148,19 +163,13 @@ export function createSigningKeys(
   }
 
   return {
-    /** The key to sign with now. */
     async signer(): Promise<{ kid: string; key: CryptoKey }> {
       const { active } = await current();
       return { kid: active.kid, key: active.key };
     },
-    /** The public keys to publish: the active one and the retired ones still needed. */
     async jwks(): Promise<JSONWebKeySet> {
       return (await current()).jwks;
     },
-    /**
-     * Key lookup for jose's `jwtVerify`. An unknown `kid` re-reads the store once (another instance may have
-     * rotated) but no more than once a second.
-     */
     getKey: (async (header, token) => {
       let keys = await current();
       try {
@@ -171,12 +180,9 @@ export function createSigningKeys(
         return keys.getKey(header, token);
       }
     }) satisfies JWTVerifyGetKey,
-    /** Replaces the signing key now (`npx userbox keys rotate`); returns the new kid. */
     async rotate(): Promise<string> {
       await addKey(clock());
       return (await current(true)).active.kid;
     },
   };
 }
-
-export type SigningKeys = ReturnType<typeof createSigningKeys>;

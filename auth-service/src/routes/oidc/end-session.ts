@@ -1,11 +1,11 @@
-import { Router, urlencoded, type Request, type Response } from 'express';
-import type { SessionCookie } from '../routes/session-cookie.js';
-import type { SessionService } from '../services/sessions.js';
-import { isPostLogoutRedirect, type Clients } from './clients.js';
-import { OAuthError, noStore } from './oauth-error.js';
-import { sendConfirmSignOutPage, sendErrorPage, sendSignedOutPage } from './pages.js';
-import { param } from './params.js';
-import type { IdTokenHint, Tokens } from './tokens.js';
+import { Router, type Request, type Response } from 'express';
+import type { SessionCookie } from '../session-cookie.js';
+import type { SessionService } from '../../services/sessions.js';
+import { isPostLogoutRedirect, type Clients } from '../../services/clients.js';
+import { isOAuthError } from '../../errors.js';
+import { confirmSignOutPage, signedOutPage } from '../../views/oidc-pages.js';
+import { noStore, param, parseForm, sendRequestErrorPage } from './oauth-http.js';
+import type { IdTokenHint, Tokens } from '../../services/tokens.js';
 
 /**
  * `GET|POST /end_session` (OpenID Connect RP-Initiated Logout 1.0). With an `id_token_hint` for the browser's own
@@ -25,8 +25,8 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       state = param(source, 'state');
       clientIdParam = param(source, 'client_id', 100);
     } catch (err) {
-      if (!(err instanceof OAuthError)) throw err;
-      return sendErrorPage(res, 'Invalid sign-out request', err.message);
+      if (!isOAuthError(err)) throw err;
+      return sendRequestErrorPage(res, 'Invalid sign-out request', err.message);
     }
     // An unverified hint (its key is gone) still names the client, as a client_id parameter would: what it may
     // redirect to is checked against that client's registration below, and its sid is never trusted.
@@ -35,20 +35,23 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       try {
         claims = await tokens.verifyIdTokenHint(hint);
       } catch (err) {
-        if (!(err instanceof OAuthError)) throw err;
-        return sendErrorPage(res, 'Invalid sign-out request', err.message);
+        if (!isOAuthError(err)) throw err;
+        return sendRequestErrorPage(res, 'Invalid sign-out request', err.message);
       }
     }
     if (claims && clientIdParam !== undefined && clientIdParam !== claims.aud) {
-      return sendErrorPage(res, 'Invalid sign-out request', 'client_id does not match the id_token_hint.');
+      return sendRequestErrorPage(res, 'Invalid sign-out request', 'client_id does not match the id_token_hint.');
     }
     const client = clients.find(claims?.aud ?? clientIdParam);
     if (postLogout !== undefined && (!client || !isPostLogoutRedirect(client, postLogout))) {
-      return sendErrorPage(res, 'Invalid sign-out request', 'post_logout_redirect_uri is not registered for this application.');
+      return sendRequestErrorPage(res, 'Invalid sign-out request', 'post_logout_redirect_uri is not registered for this application.');
     }
 
     const done = () => {
-      if (postLogout === undefined) return sendSignedOutPage(res);
+      if (postLogout === undefined) {
+        res.type('html').send(signedOutPage());
+        return;
+      }
       const url = new URL(postLogout);
       if (state !== undefined) url.searchParams.set('state', state);
       res.redirect(303, url.href);
@@ -61,7 +64,7 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       cookie.clear(res);
       return done();
     }
-    sendConfirmSignOutPage(res, { post_logout_redirect_uri: postLogout, state, client_id: client?.id }, client?.name);
+    res.type('html').send(confirmSignOutPage({ post_logout_redirect_uri: postLogout, state, client_id: client?.id }, client?.name));
   }
 
   /** The confirmation form posts back here; it counts only when the browser says it came from our own page. */
@@ -69,7 +72,7 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
     req.headers.origin === issuer || (req.headers.origin === undefined && req.headers['sec-fetch-site'] === 'same-origin');
 
   router.get('/end_session', (req, res) => endSession(req, res, req.query, false));
-  router.post('/end_session', urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }), (req, res) => {
+  router.post('/end_session', parseForm(20), (req, res) => {
     const body = req.body as Record<string, unknown> | undefined;
     return endSession(req, res, body, body?.['confirm'] === 'yes' && fromOwnPage(req));
   });

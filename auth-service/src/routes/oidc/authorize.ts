@@ -1,13 +1,11 @@
-import { Router, urlencoded, type Request, type RequestHandler, type Response } from 'express';
-import type { SessionCookie } from '../routes/session-cookie.js';
-import type { SessionService } from '../services/sessions.js';
-import type { Clients } from './clients.js';
-import type { Grants } from './grants.js';
-import { OAuthError, noStore } from './oauth-error.js';
-import { sendErrorPage } from './pages.js';
-import { param, requiredParam } from './params.js';
-import type { SessionBinding } from './session-binding.js';
-import type { Clock } from '../clock.js';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { SessionCookie } from '../session-cookie.js';
+import type { SessionService } from '../../services/sessions.js';
+import type { Clients } from '../../services/clients.js';
+import type { Grants } from '../../services/grants.js';
+import { AppError, isOAuthError } from '../../errors.js';
+import { noStore, param, parseForm, requiredParam, sendRequestErrorPage } from './oauth-http.js';
+import type { Clock } from '../../clock.js';
 
 const supportedScopes = new Set(['openid', 'profile', 'email', 'offline_access']);
 const supportedPrompts = new Set(['none', 'login', 'consent', 'select_account']);
@@ -16,14 +14,14 @@ const authAfterParam = 'auth_after';
 
 function grantedScope(requested: string): string {
   const asked = requested.split(' ').filter(Boolean);
-  if (!asked.includes('openid')) throw new OAuthError('invalid_scope', 'scope must include openid.');
+  if (!asked.includes('openid')) throw new AppError('INVALID_SCOPE', 'scope must include openid.');
   return [...new Set(asked.filter((s) => supportedScopes.has(s)))].join(' ');
 }
 
 function optionalInt(source: unknown, name: string): number | undefined {
   const raw = param(source, name, 15);
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw new OAuthError('invalid_request', `${name} must be a non-negative integer.`);
+  if (!/^\d+$/.test(raw)) throw new AppError('INVALID_REQUEST', `${name} must be a non-negative integer.`);
   return Number(raw);
 }
 
@@ -44,10 +42,9 @@ export function authorizeRoutes(deps: {
   grants: Grants;
   sessions: SessionService;
   cookie: SessionCookie;
-  binding: SessionBinding;
   clock: Clock;
 }): Router {
-  const { issuer, clients, grants, sessions, cookie, binding, clock } = deps;
+  const { issuer, clients, grants, sessions, cookie, clock } = deps;
   const router = Router();
 
   /** This endpoint by GET with `params`: where the login page comes back to, and where a POST continues. */
@@ -76,14 +73,14 @@ export function authorizeRoutes(deps: {
       clientId = param(q, 'client_id', 100);
       redirectUri = param(q, 'redirect_uri');
     } catch {
-      return sendErrorPage(res, 'Invalid sign-in request', 'client_id and redirect_uri must each be given once.');
+      return sendRequestErrorPage(res, 'Invalid sign-in request', 'client_id and redirect_uri must each be given once.');
     }
     const client = clients.find(clientId);
     if (!client) {
-      return sendErrorPage(res, 'Unknown application', 'The application that sent you here is not registered with this account service.');
+      return sendRequestErrorPage(res, 'Unknown application', 'The application that sent you here is not registered with this account service.');
     }
     if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
-      return sendErrorPage(res, 'Invalid redirect address', `${client.name} asked to send you back to an address it has not registered.`);
+      return sendRequestErrorPage(res, 'Invalid redirect address', `${client.name} asked to send you back to an address it has not registered.`);
     }
     const target = redirectUri;
     const state = typeof q['state'] === 'string' && q['state'] !== '' ? q['state'].slice(0, 2048) : undefined;
@@ -96,22 +93,22 @@ export function authorizeRoutes(deps: {
     };
 
     try {
-      if (param(q, 'request', 8192) !== undefined) throw new OAuthError('request_not_supported', 'Request objects are not supported.');
-      if (param(q, 'request_uri') !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported.');
+      if (param(q, 'request', 8192) !== undefined) throw new AppError('REQUEST_NOT_SUPPORTED', 'Request objects are not supported.');
+      if (param(q, 'request_uri') !== undefined) throw new AppError('REQUEST_URI_NOT_SUPPORTED', 'request_uri is not supported.');
       const responseType = requiredParam(q, 'response_type');
-      if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
+      if (responseType !== 'code') throw new AppError('UNSUPPORTED_RESPONSE_TYPE', 'Only response_type=code is supported.');
       const responseMode = param(q, 'response_mode');
-      if (responseMode !== undefined && responseMode !== 'query') throw new OAuthError('invalid_request', 'Only response_mode=query is supported.');
+      if (responseMode !== undefined && responseMode !== 'query') throw new AppError('INVALID_REQUEST', 'Only response_mode=query is supported.');
       param(q, 'state'); // given twice → invalid_request
       const scope = grantedScope(requiredParam(q, 'scope'));
       const codeChallenge = param(q, 'code_challenge', 128);
-      if (codeChallenge === undefined) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE with S256).');
-      if (param(q, 'code_challenge_method') !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256.');
-      if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) throw new OAuthError('invalid_request', 'code_challenge is not an S256 challenge.');
+      if (codeChallenge === undefined) throw new AppError('INVALID_REQUEST', 'code_challenge is required (PKCE with S256).');
+      if (param(q, 'code_challenge_method') !== 'S256') throw new AppError('INVALID_REQUEST', 'code_challenge_method must be S256.');
+      if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) throw new AppError('INVALID_REQUEST', 'code_challenge is not an S256 challenge.');
       const nonce = param(q, 'nonce', 512) ?? null;
       const prompts = new Set((param(q, 'prompt') ?? '').split(' ').filter(Boolean));
-      for (const p of prompts) if (!supportedPrompts.has(p)) throw new OAuthError('invalid_request', `prompt=${p} is not supported.`);
-      if (prompts.has('none') && prompts.size > 1) throw new OAuthError('invalid_request', 'prompt=none cannot be combined with other values.');
+      for (const p of prompts) if (!supportedPrompts.has(p)) throw new AppError('INVALID_REQUEST', `prompt=${p} is not supported.`);
+      if (prompts.has('none') && prompts.size > 1) throw new AppError('INVALID_REQUEST', 'prompt=none cannot be combined with other values.');
       const maxAge = optionalInt(q, 'max_age');
       const authAfter = optionalInt(q, authAfterParam);
 
@@ -123,19 +120,19 @@ export function authorizeRoutes(deps: {
         return res.redirect(303, authorizeUrl(stringParams(q)).href);
       }
       const me = await sessions.authenticate(cookieValue);
-      const session = me ? await binding.live(me.session.id) : null;
+      const session = me ? await sessions.live(me.session.id) : null;
       const now = clock();
       const tooOld = session !== null && maxAge !== undefined && now - Number(session.created_at) > maxAge * 1000;
       if (session && authAfter !== undefined && Number(session.created_at) < authAfter) {
         // We already sent the user to sign in again and they came back with the old session.
-        throw new OAuthError('login_required', 'The user did not sign in again.');
+        throw new AppError('LOGIN_REQUIRED', 'The user did not sign in again.');
       }
       if (!session) {
-        if (prompts.has('none')) throw new OAuthError('login_required', 'The user is not signed in.');
+        if (prompts.has('none')) throw new AppError('LOGIN_REQUIRED', 'The user is not signed in.');
         return redirectToLogin(q, res, false);
       }
       if (prompts.has('login') || tooOld) {
-        if (prompts.has('none')) throw new OAuthError('login_required', 'The user must sign in again.');
+        if (prompts.has('none')) throw new AppError('LOGIN_REQUIRED', 'The user must sign in again.');
         return redirectToLogin(q, res, true);
       }
 
@@ -151,22 +148,22 @@ export function authorizeRoutes(deps: {
       });
       respond({ code });
     } catch (err) {
-      if (!(err instanceof OAuthError)) throw err;
-      respond({ error: err.code, error_description: err.message });
+      if (!isOAuthError(err)) throw err;
+      respond({ error: err.oauth, error_description: err.message });
     }
   }
 
   /** The POST body: a small form, nothing else. Until the client is known, a bad one gets the error page. */
-  const parseForm = urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+  const parse = parseForm(50);
   const formOnly: RequestHandler = (req, res, next) => {
     if (!req.is('application/x-www-form-urlencoded')) {
       noStore(res);
-      return sendErrorPage(res, 'Invalid sign-in request', 'Send the sign-in request as a form (application/x-www-form-urlencoded).');
+      return sendRequestErrorPage(res, 'Invalid sign-in request', 'Send the sign-in request as a form (application/x-www-form-urlencoded).');
     }
-    parseForm(req, res, (err?: unknown) => {
+    parse(req, res, (err?: unknown) => {
       if (err === undefined) return next();
       noStore(res);
-      sendErrorPage(res, 'Invalid sign-in request', 'The sign-in request could not be read.');
+      sendRequestErrorPage(res, 'Invalid sign-in request', 'The sign-in request could not be read.');
     });
   };
 

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
-import { loadOrCreateSecretKey } from '../secret-key.js';
-import { openStore } from '../store/store.js';
-import { createSigningKeys, retiredKeyRetentionMs } from './signing-keys.js';
+import { loadConfig } from './config.js';
+import { loadOrCreateSecretKey } from './secret-key.js';
+import { openStore } from './store/store.js';
+import { createSigningKeys, retiredKeyRetentionMs } from './services/signing-keys.js';
 
 /**
  * `userbox keys rotate`: a new signing key signs from now on (every instance picks it up within a minute, or at
