@@ -91,7 +91,7 @@ export interface Config {
   syncCookieDomain: string | undefined;
 }
 
-/** Lifetimes for the OpenID Connect provider (src/oidc). */
+/** Lifetimes for the OpenID Connect provider (services/tokens.ts, services/signing-keys.ts, services/grants.ts). */
 export interface OidcPolicy {
   /** Access and ID tokens. */
   tokenTtlMs: number;

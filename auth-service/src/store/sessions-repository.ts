@@ -39,7 +39,35 @@ function toSessionWithUser(row: SessionUserRow): SessionWithUser {
   };
 }
 
-export function createSessionsRepository(db: Kysely<Database>, directRead?: DirectRead) {
+/** The sessions table. */
+export interface SessionsRepository {
+  insert(session: SessionRecord): Promise<void>;
+  /** The hot path of `/api/me`: one lookup on the unique token_hash index, joined to its user. */
+  findByTokenHash(tokenHash: string): Promise<SessionWithUser | undefined>;
+  /**
+   * By the session's public id (the `sid` of the OIDC tokens bound to it): one primary-key lookup joined to its
+   * user. Not cached: a cache in front keys by token hash, and this read must see a sign-out at once.
+   */
+  findById(id: string): Promise<SessionWithUser | undefined>;
+  /** Records activity; takes the session (not just its id) so a cache in front can update its copy. */
+  touch(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, lastSeenAt: number): Promise<void>;
+  /**
+   * Gives the session a new token hash (the same session: id, user, lifetimes); answers its absolute expiry, or
+   * undefined when it is gone. A cache in front must forget the old hash.
+   */
+  replaceToken(id: string, tokenHash: string): Promise<{ expires_at: number } | undefined>;
+  deleteByTokenHash(tokenHash: string): Promise<void>;
+  /** A user's sessions, newest activity first. */
+  listByUser(userId: string): Promise<SessionRecord[]>;
+  /** Deletes one session of this user; false when it is not theirs or gone. */
+  deleteForUser(userId: string, id: string): Promise<boolean>;
+  /** Deletes all of a user's sessions except `keepId` (if given); returns how many ended. */
+  deleteAllForUser(userId: string, keepId?: string): Promise<number>;
+  /** Removes sessions past their absolute expiry; idle ones are removed when next seen. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+export function createSessionsRepository(db: Kysely<Database>, directRead?: DirectRead): SessionsRepository {
   // /api/me runs this on every page view of every app. Building and compiling it through Kysely costs
   // about twice the query itself, so it is compiled once and re-run with the new parameter.
   const findByTokenHashSql = selectSessionWithUser(db).where('sessions.token_hash', '=', '').compile().sql;

@@ -11,14 +11,14 @@ import { createAuthorizationCodesRepository, type AuthorizationCodesRepository }
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
 import { createRefreshTokensRepository, type RefreshTokensRepository } from './refresh-tokens-repository.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys-repository.js';
-import { createSessionsRepository } from './sessions-repository.js';
+import { createSessionsRepository, type SessionsRepository } from './sessions-repository.js';
 import { createUsersRepository, type UsersRepository } from './users-repository.js';
 
 /** The database and one repository per table. */
 export interface Store {
   readonly db: Kysely<Database>;
   readonly users: UsersRepository;
-  readonly sessions: ReturnType<typeof createSessionsRepository>;
+  readonly sessions: SessionsRepository;
   readonly apps: AppsRepository;
   readonly signingKeys: SigningKeysRepository;
   readonly authorizationCodes: AuthorizationCodesRepository;
