@@ -30,6 +30,41 @@ function stringParams(source: Record<string, unknown>): Array<[string, string]> 
   return Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
 }
 
+/** What an authorization request asks for, once its parameters are checked. */
+interface AuthorizationRequest {
+  scope: string;
+  codeChallenge: string;
+  nonce: string | null;
+  prompts: Set<string>;
+  maxAge: number | undefined;
+  /** Set by us when we sent the user to sign in again (see `authAfterParam`). */
+  authAfter: number | undefined;
+}
+
+/**
+ * Checks the parameters of an authorization request whose client and redirect URI are known. Throws the OAuth
+ * error to send back to the client (RFC 6749 §4.1.2.1).
+ */
+function readAuthorizationRequest(q: Record<string, unknown>): AuthorizationRequest {
+  if (param(q, 'request', 8192) !== undefined) throw new AppError('REQUEST_NOT_SUPPORTED', 'Request objects are not supported.');
+  if (param(q, 'request_uri') !== undefined) throw new AppError('REQUEST_URI_NOT_SUPPORTED', 'request_uri is not supported.');
+  const responseType = requiredParam(q, 'response_type');
+  if (responseType !== 'code') throw new AppError('UNSUPPORTED_RESPONSE_TYPE', 'Only response_type=code is supported.');
+  const responseMode = param(q, 'response_mode');
+  if (responseMode !== undefined && responseMode !== 'query') throw new AppError('INVALID_REQUEST', 'Only response_mode=query is supported.');
+  param(q, 'state'); // given twice → invalid_request
+  const scope = grantedScope(requiredParam(q, 'scope'));
+  const codeChallenge = param(q, 'code_challenge', 128);
+  if (codeChallenge === undefined) throw new AppError('INVALID_REQUEST', 'code_challenge is required (PKCE with S256).');
+  if (param(q, 'code_challenge_method') !== 'S256') throw new AppError('INVALID_REQUEST', 'code_challenge_method must be S256.');
+  if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) throw new AppError('INVALID_REQUEST', 'code_challenge is not an S256 challenge.');
+  const nonce = param(q, 'nonce', 512) ?? null;
+  const prompts = new Set((param(q, 'prompt') ?? '').split(' ').filter(Boolean));
+  for (const p of prompts) if (!supportedPrompts.has(p)) throw new AppError('INVALID_REQUEST', `prompt=${p} is not supported.`);
+  if (prompts.has('none') && prompts.size > 1) throw new AppError('INVALID_REQUEST', 'prompt=none cannot be combined with other values.');
+  return { scope, codeChallenge, nonce, prompts, maxAge: optionalInt(q, 'max_age'), authAfter: optionalInt(q, authAfterParam) };
+}
+
 /**
  * `GET|POST /authorize`: the authorization code flow with PKCE (S256 only). POST takes the same parameters as a
  * form (OpenID Connect Core §3.1.2.1) and goes through the same handler. The client and its redirect URI are
@@ -93,24 +128,7 @@ export function authorizeRoutes(deps: {
     };
 
     try {
-      if (param(q, 'request', 8192) !== undefined) throw new AppError('REQUEST_NOT_SUPPORTED', 'Request objects are not supported.');
-      if (param(q, 'request_uri') !== undefined) throw new AppError('REQUEST_URI_NOT_SUPPORTED', 'request_uri is not supported.');
-      const responseType = requiredParam(q, 'response_type');
-      if (responseType !== 'code') throw new AppError('UNSUPPORTED_RESPONSE_TYPE', 'Only response_type=code is supported.');
-      const responseMode = param(q, 'response_mode');
-      if (responseMode !== undefined && responseMode !== 'query') throw new AppError('INVALID_REQUEST', 'Only response_mode=query is supported.');
-      param(q, 'state'); // given twice → invalid_request
-      const scope = grantedScope(requiredParam(q, 'scope'));
-      const codeChallenge = param(q, 'code_challenge', 128);
-      if (codeChallenge === undefined) throw new AppError('INVALID_REQUEST', 'code_challenge is required (PKCE with S256).');
-      if (param(q, 'code_challenge_method') !== 'S256') throw new AppError('INVALID_REQUEST', 'code_challenge_method must be S256.');
-      if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) throw new AppError('INVALID_REQUEST', 'code_challenge is not an S256 challenge.');
-      const nonce = param(q, 'nonce', 512) ?? null;
-      const prompts = new Set((param(q, 'prompt') ?? '').split(' ').filter(Boolean));
-      for (const p of prompts) if (!supportedPrompts.has(p)) throw new AppError('INVALID_REQUEST', `prompt=${p} is not supported.`);
-      if (prompts.has('none') && prompts.size > 1) throw new AppError('INVALID_REQUEST', 'prompt=none cannot be combined with other values.');
-      const maxAge = optionalInt(q, 'max_age');
-      const authAfter = optionalInt(q, authAfterParam);
+      const { scope, codeChallenge, nonce, prompts, maxAge, authAfter } = readAuthorizationRequest(q);
 
       const cookieValue = cookie.read(req);
       if (req.method === 'POST' && cookieValue === undefined) {
