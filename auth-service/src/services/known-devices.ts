@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
-import { hashToken } from './sessions.js';
+import { hashToken } from './token-hash.js';
 
 /** A known-device token a browser presented that belongs to the account it signs in to. */
 export interface KnownDevice {

@@ -1,4 +1,4 @@
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { SessionWithUser } from '../store/sessions-repository.js';
@@ -10,6 +10,7 @@ import type { LoginThrottle } from './login-throttle.js';
 import { assertStrongPassword } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
+import { hashToken } from './token-hash.js';
 
 /** What `/api/me` and `POST /api/session` answer when signed in. */
 export interface SessionView {
@@ -55,11 +56,6 @@ export interface SessionPolicy {
 
 /** last_seen_at is written at most this often per session, so reads stay reads. */
 const touchIntervalMs = 60_000;
-
-export function hashToken(token: string): string {
-  // One-shot hash: no Hash object per call, on the path of every signed-in /api/me.
-  return hash('sha256', token, 'base64url');
-}
 
 /** Who is checking a password: what the sign-in throttle counts by. */
 export interface PasswordCheckMeta {
