@@ -1,0 +1,54 @@
+import { expect, signInAccounts, test } from '../support/fixtures.js';
+import { serverHtml } from '../support/server-html.js';
+
+// Several accounts in one browser, as the service and the server-rendered hosts see them (issue 14). The box's
+// own account list is the widget's (widget-*.spec.ts).
+
+test.describe('several accounts in one browser', () => {
+  test('the account chooser from the Express SSR host: choose A, then Switch account to B, and the page shows B', async ({ page, context, urls, makeUser }) => {
+    const a = await makeUser({ name: 'Ada Chooser' });
+    const b = await makeUser({ name: 'Bob Chooser' });
+    await signInAccounts(context, urls, [a, b]);
+
+    // Two accounts and none used by this app yet: the service asks which.
+    await page.goto(`${urls.ssr}/orders`);
+    await expect(page).toHaveURL((url) => url.origin === urls.service && url.pathname === '/authorize');
+    await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
+    await expect(page.getByRole('link', { name: /Use another account/ })).toBeVisible();
+    // From the keyboard: the first account link is reachable with Tab and chosen with Enter.
+    const linkA = page.getByRole('link', { name: `${a.name} ${a.email}` });
+    await linkA.focus();
+    await expect(linkA).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(`${urls.ssr}/orders`);
+    await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
+
+    // "Switch account": the chooser again (prompt=select_account), this time B.
+    await page.getByRole('link', { name: 'Switch account' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
+    await page.getByRole('link', { name: `${b.name} ${b.email}` }).click();
+    await expect(page).toHaveURL(`${urls.ssr}/orders`);
+    await expect(page.getByText(`Signed in as ${b.email}`)).toBeVisible();
+    const html = await serverHtml(context, `${urls.ssr}/`);
+    expect(html.body).toContain(`<h1>Hello, ${b.name}</h1>`);
+    expect(html.body).not.toContain(a.name);
+  });
+
+  test('a sixth account is refused on the sign-in page with the reason', async ({ page, context, urls, makeUser }) => {
+    const five = [];
+    for (let i = 0; i < 5; i += 1) five.push(await makeUser({ name: `Person ${i + 1}` }));
+    const sixth = await makeUser({ name: 'Person 6' });
+    await signInAccounts(context, urls, five);
+
+    await page.goto(`${urls.service}/login?add=1&return_to=${encodeURIComponent(`${urls.service}/account`)}`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Add another account' })).toBeVisible();
+    await page.getByLabel('Email').fill(sixth.email);
+    await page.getByLabel('Password').fill(sixth.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('This browser is already signed in to 5 accounts. Sign out of one of them to add another.');
+
+    // The five are all still there, on the account page.
+    await page.goto(`${urls.service}/account`);
+    for (const user of five) await expect(page.getByRole('button', { name: `Sign out of ${user.name} (${user.email})` })).toBeVisible();
+  });
+});
