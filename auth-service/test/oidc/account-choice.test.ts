@@ -167,6 +167,23 @@ describe('login_hint', () => {
     expect((await agent.get('/api/me')).body.accounts).toHaveLength(3);
   });
 
+  it('with prompt=login, one sign-in on the page is enough: the way back does not ask again', async () => {
+    const { agent } = await browserWithTwo();
+    const c = await t.createUser();
+    const res = await agent.get('/authorize').query(authorizeQuery({ extra: { login_hint: c.email, prompt: 'login' } })).expect(303);
+    const login = new URL(res.headers['location'] as string);
+    const page = await agent.get(login.pathname + login.search).expect(200);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const posted = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: c.email, password: c.password, add: '1', csrf, return_to: login.searchParams.get('return_to')! })
+      .expect(303);
+    const back = new URL(posted.headers['location'] as string);
+    const done = await agent.get(back.pathname + back.search);
+    expect(redirectParams(done, newsRedirect).get('code')).toBeTruthy();
+  });
+
   it('answers login_required with prompt=none for an account that is not signed in here, without naming it', async () => {
     const { agent } = await browserWithTwo();
     const c = await t.createUser();

@@ -171,7 +171,8 @@ export function authorizeRoutes(deps: {
       if (choice.kind === 'selection-required') throw new AppError('ACCOUNT_SELECTION_REQUIRED');
       if (choice.kind === 'sign-in') {
         if (prompts.has('none')) throw new AppError('LOGIN_REQUIRED', 'The user is not signed in.');
-        return redirectToLogin(q, res, false, held.length > 0 ? { email: choice.email } : undefined);
+        // With prompt=login this sign-in is the fresh one asked for: the way back must not ask again.
+        return redirectToLogin(q, res, prompts.has('login'), held.length > 0 ? { email: choice.email } : undefined);
       }
       if (choice.kind === 'choose') {
         const next = withoutChooser(q);
