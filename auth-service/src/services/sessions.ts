@@ -190,8 +190,11 @@ export function createSessionService(
 
   const newToken = () => randomBytes(32).toString('base64url');
 
-  /** The live session behind one cookie token, or null (an expired one is deleted). */
-  async function findLive(token: string | undefined): Promise<BrowserSession | null> {
+  /**
+   * The live session behind one cookie token, given to `build`, or null (an expired one is deleted). `build` is one
+   * of the two constant functions below, so the hot path (`authenticate`) allocates nothing of its own.
+   */
+  async function whenLive<T>(token: string | undefined, build: (found: SessionWithUser, lastSeen: number, token: string) => T): Promise<T | null> {
     if (!token || token.length > 128) return null;
     const tokenHash = hashToken(token);
     const found = await store.sessions.findByTokenHash(tokenHash);
@@ -201,8 +204,16 @@ export function createSessionService(
       await store.sessions.deleteByTokenHash(tokenHash);
       return null;
     }
-    return { token, view: view(found, lastSeen), createdAt: Number(found.created_at), expiresAt: Number(found.expires_at) };
+    return build(found, lastSeen, token);
   }
+  const asView = (found: SessionWithUser, lastSeen: number): SessionView => view(found, lastSeen);
+  const asBrowserSession = (found: SessionWithUser, lastSeen: number, token: string): BrowserSession => ({
+    token,
+    view: view(found, lastSeen),
+    createdAt: Number(found.created_at),
+    expiresAt: Number(found.expires_at),
+  });
+  const findLive = (token: string) => whenLive(token, asBrowserSession);
 
   return {
     async signIn(email: string, password: string, meta: SignInMeta, held: readonly BrowserSession[] = []): Promise<SignedIn> {
@@ -258,7 +269,7 @@ export function createSessionService(
     },
 
     async authenticate(token: string | undefined): Promise<SessionView | null> {
-      return (await findLive(token))?.view ?? null;
+      return whenLive(token, asView);
     },
 
     async authenticateAll(tokens: readonly string[]): Promise<BrowserSession[]> {
