@@ -84,9 +84,15 @@ describe('adding an account', () => {
     expect(me.accounts.map((e: Entry) => e.email)).toEqual([b.email, a.email]);
   });
 
-  it('keeps one copy when the same account signs in again, with the same handle', async () => {
+  it('keeps one copy when the same account signs in again, with the same handle and a new token', async () => {
     const { a, b, handleA, handleB } = await twoAccounts();
+    const before = (await t.agent.get('/api/me')).body;
+    expect(before.accounts).toHaveLength(2);
+    const oldTokens = await t.store.sessions.findById(handleA);
     const again = await signIn(t.agent, a, true).expect(200);
+    // The old token of A's session no longer works (also not from the session cache in front of the store).
+    expect(await t.store.sessions.findByTokenHash(oldTokens!.token_hash)).toBeUndefined();
+    expect((await t.store.sessions.findById(handleA))?.token_hash).not.toBe(oldTokens!.token_hash);
     expect(again.body.accounts.map((e: Entry) => e.id)).toEqual([handleA, handleB]);
     await signIn(t.agent, b).expect(200);
     const me = (await t.agent.get('/api/me').expect(200)).body;
