@@ -5,7 +5,7 @@ import { serverHtml } from '../support/server-html.js';
 // own account list is the widget's (widget-*.spec.ts).
 
 test.describe('several accounts in one browser', () => {
-  test('the account chooser from the Express SSR host: choose A, then Switch account to B, and the page shows B', async ({ page, context, urls, makeUser }) => {
+  test('the account chooser from the Express SSR host: choose A, Switch account to B, then a userbox-switch back to A; the server renders each', async ({ page, context, urls, makeUser }) => {
     const a = await makeUser({ name: 'Ada Chooser' });
     const b = await makeUser({ name: 'Bob Chooser' });
     await signInAccounts(context, urls, [a, b]);
@@ -29,9 +29,26 @@ test.describe('several accounts in one browser', () => {
     await page.getByRole('link', { name: `${b.name} ${b.email}` }).click();
     await expect(page).toHaveURL(`${urls.ssr}/orders`);
     await expect(page.getByText(`Signed in as ${b.email}`)).toBeVisible();
+    // The page's scripts (the box's token mode, userbox-host-sync.js) may still make a round trip of their own,
+    // which replaces the host session: ask the server once the page has settled.
+    await page.waitForLoadState('networkidle');
     const html = await serverHtml(context, `${urls.ssr}/`);
     expect(html.body).toContain(`<h1>Hello, ${b.name}</h1>`);
     expect(html.body).not.toContain(a.name);
+
+    // A switch in the box: it fires userbox-switch with the chosen account, and the page's own script
+    // (/account-switch.js) has the server sign in as that account by login_hint, with no chooser in between.
+    // The box on this other site may make its own top-level bounce first (token mode): let the page settle.
+    await page.waitForLoadState('networkidle');
+    await expect(async () => {
+      await page.evaluate((sub) => {
+        document.body.dispatchEvent(new CustomEvent('userbox-switch', { detail: { user: { id: sub } }, bubbles: true, composed: true }));
+      }, a.id);
+    }).toPass();
+    await expect(page).toHaveURL(`${urls.ssr}/orders`);
+    await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    expect((await serverHtml(context, `${urls.ssr}/`)).body).toContain(`<h1>Hello, ${a.name}</h1>`);
   });
 
   test('a sixth account is refused on the sign-in page with the reason', async ({ page, context, urls, makeUser }) => {
