@@ -5,51 +5,55 @@ import { serverHtml } from '../support/server-html.js';
 // own account list is the widget's (widget-*.spec.ts).
 
 test.describe('several accounts in one browser', () => {
-  test('the account chooser from the Express SSR host: choose A, Switch account to B, then a userbox-switch back to A; the server renders each', async ({ page, context, urls, makeUser }) => {
-    const a = await makeUser({ name: 'Ada Chooser' });
-    const b = await makeUser({ name: 'Bob Chooser' });
-    await signInAccounts(context, urls, [a, b]);
+  for (const [label, host] of [['Express SSR', 'ssr'], ['Python', 'python']] as const) {
+    test(`the account chooser from the ${label} host: choose A, Switch account to B, then a userbox-switch back to A; the server renders each`, async ({ page, context, urls, makeUser, services }) => {
+      if (host === 'python' && services.missingHosts.python) throw new Error(`the python host is not running: ${services.missingHosts.python}`);
+      const origin = urls[host];
+      const a = await makeUser({ name: 'Ada Chooser' });
+      const b = await makeUser({ name: 'Bob Chooser' });
+      await signInAccounts(context, urls, [a, b]);
 
-    // Two accounts and none used by this app yet: the service asks which.
-    await page.goto(`${urls.ssr}/orders`);
-    await expect(page).toHaveURL((url) => url.origin === urls.service && url.pathname === '/authorize');
-    await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
-    await expect(page.getByRole('link', { name: /Use another account/ })).toBeVisible();
-    // From the keyboard: the first account link is reachable with Tab and chosen with Enter.
-    const linkA = page.getByRole('link', { name: `${a.name} ${a.email}` });
-    await linkA.focus();
-    await expect(linkA).toBeFocused();
-    await page.keyboard.press('Enter');
-    await expect(page).toHaveURL(`${urls.ssr}/orders`);
-    await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
+      // Two accounts and none used by this app yet: the service asks which.
+      await page.goto(`${origin}/orders`);
+      await expect(page).toHaveURL((url) => url.origin === urls.service && url.pathname === '/authorize');
+      await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
+      await expect(page.getByRole('link', { name: /Use another account/ })).toBeVisible();
+      // From the keyboard: the first account link is reachable with Tab and chosen with Enter.
+      const linkA = page.getByRole('link', { name: `${a.name} ${a.email}` });
+      await linkA.focus();
+      await expect(linkA).toBeFocused();
+      await page.keyboard.press('Enter');
+      await expect(page).toHaveURL(`${origin}/orders`);
+      await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
 
-    // "Switch account": the chooser again (prompt=select_account), this time B.
-    await page.getByRole('link', { name: 'Switch account' }).click();
-    await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
-    await page.getByRole('link', { name: `${b.name} ${b.email}` }).click();
-    await expect(page).toHaveURL(`${urls.ssr}/orders`);
-    await expect(page.getByText(`Signed in as ${b.email}`)).toBeVisible();
-    // The page's scripts (the box's token mode, userbox-host-sync.js) may still make a round trip of their own,
-    // which replaces the host session: ask the server once the page has settled.
-    await page.waitForLoadState('networkidle');
-    const html = await serverHtml(context, `${urls.ssr}/`);
-    expect(html.body).toContain(`<h1>Hello, ${b.name}</h1>`);
-    expect(html.body).not.toContain(a.name);
+      // "Switch account": the chooser again (prompt=select_account), this time B.
+      await page.getByRole('link', { name: 'Switch account' }).click();
+      await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
+      await page.getByRole('link', { name: `${b.name} ${b.email}` }).click();
+      await expect(page).toHaveURL(`${origin}/orders`);
+      await expect(page.getByText(`Signed in as ${b.email}`)).toBeVisible();
+      // The page's scripts (the box's token mode, userbox-host-sync.js) may still make a round trip of their own,
+      // which replaces the host session: ask the server once the page has settled.
+      await page.waitForLoadState('networkidle');
+      const html = await serverHtml(context, `${origin}/`);
+      expect(html.body).toContain(`<h1>Hello, ${b.name}</h1>`);
+      expect(html.body).not.toContain(a.name);
 
-    // A switch in the box: it fires userbox-switch with the chosen account, and the page's own script
-    // (/account-switch.js) has the server sign in as that account by login_hint, with no chooser in between.
-    // The box on this other site may make its own top-level bounce first (token mode): let the page settle.
-    await page.waitForLoadState('networkidle');
-    await expect(async () => {
-      await page.evaluate((sub) => {
-        document.body.dispatchEvent(new CustomEvent('userbox-switch', { detail: { user: { id: sub } }, bubbles: true, composed: true }));
-      }, a.id);
-    }).toPass();
-    await expect(page).toHaveURL(`${urls.ssr}/orders`);
-    await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
-    await page.waitForLoadState('networkidle');
-    expect((await serverHtml(context, `${urls.ssr}/`)).body).toContain(`<h1>Hello, ${a.name}</h1>`);
-  });
+      // A switch in the box: it fires userbox-switch with the chosen account, and the page's own script
+      // (/account-switch.js) has the server sign in as that account by login_hint, with no chooser in between.
+      // The box on this other site may make its own top-level bounce first (token mode): let the page settle.
+      await page.waitForLoadState('networkidle');
+      await expect(async () => {
+        await page.evaluate((sub) => {
+          document.body.dispatchEvent(new CustomEvent('userbox-switch', { detail: { user: { id: sub } }, bubbles: true, composed: true }));
+        }, a.id);
+      }).toPass();
+      await expect(page).toHaveURL(`${origin}/orders`);
+      await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
+      await page.waitForLoadState('networkidle');
+      expect((await serverHtml(context, `${origin}/`)).body).toContain(`<h1>Hello, ${a.name}</h1>`);
+    });
+  }
 
   test('a sixth account is refused on the sign-in page with the reason', async ({ page, context, urls, makeUser }) => {
     const five = [];
