@@ -55,6 +55,11 @@ const subOf = (tokens: TokenResponse) => {
 };
 
 describe('prompt=select_account', () => {
+  it('is announced in the discovery metadata', async () => {
+    const res = await supertest(t.app).get('/.well-known/openid-configuration').expect(200);
+    expect(res.body.prompt_values_supported).toEqual(expect.arrayContaining(['none', 'login', 'select_account']));
+  });
+
   it('shows the account chooser: a heading, one link per account, "Use another account"; strict CSP, no inline script', async () => {
     const { agent, a, b } = await browserWithTwo();
     const res = await agent.get('/authorize').query(authorizeQuery({ extra: { prompt: 'select_account' } })).expect(200);
