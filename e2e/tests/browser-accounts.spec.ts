@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, signInAccounts, test } from '../support/fixtures.js';
 import { serverHtml } from '../support/server-html.js';
 
@@ -9,6 +10,10 @@ test.describe('several accounts in one browser', () => {
     test(`the account chooser from the ${label} host: choose A, Switch account to B, then a userbox-switch back to A; the server renders each`, async ({ page, context, urls, makeUser, services }) => {
       if (host === 'python' && services.missingHosts.python) throw new Error(`the python host is not running: ${services.missingHosts.python}`);
       const origin = urls[host];
+      const cspReports: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspReports.push(message.text());
+      });
       const a = await makeUser({ name: 'Ada Chooser' });
       const b = await makeUser({ name: 'Bob Chooser' });
       await signInAccounts(context, urls, [a, b]);
@@ -18,6 +23,8 @@ test.describe('several accounts in one browser', () => {
       await expect(page).toHaveURL((url) => url.origin === urls.service && url.pathname === '/authorize');
       await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
       await expect(page.getByRole('link', { name: /Use another account/ })).toBeVisible();
+      await expect(page.getByRole('list', { name: 'Accounts signed in on this browser' }).getByRole('link')).toHaveCount(2);
+      expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
       // From the keyboard: the first account link is reachable with Tab and chosen with Enter.
       const linkA = page.getByRole('link', { name: `${a.name} ${a.email}` });
       await linkA.focus();
@@ -52,6 +59,8 @@ test.describe('several accounts in one browser', () => {
       await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
       await page.waitForLoadState('networkidle');
       expect((await serverHtml(context, `${origin}/`)).body).toContain(`<h1>Hello, ${a.name}</h1>`);
+      // The chooser, the service's pages and the host's switch script all ran under their strict policies.
+      expect(cspReports).toEqual([]);
     });
   }
 
@@ -63,6 +72,7 @@ test.describe('several accounts in one browser', () => {
 
     await page.goto(`${urls.service}/login?add=1&return_to=${encodeURIComponent(`${urls.service}/account`)}`);
     await expect(page.getByRole('heading', { level: 1, name: 'Add another account' })).toBeVisible();
+    expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
     await page.getByLabel('Email').fill(sixth.email);
     await page.getByLabel('Password').fill(sixth.password);
     await page.getByRole('button', { name: 'Sign in' }).click();

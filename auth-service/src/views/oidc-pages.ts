@@ -35,7 +35,7 @@ export function accountChooserPage(opts: { appName: string; accounts: Array<{ na
     'Choose an account',
     html`<h1>Choose an account</h1>
 <p id="chooser-purpose">to continue to ${opts.appName}</p>
-<ul class="accounts" aria-labelledby="chooser-purpose">
+<ul class="accounts" aria-label="Accounts signed in on this browser">
 ${opts.accounts.map(
   (a) => html`  <li><a class="account" href="${a.href}"><span class="account-name">${a.name}</span> <span class="account-email">${a.email}</span></a></li>\n`,
 )}</ul>

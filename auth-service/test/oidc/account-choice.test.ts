@@ -72,6 +72,7 @@ describe('prompt=select_account', () => {
     expect(res.text).not.toMatch(/\sstyle=/);
     expect(res.text).toContain('<h1>Choose an account</h1>');
     expect(res.text).toContain('to continue to News');
+    expect(res.text).toContain('<ul class="accounts" aria-label="Accounts signed in on this browser">');
     const links = [...res.text.matchAll(/<a class="account" href="([^"]+)"><span class="account-name">([^<]+)<\/span> <span class="account-email">([^<]+)</g)];
     expect(links.map((m) => [m[2], m[3]])).toEqual([
       ['Ada A', a.email],
