@@ -44,12 +44,26 @@ try {
   const meBody = await (await fetch(`${serviceUrl}/api/me`, { headers: { cookie } })).json();
   if (!meBody.user) throw new Error('the benchmark session does not work');
 
+  // Issue 14: a browser holding three accounts (one cookie, three session tokens) asks about the default one.
+  let threeAccounts = cookie;
+  for (const user of users.slice(1, 3)) {
+    const added = await fetch(`${serviceUrl}/api/session`, {
+      method: 'POST',
+      headers: { ...headers, cookie: threeAccounts },
+      body: JSON.stringify({ email: user.email, password: user.password, add: true }),
+    });
+    threeAccounts = added.headers.get('set-cookie').split(';')[0];
+  }
+  const threeBody = await (await fetch(`${serviceUrl}/api/me`, { headers: { cookie: threeAccounts } })).json();
+  if (threeBody.accounts?.length !== 3) throw new Error('the three-account benchmark session does not work');
+
   bare = await startBaselines(meBody);
   const targets = [
     ['node:http (bare)', bare.node, {}, [bare.pid]],
     ['Express 5 (bare route)', bare.express, {}, [bare.pid]],
     ['Userbox GET /api/me (SQLite, signed in)', `${serviceUrl}/api/me`, { cookie }, [service.child.pid]],
     ['Userbox GET /api/me (signed out)', `${serviceUrl}/api/me`, {}, [service.child.pid]],
+    ['Userbox GET /api/me (3 accounts in the browser)', `${serviceUrl}/api/me`, { cookie: threeAccounts }, [service.child.pid]],
   ];
   // Issue 8: the same question asked of Better Auth (its get-session, SQLite, signed in), if it runs here.
   try {

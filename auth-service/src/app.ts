@@ -19,6 +19,7 @@ import { createLoginThrottle } from './services/login-throttle.js';
 import { widgetRoutes } from './routes/widget.js';
 import type { AppRegistry } from './services/apps.js';
 import { createKnownDevices } from './services/known-devices.js';
+import { createBrowserAccounts } from './services/browser-accounts.js';
 import { createSessionService } from './services/sessions.js';
 import { createUserService } from './services/users.js';
 import { createMemoryFailureCounter, type FailureCounter } from './store/failure-counter.js';
@@ -52,6 +53,7 @@ export interface AppDependencies {
 export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock }: AppDependencies): Express {
   const throttle = createLoginThrottle({ counter: failureCounter ?? createMemoryFailureCounter(), policy: config.loginThrottle, clock });
   const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock);
+  const accounts = createBrowserAccounts(store, sessions, clock);
   const users = createUserService(store, clock);
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl, clock);
@@ -67,6 +69,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     store,
     registry,
     sessions,
+    accounts,
     cookie,
     policy: config.oidc,
     secretKey: config.secretKey,
@@ -98,8 +101,8 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     (handler: RequestHandler): RequestHandler =>
     (req, res, next) =>
       cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
-  app.get('/api/me', behindApiChecks(enterApi), meRoute({ sessions, cookie, bearer: oidc.bearer }));
-  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
+  app.get('/api/me', behindApiChecks(enterApi), meRoute({ accounts, cookie, bearer: oidc.bearer }));
+  app.use('/api', behindApiChecks(apiRoutes({ sessions, accounts, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -119,7 +122,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
-  app.use(pageRoutes({ sessions, users, registry, cookie, deviceCookie, formTokens, authLimit }));
+  app.use(pageRoutes({ sessions, accounts, users, issuer: config.publicUrl, registry, cookie, deviceCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

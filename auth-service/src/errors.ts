@@ -8,6 +8,7 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_token'
   | 'login_required'
+  | 'account_selection_required'
   | 'request_not_supported'
   | 'request_uri_not_supported'
   | 'server_error';
@@ -38,6 +39,11 @@ export const errorTable = {
   INVALID_FORM_TOKEN: { status: 403, message: 'This form has expired. Go back, reload the page and try again.', expose: true },
   NOT_FOUND: { status: 404, message: 'There is nothing here.', expose: true },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists.', expose: true },
+  TOO_MANY_ACCOUNTS: {
+    status: 409,
+    message: 'This browser is already signed in to 5 accounts. Sign out of one of them to add another.',
+    expose: true,
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', expose: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON (application/json).', expose: true },
   WEAK_PASSWORD: { status: 422, message: 'Choose a longer or less common password.', expose: true },
@@ -54,6 +60,12 @@ export const errorTable = {
   INVALID_SCOPE: { status: 400, message: 'The scope is invalid.', expose: true, oauth: 'invalid_scope' },
   INVALID_TOKEN: { status: 401, message: 'The access token is invalid or expired.', expose: true, oauth: 'invalid_token' },
   LOGIN_REQUIRED: { status: 400, message: 'The user must sign in.', expose: true, oauth: 'login_required' },
+  ACCOUNT_SELECTION_REQUIRED: {
+    status: 400,
+    message: 'Several accounts are signed in; the user must choose one.',
+    expose: true,
+    oauth: 'account_selection_required',
+  },
   REQUEST_NOT_SUPPORTED: { status: 400, message: 'Request objects are not supported.', expose: true, oauth: 'request_not_supported' },
   REQUEST_URI_NOT_SUPPORTED: { status: 400, message: 'request_uri is not supported.', expose: true, oauth: 'request_uri_not_supported' },
 } as const satisfies Record<string, ErrorRow>;

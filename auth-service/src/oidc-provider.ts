@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { OidcPolicy } from './config.js';
 import type { SessionCookie } from './routes/session-cookie.js';
 import type { AppRegistry } from './services/apps.js';
+import type { BrowserAccounts } from './services/browser-accounts.js';
 import type { SessionService } from './services/sessions.js';
 import type { Store } from './store/store.js';
 import { authorizeRoutes } from './routes/oidc/authorize.js';
@@ -24,6 +25,7 @@ export interface OidcProviderDependencies {
   store: Store;
   registry: AppRegistry;
   sessions: SessionService;
+  accounts: BrowserAccounts;
   cookie: SessionCookie;
   policy: OidcPolicy;
   /** Encrypts the private signing keys at rest; derives refresh-token successors. */
@@ -48,7 +50,7 @@ export interface OidcProvider {
  * which follow the spec's own rules. `bearer` lets `/api/me` accept the access tokens it issues.
  */
 export function createOidcProvider(deps: OidcProviderDependencies): OidcProvider {
-  const { issuer, store, registry, sessions, cookie, policy, clock } = deps;
+  const { issuer, store, registry, sessions, accounts, cookie, policy, clock } = deps;
   const keys = createSigningKeys(store, deps.secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, clock, deps.logger);
   const tokens = createTokens({ issuer, keys, ttlMs: policy.tokenTtlMs, clock });
   const grants = createGrants(store, policy, clock, deps.secretKey);
@@ -57,11 +59,11 @@ export function createOidcProvider(deps: OidcProviderDependencies): OidcProvider
 
   const router = Router();
   router.use(discoveryRoutes(issuer, keys));
-  router.use(authorizeRoutes({ issuer, clients, grants, sessions, cookie, clock }));
+  router.use(authorizeRoutes({ issuer, clients, grants, sessions, accounts, cookie, clock }));
   router.use(tokenRoutes({ registry, clients, grants, tokens, sessions }));
   router.use(userinfoRoutes({ registry, bearer }));
   router.use(revocationRoutes({ registry, clients, grants }));
-  router.use(endSessionRoutes({ issuer, clients, tokens, sessions, cookie }));
+  router.use(endSessionRoutes({ issuer, clients, tokens, accounts, cookie }));
 
   return { router, keys, bearer };
 }

@@ -185,7 +185,9 @@ describe('POST /api/me/password', () => {
     const before = (await t.agent.get('/api/me')).body.session.id as string;
     const oldCookie = sessionCookie(await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200));
     const sessionId = (await t.agent.get('/api/me')).body.session.id as string;
-    expect(sessionId).not.toBe(before);
+    // The same account signing in again on this browser renews its session (a new token, same id).
+    expect(sessionId).toBe(before);
+    expect((await supertest(t.app).get('/api/me').set('Cookie', oldCookie)).body.session.id).toBe(sessionId);
 
     const change = await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
     const newCookie = sessionCookie(change);

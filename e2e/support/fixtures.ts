@@ -64,6 +64,28 @@ export async function signIn(context: BrowserContext, urls: Urls, user: TestUser
   ]);
 }
 
+/**
+ * Signs several accounts in to one browser context, in order (the first is the default), as "Add another
+ * account" would: each POST /api/session carries the session cookie so far and `add: true`.
+ */
+export async function signInAccounts(context: BrowserContext, urls: Urls, users: readonly TestUser[]): Promise<void> {
+  const api = await request.newContext({ baseURL: urls.serviceDirect, ignoreHTTPSErrors: true });
+  let value = '';
+  for (const user of users) {
+    const res = await api.post('/api/session', {
+      data: { email: user.email, password: user.password, add: true },
+      headers: { Origin: urls.service, ...(value ? { Cookie: `__Host-userbox_session=${value}` } : {}) },
+    });
+    expect(res.status(), await res.text()).toBe(200);
+    value = /^__Host-userbox_session=([^;]*)/m.exec(res.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value).join('\n'))?.[1] ?? '';
+    expect(value).not.toBe('');
+  }
+  await api.dispose();
+  await context.addCookies([
+    { name: '__Host-userbox_session', value, domain: new URL(urls.service).hostname, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' },
+  ]);
+}
+
 const portTaken = (message: string) => message.includes('EADDRINUSE');
 
 /**

@@ -50,7 +50,7 @@ test.describe('the account service pages', () => {
     await expect(other.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
 
     await page.goto(`${urls.service}/account`);
-    await expect(page.getByRole('listitem')).toHaveCount(2);
+    await expect(page.getByRole('region', { name: 'Where you are signed in' }).getByRole('listitem')).toHaveCount(2);
     await expect(page.getByText('This device')).toBeVisible();
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await expect(page).toHaveURL(`${urls.service}/login`);
@@ -69,7 +69,7 @@ test.describe('the account service pages', () => {
     await page.goto(`${urls.service}/account`);
     await page.getByRole('button', { name: 'Sign out Chrome on Android' }).click();
     await expect(page.getByRole('status')).toHaveText('That session was signed out.');
-    await expect(page.getByRole('listitem')).toHaveCount(1);
+    await expect(page.getByRole('region', { name: 'Where you are signed in' }).getByRole('listitem')).toHaveCount(1);
 
     await phonePage.goto(`${urls.news}/`);
     await expect(phonePage.locator('user-box').getByRole('link', { name: 'Sign in' })).toBeVisible();

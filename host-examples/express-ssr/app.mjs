@@ -15,6 +15,7 @@ import { signOutRoutes } from './sign-out.mjs';
 
 // The host examples share one stylesheet.
 const pageCss = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'page.css');
+const accountSwitchJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'account-switch.js');
 
 /**
  * @typedef {object} HostConfig
@@ -59,6 +60,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
 
   app.use(securityHeaders(config.serviceUrl));
   app.get('/page.css', (_req, res) => res.sendFile(pageCss, { maxAge: 0 }));
+  app.get('/account-switch.js', (_req, res) => res.type('text/javascript').sendFile(accountSwitchJs, { maxAge: 0 }));
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use(pageRoutes(ctx));
   app.use(signInRoutes(ctx));

@@ -16,13 +16,18 @@ export function sendPage(res, status, html) {
  * @property {string} serviceUrl
  * @property {import('./userbox-client.mjs').UserInfo | null} user
  * @property {string} [notice]
+ * @property {string} [path]  This page's path, where "Switch account" comes back to (default `/`).
  */
 
 /** @param {string} title @param {string} main @param {PageContext} ctx */
-function layout(title, main, { serviceUrl, user, notice }) {
+function layout(title, main, { serviceUrl, user, notice, path = '/' }) {
   const service = escapeHtml(serviceUrl);
   // Signed out, the box offers Sign in (and pages their own link); signed in, this ends the host session too.
-  const account = user ? `<form method="post" action="/logout"><button type="submit">Sign out</button></form>\n  ` : '';
+  // "Switch account" asks the service's account chooser, then this server signs in as the account chosen.
+  const switchHref = `/login?prompt=select_account&return_to=${encodeURIComponent(path)}`;
+  const account = user
+    ? `<a class="switch" href="${escapeHtml(switchHref)}">Switch account</a>\n  <form method="post" action="/logout"><button type="submit">Sign out</button></form>\n  `
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -31,6 +36,7 @@ function layout(title, main, { serviceUrl, user, notice }) {
 <title>${escapeHtml(title)} · Express SSR</title>
 <link rel="stylesheet" href="/page.css">
 <script type="module" src="${service}/userbox-host-sync.js"></script>
+<script type="module" src="/account-switch.js"></script>
 </head>
 <body data-user-sub="${escapeHtml(user?.sub ?? '')}">
 <header>
@@ -53,7 +59,7 @@ export function homePage(ctx) {
   const more = ctx.user
     ? `<p>The server learned who you are from the account service and checks on every page that you are still signed in there.</p>`
     : `<p>You are not signed in. <a href="/login?return_to=%2F">Sign in</a> to see your <a href="/orders">orders</a>.</p>`;
-  return layout('Home', `<h1>${hello}</h1>\n${more}`, ctx);
+  return layout('Home', `<h1>${hello}</h1>\n${more}`, { path: '/', ...ctx });
 }
 
 /** Stand-in data: a real shop would look the orders up by `sub`. @param {PageContext & { user: import('./userbox-client.mjs').UserInfo }} ctx */
@@ -75,7 +81,7 @@ export function ordersPage(ctx) {
 ${rows}
 </tbody>
 </table>`,
-    ctx,
+    { path: '/orders', ...ctx },
   );
 }
 

@@ -6,7 +6,24 @@ import { errorPage, sendPage } from './pages.mjs';
 import { safeReturnPath } from './return-path.mjs';
 import { ServiceUnavailableError } from './userbox-client.mjs';
 
-/** @typedef {(res: import('express').Response, returnTo: string, prompt: 'none' | 'login' | undefined) => void} StartSignIn */
+/**
+ * @typedef {'none' | 'login' | 'select_account'} Prompt
+ * @typedef {(res: import('express').Response, returnTo: string, prompt: Prompt | undefined, loginHint?: string) => void} StartSignIn
+ */
+
+const prompts = new Set(['none', 'login', 'select_account']);
+
+/**
+ * `login_hint` as the box sends it after a switch (the account's `sub`) or as a link may carry it (an email):
+ * one string of at most 320 characters without control characters, else null. Absent is undefined.
+ * @param {unknown} value
+ * @returns {string | undefined | null}
+ */
+export function safeLoginHint(value) {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > 320 || /[\u0000-\u001f\u007f]/.test(value)) return null;
+  return value;
+}
 
 /**
  * Remembers a new sign-in and sends the browser to the service's /authorize.
@@ -14,11 +31,11 @@ import { ServiceUnavailableError } from './userbox-client.mjs';
  * @returns {StartSignIn}
  */
 export function createStartSignIn({ client, sessions, cookies }) {
-  return function startSignIn(res, returnTo, prompt) {
+  return function startSignIn(res, returnTo, prompt, loginHint) {
     const tx = client.newTransaction();
     const id = sessions.startSignIn({ ...tx, returnTo, silent: prompt === 'none' });
     res.cookie(cookies.names.signIn, id, { ...cookies.options, maxAge: 10 * 60_000 });
-    res.redirect(303, client.authorizeUrl(tx, prompt ? { prompt } : {}));
+    res.redirect(303, client.authorizeUrl(tx, { ...(prompt ? { prompt } : {}), ...(loginHint ? { loginHint } : {}) }));
   };
 }
 
@@ -31,11 +48,17 @@ export function signInRoutes(ctx) {
   router.get('/login', (req, res) => {
     const returnTo = safeReturnPath(req.query['return_to']);
     const prompt = req.query['prompt'];
-    if (returnTo === null || (prompt !== undefined && prompt !== 'none' && prompt !== 'login')) {
-      return sendPage(res, 400, errorPage('Invalid sign-in link', 'return_to must be a path on this site, such as /orders.', { serviceUrl, user: null }));
+    // After a switch in the box (see /account-switch.js), `login_hint` names the account to sign in as.
+    const loginHint = safeLoginHint(req.query['login_hint']);
+    if (returnTo === null || loginHint === null || (prompt !== undefined && !prompts.has(String(prompt)))) {
+      return sendPage(
+        res,
+        400,
+        errorPage('Invalid sign-in link', 'return_to must be a path on this site, such as /orders, and prompt and login_hint given at most once.', { serviceUrl, user: null }),
+      );
     }
     if (prompt === 'none') cookies.markChecked(res);
-    startSignIn(res, returnTo, prompt);
+    startSignIn(res, returnTo, /** @type {Prompt | undefined} */ (prompt), loginHint);
   });
 
   router.get('/callback', async (req, res) => {

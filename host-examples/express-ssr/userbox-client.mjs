@@ -153,7 +153,7 @@ export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirec
     newTransaction: () => ({ state: randomToken(), nonce: randomToken(), codeVerifier: randomToken() }),
 
     /** The top-level redirect to the service. @param {Transaction} tx @param {{ prompt?: 'none' | 'login' }} [options] */
-    authorizeUrl(tx, { prompt } = {}) {
+    authorizeUrl(tx, { prompt, loginHint } = {}) {
       const url = new URL(`${serviceUrl}/authorize`);
       url.search = new URLSearchParams({
         response_type: 'code',
@@ -165,6 +165,7 @@ export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirec
         code_challenge: pkceChallenge(tx.codeVerifier),
         code_challenge_method: 'S256',
         ...(prompt ? { prompt } : {}),
+        ...(loginHint ? { login_hint: loginHint } : {}),
       }).toString();
       return url.href;
     },

@@ -88,12 +88,12 @@ class App:
             raise SignedOut("refreshed tokens are for another user")
         session.tokens = token_set(answer)
 
-    def start_sign_in(self, return_to: str, prompt: str | None, set_cookies: list[str]) -> str:
+    def start_sign_in(self, return_to: str, prompt: str | None, set_cookies: list[str], login_hint: str | None = None) -> str:
         verifier, challenge = pkce_pair()
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         pid = self.store.start_sign_in(PendingSignIn(state, nonce, verifier, return_to, silent=prompt == "none"))
         set_cookies.append(self.cookie(self.cookie_sign_in, pid, SIGN_IN_SECONDS))
-        return self.client.authorize_url(state, nonce, challenge, prompt)
+        return self.client.authorize_url(state, nonce, challenge, prompt, login_hint)
 
     def finish_sign_in(self, pending: PendingSignIn, code: str) -> tuple[dict, dict]:
         answer = self.client.token(

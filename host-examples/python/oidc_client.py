@@ -61,7 +61,7 @@ class ServiceClient:
         except (urllib.error.URLError, OSError, ValueError) as err:
             raise Unavailable(f"the account service cannot be reached ({type(err).__name__})") from None
 
-    def authorize_url(self, state: str, nonce: str, challenge: str, prompt: str | None) -> str:
+    def authorize_url(self, state: str, nonce: str, challenge: str, prompt: str | None, login_hint: str | None = None) -> str:
         query = {
             "response_type": "code",
             "client_id": self.config.client_id,
@@ -74,6 +74,8 @@ class ServiceClient:
         }
         if prompt:
             query["prompt"] = prompt
+        if login_hint:
+            query["login_hint"] = login_hint
         return f"{self.config.service_url}/authorize?{urllib.parse.urlencode(query)}"
 
     def token(self, form: dict[str, str]) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import urllib.parse
 
 UNAVAILABLE = "The account service cannot be reached just now, so you appear signed out. Try again in a moment."
 
@@ -12,9 +13,16 @@ def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def layout(title: str, main: str, *, service_url: str, user: dict | None, notice: str | None = None) -> str:
+def layout(title: str, main: str, *, service_url: str, user: dict | None, notice: str | None = None, path: str = "/") -> str:
     # Signed out, the box offers Sign in (and pages their own link); signed in, this ends the host session too.
-    account = '<form method="post" action="/logout"><button type="submit">Sign out</button></form>\n  ' if user else ""
+    # "Switch account" asks the service's account chooser, then this server signs in as the account chosen.
+    switch = "/login?" + urllib.parse.urlencode({"prompt": "select_account", "return_to": path})
+    account = (
+        f'<a class="switch" href="{escape(switch)}">Switch account</a>\n  '
+        '<form method="post" action="/logout"><button type="submit">Sign out</button></form>\n  '
+        if user
+        else ""
+    )
     notice_html = f'<p class="notice" role="status">{escape(notice)}</p>\n' if notice else ""
     return f"""<!doctype html>
 <html lang="en">
@@ -24,6 +32,7 @@ def layout(title: str, main: str, *, service_url: str, user: dict | None, notice
 <title>{escape(title)} · Python</title>
 <link rel="stylesheet" href="/page.css">
 <script type="module" src="{escape(service_url)}/userbox-host-sync.js"></script>
+<script type="module" src="/account-switch.js"></script>
 </head>
 <body data-user-sub="{escape(user["sub"] if user else "")}">
 <header>
@@ -69,7 +78,7 @@ def orders_page(*, service_url: str, user: dict) -> str:
 <tr><td>#2001</td><td>Kettle</td><td>€34.00</td></tr>
 </tbody>
 </table>"""
-    return layout("Orders", main, service_url=service_url, user=user)
+    return layout("Orders", main, service_url=service_url, user=user, path="/orders")
 
 
 def error_page(title: str, message: str, *, service_url: str) -> str:

@@ -27,7 +27,22 @@ from pages import UNAVAILABLE, confirm_sign_out_page, error_page, home_page, ord
 
 HERE = Path(__file__).resolve().parent
 # The host examples share one stylesheet.
-STATIC = {"/page.css": (HERE.parent / "page.css", "text/css; charset=utf-8")}
+STATIC = {
+    "/page.css": (HERE.parent / "page.css", "text/css; charset=utf-8"),
+    # Follows a switch of account in the box (see the file): a script of its own, as the CSP allows.
+    "/account-switch.js": (HERE / "account-switch.js", "text/javascript; charset=utf-8"),
+}
+PROMPTS = (None, "none", "login", "select_account")
+
+
+def safe_login_hint(values: list[str] | None) -> str | None | bool:
+    """The one `login_hint` (the account's sub after a switch in the box, or an email): None when absent, False
+    when repeated, too long (over 320) or holding control characters."""
+    if not values or values == [""]:
+        return None
+    if len(values) > 1 or len(values[0]) > 320 or any(ord(c) < 32 or ord(c) == 127 for c in values[0]):
+        return False
+    return values[0]
 
 
 def safe_return_path(value: str | None) -> str | None:
@@ -171,11 +186,15 @@ class Handler(BaseHTTPRequestHandler):
     def login(self, query: dict[str, list[str]], cookies: dict[str, str], set_cookies: list[str]) -> None:
         app = self.app
         return_to, prompt = safe_return_path(first(query, "return_to")), first(query, "prompt")
-        if return_to is None or prompt not in (None, "none", "login"):
-            return self.page_error(400, "Invalid sign-in link", "return_to must be a path on this site, such as /orders.")
+        # After a switch in the box (account-switch.js), login_hint names the account to sign in as.
+        login_hint = safe_login_hint(query.get("login_hint"))
+        if return_to is None or prompt not in PROMPTS or login_hint is False:
+            return self.page_error(
+                400, "Invalid sign-in link", "return_to must be a path on this site, such as /orders, and login_hint given at most once."
+            )
         if prompt == "none":
             set_cookies.append(app.cookie(app.cookie_checked, "1"))
-        self.redirect(app.start_sign_in(return_to, prompt, set_cookies), set_cookies)
+        self.redirect(app.start_sign_in(return_to, prompt, set_cookies, login_hint or None), set_cookies)
 
     def callback(self, query: dict[str, list[str]], cookies: dict[str, str], set_cookies: list[str]) -> None:
         app, config = self.app, self.app.config

@@ -285,11 +285,14 @@ class FakeService:
 
     def __init__(self):
         self.signed_in, self.reachable, self.calls, self.issued, self.forge = True, True, [], 0, None
+        self.who = {}  # access token -> the user /userinfo answers
         self.redirect_uri = "https://py.test/callback"
 
-    def tokens(self, nonce=None):
+    def tokens(self, nonce=None, sub="u1"):
         self.issued += 1
-        claims = {"iss": "https://accounts.test", "aud": "python", "exp": time.time() + 600, "sub": "u1", "name": "Ada <L>"}
+        name = "Ada <L>" if sub == "u1" else "Bob <B>"
+        claims = {"iss": "https://accounts.test", "aud": "python", "exp": time.time() + 600, "sub": sub, "name": name}
+        self.who[f"at{self.issued}"] = {"sub": sub, "name": name}
         if nonce:
             claims["nonce"] = nonce
         id_token = forged(claims, self.forge) if self.forge else KEY.jwt(claims)
@@ -301,18 +304,20 @@ class FakeService:
             raise oidc_client.Unavailable("down")
         return {"keys": [KEY.jwk]}
 
-    def authorize_url(self, state, nonce, challenge, prompt):
+    def authorize_url(self, state, nonce, challenge, prompt, login_hint=None):
         self.last_nonce = nonce
-        return "https://accounts.test/authorize?" + urllib.parse.urlencode({"state": state, **({"prompt": prompt} if prompt else {})})
+        query = {"state": state, **({"prompt": prompt} if prompt else {}), **({"login_hint": login_hint} if login_hint else {})}
+        return "https://accounts.test/authorize?" + urllib.parse.urlencode(query)
 
     def token(self, form):
         self.calls.append(form["grant_type"])
         if not self.reachable:
             raise oidc_client.Unavailable("down")
         if form["grant_type"] == "authorization_code":
-            if form["code"] != "good":
+            # "good" signs in Ada (u1); "good-bob" Bob (u2), the account a switch picks.
+            if form["code"] not in ("good", "good-bob"):
                 raise oidc_client.SignedOut("bad code")
-            return self.tokens(self.last_nonce)
+            return self.tokens(self.last_nonce, "u1" if form["code"] == "good" else "u2")
         if not self.signed_in:
             raise oidc_client.SignedOut("ended")
         return self.tokens()
@@ -323,7 +328,7 @@ class FakeService:
             raise oidc_client.Unavailable("down")
         if not self.signed_in or access_token == "expired":
             raise oidc_client.SignedOut("401")
-        return {"sub": "u1", "name": "Ada <L>"}
+        return self.who.get(access_token, {"sub": "u1", "name": "Ada <L>"})
 
     def end_session_url(self, id_token, back):
         return f"https://accounts.test/end_session?post_logout_redirect_uri={back}"
@@ -472,6 +477,43 @@ class AppTest(unittest.TestCase):
         self.assertEqual(status, 303)
         self.assertTrue(location.startswith("https://accounts.test/end_session?"))
         self.assertNotIn("__Host-py_session", self.jar)
+
+    def test_switch_account_goes_through_the_chooser_and_the_page_follows(self):
+        self.sign_in()
+        _, _, orders = self.request("/orders")
+        self.assertIn('<a class="switch" href="/login?prompt=select_account&amp;return_to=%2Forders">Switch account</a>', orders)
+        self.assertIn('<script type="module" src="/account-switch.js"></script>', orders)
+        status, location, _ = self.request("/login?prompt=select_account&return_to=%2Forders")
+        self.assertEqual(status, 303)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+        self.assertEqual(query["prompt"], ["select_account"])
+        # The user chose Bob there: the server now renders Bob, not Ada.
+        status, back, _ = self.request(f"/callback?code=good-bob&state={query['state'][0]}&iss=https%3A%2F%2Faccounts.test")
+        self.assertEqual((status, back), (303, "/orders"))
+        _, _, home = self.request("/")
+        self.assertIn("Hello, Bob &lt;B&gt;", home)
+        self.assertIn('data-user-sub="u2"', home)
+        self.assertNotIn("Ada", home)
+
+    def test_login_passes_login_hint_on_and_refuses_a_malformed_one(self):
+        self.sign_in()
+        status, location, _ = self.request("/login?login_hint=u2&return_to=%2Forders")
+        self.assertEqual(status, 303)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+        self.assertEqual(query["login_hint"], ["u2"])
+        self.request(f"/callback?code=good-bob&state={query['state'][0]}&iss=https%3A%2F%2Faccounts.test")
+        self.assertIn('data-user-sub="u2"', self.request("/orders")[2])
+        for bad in ["login_hint=a%0Ab", "login_hint=a&login_hint=b", "login_hint=" + "x" * 321, "prompt=consent"]:
+            with self.subTest(bad=bad):
+                self.assertEqual(self.request(f"/login?{bad}")[0], 400)
+
+    def test_the_switch_hook_is_a_script_of_its_own(self):
+        status, _, body = self.request("/account-switch.js")
+        self.assertEqual(status, 200)
+        self.assertIn("userbox-switch", body)
+        self.sign_in()
+        _, _, page = self.request("/")
+        self.assertNotRegex(page, r"<script(?![^>]*\bsrc=)")
 
 
 if __name__ == "__main__":

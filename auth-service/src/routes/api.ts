@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
+import type { BrowserAccounts, BrowserSession } from '../services/browser-accounts.js';
 import type { SessionService, SessionView } from '../services/sessions.js';
 import {
   emailSchema,
@@ -20,12 +21,22 @@ const credentialsSchema = z.strictObject({
   password: z.string().max(1024),
   /** The browser's IANA time zone: where the session began, on the account page. */
   timeZone: z.string().max(64).optional(),
+  /** "Add another account": keep the browser's accounts and add this one after them. */
+  add: z.boolean().optional(),
 });
 
 const signUpSchema = z.strictObject({ email: emailSchema, name: nameSchema, password: newPasswordSchema });
 const profileSchema = z.strictObject({ name: nameSchema.optional(), picture: pictureSchema.optional() });
 const passwordChangeSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: newPasswordSchema });
 const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** `?account=<handle>`: which of the browser's accounts a request is about (absent: the default one). */
+const accountQuery = z.object({ account: sessionIdSchema.optional() });
+
+/** The `?account=` handle of a request; 400 for a malformed or repeated one. */
+export function accountHandle(req: Request): string | undefined {
+  const { account } = req.query;
+  return account === undefined ? undefined : parseInput(accountQuery, { account }).account;
+}
 
 /** Bodies must be JSON (415 otherwise) and small (413). */
 const jsonOnly: RequestHandler = (req, _res, next) => {
@@ -37,6 +48,7 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
 
 export interface ApiDependencies {
   sessions: SessionService;
+  accounts: BrowserAccounts;
   users: UserService;
   registry: AppRegistry;
   cookie: SessionCookie;
@@ -61,95 +73,109 @@ export const enterApi: RequestHandler = (req, res, next) => {
  * `GET /api/me`, asked on every page view of every app. app.ts mounts it as a route of the app itself (after
  * CORS and `enterApi`), ahead of the API router: entering a second router costs more than the rest of the route.
  */
-export function meRoute(deps: Pick<ApiDependencies, 'sessions' | 'cookie' | 'bearer'>): RequestHandler {
-  const { sessions, cookie } = deps;
+export function meRoute(deps: Pick<ApiDependencies, 'accounts' | 'cookie' | 'bearer'>): RequestHandler {
+  const { accounts, cookie } = deps;
   return async (req, res) => {
     const authorization = req.get('authorization');
     if (authorization !== undefined && deps.bearer) {
-      // Token mode answers the same body as the cookie; a bad token is an error, not "signed out".
+      // Token mode answers the same body as the cookie; a bad token is an error, not "signed out". A token
+      // carries one account, so `accounts` holds just that one.
       const me = await deps.bearer.sessionView(authorization, req.headers.origin);
       if (!me) throw new AppError('UNAUTHENTICATED', 'The access token is invalid or expired.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
-      res.json(me);
+      res.json(accounts.single(me));
       return;
     }
-    const me = await sessions.authenticate(cookie.read(req));
+    const handle = req.query['account'] === undefined ? undefined : accountHandle(req);
+    const me = await accounts.lookup(cookie.read(req), handle);
     res.json(me ?? { user: null });
   };
 }
 
 /** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
 export function apiRoutes(deps: ApiDependencies): Router {
-  const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
+  const { sessions, accounts, users, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
   router.use(enterApi);
 
-  async function requireSession(req: Request): Promise<SessionView> {
-    const me = await sessions.authenticate(cookie.read(req));
-    if (!me) throw new AppError('UNAUTHENTICATED');
-    return me;
+  /** The browser's accounts and the one the request is about (`?account=`, else the default); 401 when none. */
+  async function requireSession(req: Request): Promise<{ held: BrowserSession[]; current: BrowserSession; me: SessionView }> {
+    const held = await accounts.read(cookie.read(req));
+    const current = accounts.pick(held, accountHandle(req));
+    if (!current) throw new AppError('UNAUTHENTICATED');
+    return { held, current, me: current.view };
   }
 
   // GET /me is `meRoute` above, which app.ts mounts ahead of this router.
 
   router.patch('/me', async (req, res) => {
-    const me = await requireSession(req);
+    const { me } = await requireSession(req);
     const changes = parseInput(profileSchema, req.body);
-    const user = await users.updateProfile(me.user.id, changes);
-    res.json({ user, session: me.session });
+    await users.updateProfile(me.user.id, changes);
+    // Read again: the profile change dropped the cached sessions, and the list shows the new name too.
+    const body = await accounts.lookup(cookie.read(req), me.session.id);
+    if (!body) throw new AppError('UNAUTHENTICATED');
+    res.json(body);
   });
 
   router.post('/me/password', authLimit, async (req, res) => {
-    const me = await requireSession(req);
+    const { held, current, me } = await requireSession(req);
     const { currentPassword, newPassword } = parseInput(passwordChangeSchema, req.body);
     const changed = await sessions.changePassword(me, currentPassword, newPassword, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
-    cookie.set(res, changed.token, changed.expiresAt);
+    cookie.set(res, held.map((a) => (a === current ? { token: changed.token, expiresAt: changed.expiresAt } : a)));
     deviceCookie.remember(req, res, changed.device);
     res.status(204).end();
   });
 
   router.get('/sessions', async (req, res) => {
-    const me = await requireSession(req);
+    const { me } = await requireSession(req);
     res.json({ sessions: await sessions.list(me.user.id, me.session.id) });
   });
 
   router.delete('/sessions/:id', async (req, res) => {
-    const me = await requireSession(req);
+    const { held, me } = await requireSession(req);
     const id = parseInput(sessionIdSchema, req.params['id']);
     await sessions.revoke(me.user.id, id);
-    if (id === me.session.id) cookie.clear(res);
+    if (held.some((a) => a.view.session.id === id)) cookie.set(res, held.filter((a) => a.view.session.id !== id));
     res.status(204).end();
   });
 
   // "Sign out of all devices" also from a box in token mode (another site, no cookie): a bearer token is not
-  // ambient authority, so it cannot be forged cross-site, and the route takes nothing but the token's user.
+  // ambient authority, so it cannot be forged cross-site, and the route takes nothing but the token's user. It
+  // ends one user's sessions everywhere; the browser's other accounts stay.
   router.delete('/sessions', async (req, res) => {
     const authorization = req.get('authorization');
+    const held = await accounts.read(cookie.read(req));
     const me =
       authorization !== undefined && deps.bearer
         ? await deps.bearer.sessionView(authorization, req.headers.origin)
-        : await sessions.authenticate(cookie.read(req));
+        : accounts.pick(held, accountHandle(req))?.view;
     if (!me) throw new AppError('UNAUTHENTICATED');
     await sessions.revokeAll(me.user.id);
-    cookie.clear(res);
+    cookie.set(res, held.filter((a) => a.view.user.id !== me.user.id));
     res.status(204).end();
   });
 
   router.post('/session', authLimit, async (req, res) => {
-    const { email, password, timeZone } = parseInput(credentialsSchema, req.body);
-    const signedIn = await sessions.signIn(email, password, {
-      userAgent: req.get('user-agent') ?? '',
-      ip: req.ip ?? '',
-      deviceTokens: deviceCookie.read(req),
-      timeZone,
-    });
-    cookie.set(res, signedIn.token, signedIn.expiresAt);
-    deviceCookie.remember(req, res, signedIn.device);
-    res.json({ user: signedIn.user, session: signedIn.session });
+    const { email, password, timeZone, add } = parseInput(credentialsSchema, req.body);
+    const held = await accounts.read(cookie.read(req));
+    const signedIn = await accounts.signIn(
+      held,
+      email,
+      password,
+      { userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '', deviceTokens: deviceCookie.read(req), timeZone },
+      add === true,
+    );
+    cookie.set(res, signedIn.accounts);
+    deviceCookie.remember(req, res, signedIn.signedIn.device);
+    res.json(accounts.me(signedIn.accounts, signedIn.account));
   });
 
+  // One account (`?account=`), or every account of this browser ("Sign out of all accounts").
   router.delete('/session', async (req, res) => {
-    await sessions.signOut(cookie.read(req));
-    cookie.clear(res);
+    const handle = accountHandle(req);
+    const held = await accounts.read(cookie.read(req));
+    const left = await accounts.signOut(held, handle);
+    if (handle === undefined || left.length < held.length) cookie.set(res, left);
     res.status(204).end();
   });
 

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
-import type { SessionCookies, SessionService, SessionView } from '../services/sessions.js';
+import type { BrowserAccounts, BrowserSession } from '../services/browser-accounts.js';
+import type { SessionService, SessionView } from '../services/sessions.js';
+import type { IssuedDevice } from '../services/known-devices.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
 import { accountPage, loginPage, signupPage } from '../views/pages.js';
 import type { FormTokens } from './form-token.js';
@@ -17,10 +19,12 @@ const text = (max: number) =>
     .catch('')
     .transform((s) => s.slice(0, max));
 
-const returnToForm = z.object({ return_to: text(2048) });
+const logoutForm = z.object({ return_to: text(2048), account: text(64) });
+/** `?account=` on a page, or the `account` field of its form: which of the browser's accounts it is about. */
+const accountField = z.object({ account: text(64) });
 // Filled in by /assets/time-zone.js; without script the session simply has no place.
 const signInFields = { return_to: text(2048), time_zone: text(64) };
-const loginForm = z.object({ ...signInFields, email: text(254).transform(normalizeEmail), password: text(1024) });
+const loginForm = z.object({ ...signInFields, add: text(1), email: text(254).transform(normalizeEmail), password: text(1024) });
 const signupForm = z.object({ ...signInFields, name: text(200), email: text(300), password: text(1024) });
 const signupRules = z.object({ name: nameSchema, email: emailSchema });
 const profileForm = z.object({
@@ -44,6 +48,9 @@ function formError(err: unknown): AppError {
 
 interface PageDependencies {
   sessions: SessionService;
+  accounts: BrowserAccounts;
+  /** The service's public origin: where `/authorize` is. */
+  issuer: string;
   users: UserService;
   registry: AppRegistry;
   cookie: SessionCookie;
@@ -52,51 +59,92 @@ interface PageDependencies {
   authLimit: RequestHandler;
 }
 
+/** The account a page is about, and the browser's accounts beside it. */
+interface PageSession {
+  held: BrowserSession[];
+  current: BrowserSession;
+  me: SessionView;
+}
+
 /** What the pages share: the dependencies and the steps every page takes the same way. */
 interface PageKit extends PageDependencies {
   html(res: Response, status: number, body: string): void;
   meta(req: Request, timeZone: string): { userAgent: string; ip: string; deviceTokens: string[]; timeZone: string };
-  setSessionCookies(req: Request, res: Response, cookies: SessionCookies): void;
-  /** The signed-in user, or undefined after redirecting to the sign-in page. */
-  requirePageSession(req: Request, res: Response): Promise<SessionView | undefined>;
+  /** Sets the session cookie to these accounts and remembers the browser as a known device of the one signed in. */
+  setSessionCookies(req: Request, res: Response, accounts: readonly BrowserSession[], device: IssuedDevice): void;
+  /**
+   * The account the page is about (`?account=`, or the `account` field of a posted form; else the default), or
+   * undefined after redirecting to the sign-in page.
+   */
+  requirePageSession(req: Request, res: Response): Promise<PageSession | undefined>;
+  /** Where to go after signing in: `returnTo`, and when that is our `/authorize`, with the account signed in with as its hint. */
+  afterSignIn(returnTo: string, account: BrowserSession): string;
 }
 
 function pageKit(deps: PageDependencies): PageKit {
-  const { sessions, registry, cookie, deviceCookie } = deps;
+  const { accounts, registry, cookie, deviceCookie, issuer } = deps;
+  const authorizeEndpoint = new URL('/authorize', issuer).href;
   return {
     ...deps,
     html: (res, status, body) => res.status(status).type('html').send(body),
     meta: (req, timeZone) => ({ userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '', deviceTokens: deviceCookie.read(req), timeZone }),
-    setSessionCookies(req, res, cookies) {
-      cookie.set(res, cookies.token, cookies.expiresAt);
-      deviceCookie.remember(req, res, cookies.device);
+    setSessionCookies(req, res, held, device) {
+      cookie.set(res, held);
+      deviceCookie.remember(req, res, device);
     },
     async requirePageSession(req, res) {
-      const me = await sessions.authenticate(cookie.read(req));
-      if (!me) res.redirect(303, `/login?return_to=${encodeURIComponent(registry.safeReturnTo(undefined))}`);
-      return me ?? undefined;
+      const source = req.method === 'POST' ? req.body : req.query;
+      const handle = accountField.parse(source ?? {}).account || undefined;
+      const held = await accounts.read(cookie.read(req));
+      const current = accounts.pick(held, handle);
+      if (!current) {
+        res.redirect(303, `/login?return_to=${encodeURIComponent(registry.safeReturnTo(undefined))}`);
+        return undefined;
+      }
+      return { held, current, me: current.view };
+    },
+    afterSignIn(returnTo, account) {
+      const url = new URL(returnTo);
+      if (`${url.origin}${url.pathname}` !== authorizeEndpoint) return returnTo;
+      // Back to a sign-in request of an app: it continues with the account just signed in to, not the default.
+      url.searchParams.set('login_hint', account.view.user.id);
+      return url.href;
     },
   };
 }
 
 /** Sign-in, sign-up and sign-out. */
 function signInPages(router: Router, kit: PageKit): void {
-  const { sessions, users, registry, cookie, formTokens, authLimit, html, meta, setSessionCookies } = kit;
+  const { accounts, users, registry, cookie, formTokens, authLimit, html, meta, setSessionCookies, afterSignIn } = kit;
+  const addMode = (value: unknown) => value === '1';
 
   router.get('/login', (req, res) => {
-    html(res, 200, loginPage({ returnTo: registry.safeReturnTo(req.query['return_to']), csrf: formTokens.issue(req, res) }));
+    const email = typeof req.query['email'] === 'string' ? req.query['email'].slice(0, 254) : undefined;
+    html(
+      res,
+      200,
+      loginPage({
+        returnTo: registry.safeReturnTo(req.query['return_to']),
+        csrf: formTokens.issue(req, res),
+        add: addMode(req.query['add']),
+        ...(email ? { email } : {}),
+      }),
+    );
   });
 
   router.post('/login', authLimit, async (req, res) => {
     const form = readForm(loginForm, req.body);
     const returnTo = registry.safeReturnTo(form.return_to);
+    const add = addMode(form.add);
     try {
-      setSessionCookies(req, res, await sessions.signIn(form.email, form.password, meta(req, form.time_zone)));
-      res.redirect(303, returnTo);
+      const held = await accounts.read(cookie.read(req));
+      const signedIn = await accounts.signIn(held, form.email, form.password, meta(req, form.time_zone), add);
+      setSessionCookies(req, res, signedIn.accounts, signedIn.signedIn.device);
+      res.redirect(303, afterSignIn(returnTo, signedIn.account));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      html(res, e.status, loginPage({ returnTo, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
+      html(res, e.status, loginPage({ returnTo, add, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
     }
   });
 
@@ -109,88 +157,103 @@ function signInPages(router: Router, kit: PageKit): void {
     const returnTo = registry.safeReturnTo(form.return_to);
     try {
       const { name, email } = readForm(signupRules, form);
+      const held = await accounts.read(cookie.read(req));
+      // Refused before the account exists, so a full browser does not leave a new account behind unsigned-in.
+      accounts.assertRoom(held);
       await users.create({ name, email, password: form.password });
-      setSessionCookies(req, res, await sessions.signIn(email, form.password, meta(req, form.time_zone)));
-      res.redirect(303, returnTo);
+      const signedIn = await accounts.signIn(held, email, form.password, meta(req, form.time_zone), false);
+      setSessionCookies(req, res, signedIn.accounts, signedIn.signedIn.device);
+      res.redirect(303, afterSignIn(returnTo, signedIn.account));
     } catch (err) {
       const e = formError(err);
       html(res, e.status, signupPage({ returnTo, name: form.name, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
     }
   });
 
+  // One account (`account`, its handle), or every account of this browser.
   router.post('/logout', async (req, res) => {
-    await sessions.signOut(cookie.read(req));
-    cookie.clear(res);
-    res.redirect(303, registry.safeReturnTo(readForm(returnToForm, req.body).return_to, '/login'));
+    const form = readForm(logoutForm, req.body);
+    const held = await accounts.read(cookie.read(req));
+    const left = await accounts.signOut(held, form.account || undefined);
+    if (!form.account || left.length < held.length) cookie.set(res, left);
+    res.redirect(303, registry.safeReturnTo(form.return_to, left.length > 0 ? '/account' : '/login'));
   });
 }
 
 /** The account page and its profile and password forms. */
 function accountPages(router: Router, kit: PageKit): void {
-  const { sessions, users, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
+  const { sessions, users, cookie, deviceCookie, formTokens, authLimit, html, meta, requirePageSession } = kit;
 
-  async function renderAccount(req: Request, res: Response, me: SessionView, status = 200, error?: { form: 'profile' | 'password'; message: string }) {
+  async function renderAccount(req: Request, res: Response, page: PageSession, status = 200, error?: { form: 'profile' | 'password'; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
+    const { me, held, current } = page;
     const list = await sessions.list(me.user.id, me.session.id);
-    html(res, status, accountPage({ me, sessions: list, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
+    const others = held.map((a) => ({ handle: a.view.session.id, name: a.view.user.name, email: a.view.user.email, current: a === current }));
+    const addHref = `/login?add=1&return_to=${encodeURIComponent(new URL('/account', kit.issuer).href)}`;
+    html(res, status, accountPage({ me, accounts: others, addHref, sessions: list, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
   }
+  const back = (page: PageSession, done: string) => `/account?account=${encodeURIComponent(page.me.session.id)}&done=${done}`;
 
   router.get('/account', async (req, res) => {
-    const me = await requirePageSession(req, res);
-    if (me) await renderAccount(req, res, me);
+    const page = await requirePageSession(req, res);
+    if (page) await renderAccount(req, res, page);
   });
 
   router.post('/account/profile', async (req, res) => {
-    const me = await requirePageSession(req, res);
-    if (!me) return;
+    const page = await requirePageSession(req, res);
+    if (!page) return;
     try {
       const { name, picture } = readForm(profileForm, req.body);
-      await users.updateProfile(me.user.id, { name, picture });
-      res.redirect(303, '/account?done=profile');
+      await users.updateProfile(page.me.user.id, { name, picture });
+      res.redirect(303, back(page, 'profile'));
     } catch (err) {
-      await renderAccount(req, res, me, formError(err).status, { form: 'profile', message: (err as AppError).message });
+      await renderAccount(req, res, page, formError(err).status, { form: 'profile', message: (err as AppError).message });
     }
   });
 
   router.post('/account/password', authLimit, async (req, res) => {
-    const me = await requirePageSession(req, res);
-    if (!me) return;
+    const page = await requirePageSession(req, res);
+    if (!page) return;
     const form = readForm(passwordForm, req.body);
     try {
-      setSessionCookies(req, res, await sessions.changePassword(me, form.current_password, form.new_password, meta(req, form.time_zone)));
-      res.redirect(303, '/account?done=password');
+      const changed = await sessions.changePassword(page.me, form.current_password, form.new_password, meta(req, form.time_zone));
+      cookie.set(res, page.held.map((a) => (a === page.current ? { token: changed.token, expiresAt: changed.expiresAt } : a)));
+      deviceCookie.remember(req, res, changed.device);
+      res.redirect(303, back(page, 'password'));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, me, e.status, { form: 'password', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'password', message: e.message });
     }
   });
-
 }
 
 /** Signing out one session, or every one, from the account page's list. */
 function sessionPages(router: Router, kit: PageKit): void {
   const { sessions, cookie, requirePageSession } = kit;
 
+  // "Sign out everywhere": every session of this account, on every device; the browser's other accounts stay.
   router.post('/account/sessions/revoke-all', async (req, res) => {
-    const me = await requirePageSession(req, res);
-    if (!me) return;
-    await sessions.revokeAll(me.user.id);
-    cookie.clear(res);
-    res.redirect(303, '/login');
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    await sessions.revokeAll(page.me.user.id);
+    const left = page.held.filter((a) => a.view.user.id !== page.me.user.id);
+    cookie.set(res, left);
+    res.redirect(303, left.length > 0 ? '/account' : '/login');
   });
 
   router.post('/account/sessions/:id/revoke', async (req, res) => {
-    const me = await requirePageSession(req, res);
-    if (!me) return;
+    const page = await requirePageSession(req, res);
+    if (!page) return;
     const id = String(req.params['id']).slice(0, 64);
-    await sessions.revoke(me.user.id, id);
-    if (id === me.session.id) {
-      cookie.clear(res);
-      res.redirect(303, '/login');
+    await sessions.revoke(page.me.user.id, id);
+    if (page.held.some((a) => a.view.session.id === id)) {
+      const left = page.held.filter((a) => a.view.session.id !== id);
+      cookie.set(res, left);
+      res.redirect(303, left.length > 0 ? '/account' : '/login');
       return;
     }
-    res.redirect(303, '/account?done=session');
+    res.redirect(303, `/account?account=${encodeURIComponent(page.me.session.id)}&done=session`);
   });
 }
 

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
 import type { Clock } from '../clock.js';
 import type { IssuedDevice } from '../services/known-devices.js';
+import { maxAccountsPerBrowser } from '../services/sessions.js';
 
 /** The value of one cookie from the request's Cookie header (the first one of that name). */
 export function readCookie(req: Request, name: string): string | undefined {
@@ -35,20 +36,27 @@ export function defaultSyncDomain(publicUrl: string): string | undefined {
 
 /**
  * The session cookie. On https it is `__Host-` prefixed and `Secure` (bound to this exact host, path `/`);
- * always HttpOnly and SameSite=Lax, so same-site apps' fetches carry it and cross-site POSTs do not.
+ * always HttpOnly and SameSite=Lax, so same-site apps' fetches carry it and cross-site POSTs do not. It holds the
+ * tokens of the browser's accounts (ADR 0005): each a random 32 bytes (base64url) of its own session, joined by
+ * `.`, the default account first. Nothing in it names an account; the service keeps only the tokens' hashes.
  *
  * Whenever it is set or cleared, the service also gives the whole site a new `userbox_sync` cookie: a random
  * value, readable by script (not HttpOnly), naming nobody. Every `<user-box>` on the site watches it, so a
  * sign-in or sign-out in one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin)
- * cannot reach.
+ * cannot reach. The cookie is set only when the browser's accounts change, so every change renews it.
  */
 export interface SessionCookie {
-  /** The token in the request's session cookie (`__Host-userbox_session` on https, `userbox_session` on http). */
-  read(req: Request): string | undefined;
-  /** Sets the cookie until `expiresAt` (ms, on the same clock as the session's expiry). */
-  set(res: Response, token: string, expiresAt: number): void;
+  /**
+   * The tokens in the request's session cookie (`__Host-userbox_session` on https, `userbox_session` on http), in
+   * order: well-formed ones only, no repeats, at most `maxAccountsPerBrowser`.
+   */
+  read(req: Request): string[];
+  /** Sets the cookie to these accounts' tokens, until the last of them expires (ms, on the session clock); clears it when there are none. */
+  set(res: Response, accounts: ReadonlyArray<{ token: string; expiresAt: number }>): void;
   clear(res: Response): void;
 }
+
+const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 
 export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain = defaultSyncDomain(publicUrl)): SessionCookie {
   const secure = publicUrl.startsWith('https:');
@@ -56,17 +64,26 @@ export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain 
   const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
   const syncAttributes = { secure, sameSite: 'lax', path: '/', maxAge: 365 * 24 * 60 * 60_000, ...(syncDomain && { domain: syncDomain }) } as const;
   const signal = (res: Response) => res.cookie(syncCookieName, randomBytes(9).toString('base64url'), syncAttributes);
+  const clear = (res: Response) => {
+    res.clearCookie(name, attributes);
+    signal(res);
+  };
 
   return {
-    read: (req) => readCookie(req, name),
-    set(res, token, expiresAt) {
-      res.cookie(name, token, { ...attributes, maxAge: Math.max(0, expiresAt - clock()) });
+    read(req) {
+      const value = readCookie(req, name);
+      if (value === undefined) return [];
+      // The hot path: one account, one token.
+      if (value.length === 43) return tokenPattern.test(value) ? [value] : [];
+      return [...new Set(value.split('.').filter((t) => tokenPattern.test(t)))].slice(0, maxAccountsPerBrowser);
+    },
+    set(res, accounts) {
+      if (accounts.length === 0) return clear(res);
+      const expiresAt = Math.max(...accounts.map((a) => a.expiresAt));
+      res.cookie(name, accounts.map((a) => a.token).join('.'), { ...attributes, maxAge: Math.max(0, expiresAt - clock()) });
       signal(res);
     },
-    clear(res) {
-      res.clearCookie(name, attributes);
-      signal(res);
-    },
+    clear,
   };
 }
 

@@ -28,7 +28,29 @@ export interface SessionCookies {
   device: IssuedDevice;
 }
 
-export interface SignedIn extends SessionView, SessionCookies {}
+export interface SignedIn extends SessionView, SessionCookies {
+  /** The token of the browser's session this sign-in renewed (the same account again), which `token` replaces. */
+  replaces?: string;
+}
+
+/**
+ * One of the accounts a browser holds: a live session behind one of the tokens in its cookie. Its handle in
+ * `/api/me`'s `accounts` is the session id: not the user id, and meaningless without this browser's cookie.
+ */
+export interface BrowserSession {
+  token: string;
+  view: SessionView;
+  /** When the session was signed in (ms): the OIDC `auth_time`. */
+  createdAt: number;
+  /** Absolute expiry (ms), for the cookie's lifetime. */
+  expiresAt: number;
+}
+
+/** How many accounts one browser may hold at once; one more is `TOO_MANY_ACCOUNTS`. */
+export const maxAccountsPerBrowser = 5;
+
+export const tooManyAccounts = (): AppError =>
+  new AppError('TOO_MANY_ACCOUNTS', `This browser is already signed in to ${maxAccountsPerBrowser} accounts. Sign out of one of them to add another.`);
 
 /** One row of the account page's session list. */
 export interface SessionSummary {
@@ -72,8 +94,13 @@ export interface SignInMeta extends PasswordCheckMeta {
 
 /** Account sessions: sign-in, the cookie's session, the sessions OIDC tokens are bound to, sign-out. */
 export interface SessionService {
-  /** Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. */
-  signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn>;
+  /**
+   * Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. `held` are the
+   * browser's other accounts: when the password is one of theirs, that session is renewed instead (a new token,
+   * signed in now; same id, so its grants stay) and the answer says which token it `replaces`; when the browser
+   * already holds `maxAccountsPerBrowser` others, `TOO_MANY_ACCOUNTS`.
+   */
+  signIn(email: string, password: string, meta: SignInMeta, held?: readonly BrowserSession[]): Promise<SignedIn>;
   /**
    * Needs the current password (throttled like a sign-in). Ends every other session of the user and every
    * known-device token; this session stays signed in under a new token, and this browser gets a new known-device
@@ -82,6 +109,8 @@ export interface SessionService {
   changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies>;
   /** The session behind a cookie value, or null when there is none or it has expired (then it is deleted). */
   authenticate(token: string | undefined): Promise<SessionView | null>;
+  /** The live sessions behind a browser's tokens, in the cookie's order; ended ones are left out (and deleted). */
+  authenticateAll(tokens: readonly string[]): Promise<BrowserSession[]>;
   /**
    * The session an OIDC grant or token is bound to (its `sid`), if it still exists and has not expired. Tokens
    * are checked against it on every refresh and Bearer request, so a sign-out stops them at once; their use
@@ -161,11 +190,49 @@ export function createSessionService(
 
   const newToken = () => randomBytes(32).toString('base64url');
 
+  /**
+   * The live session behind one cookie token, given to `build`, or null (an expired one is deleted). `build` is one
+   * of the two constant functions below, so the hot path (`authenticate`) allocates nothing of its own.
+   */
+  async function whenLive<T>(token: string | undefined, build: (found: SessionWithUser, lastSeen: number, token: string) => T): Promise<T | null> {
+    if (!token || token.length > 128) return null;
+    const tokenHash = hashToken(token);
+    const found = await store.sessions.findByTokenHash(tokenHash);
+    if (!found) return null;
+    const lastSeen = await keepAlive(found);
+    if (lastSeen === null) {
+      await store.sessions.deleteByTokenHash(tokenHash);
+      return null;
+    }
+    return build(found, lastSeen, token);
+  }
+  const asView = (found: SessionWithUser, lastSeen: number): SessionView => view(found, lastSeen);
+  const asBrowserSession = (found: SessionWithUser, lastSeen: number, token: string): BrowserSession => ({
+    token,
+    view: view(found, lastSeen),
+    createdAt: Number(found.created_at),
+    expiresAt: Number(found.expires_at),
+  });
+  const findLive = (token: string) => whenLive(token, asBrowserSession);
+
   return {
-    async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
+    async signIn(email: string, password: string, meta: SignInMeta, held: readonly BrowserSession[] = []): Promise<SignedIn> {
       const { user, knownDevice } = await checkPassword(email, await store.users.findByEmail(email), password, meta);
       const now = clock();
       const token = newToken();
+      const again = held.find((h) => h.view.user.id === user.id);
+      if (again) {
+        const expiresAt = now + policy.absoluteMs;
+        const session = { id: again.view.session.id, token_hash: hashToken(again.token), user_id: user.id };
+        const renewed = (await store.sessions.renew(session, hashToken(token), now, expiresAt)) ? await store.sessions.findById(session.id) : undefined;
+        // Gone meanwhile (signed out elsewhere): a new session below, as for any other account.
+        if (renewed) {
+          const device = await devices.issue(user.id, knownDevice);
+          return { ...view(renewed, now), token, expiresAt, device, replaces: again.token };
+        }
+      } else if (held.length >= maxAccountsPerBrowser) {
+        throw tooManyAccounts();
+      }
       const record = {
         id: randomBytes(16).toString('base64url'),
         token_hash: hashToken(token),
@@ -202,16 +269,12 @@ export function createSessionService(
     },
 
     async authenticate(token: string | undefined): Promise<SessionView | null> {
-      if (!token || token.length > 128) return null;
-      const tokenHash = hashToken(token);
-      const found = await store.sessions.findByTokenHash(tokenHash);
-      if (!found) return null;
-      const lastSeen = await keepAlive(found);
-      if (lastSeen === null) {
-        await store.sessions.deleteByTokenHash(tokenHash);
-        return null;
-      }
-      return view(found, lastSeen);
+      return whenLive(token, asView);
+    },
+
+    async authenticateAll(tokens: readonly string[]): Promise<BrowserSession[]> {
+      const found = await Promise.all(tokens.map(findLive));
+      return found.filter((s): s is BrowserSession => s !== null);
     },
 
     async live(sessionId: string): Promise<LiveSession | null> {

@@ -51,6 +51,11 @@ export function withLocalSessionCache(store: Store, options: { clock: Clock; ttl
         for (const [hash, entry] of cache) if (entry.value.id === id) cache.delete(hash);
         return replaced;
       },
+      async renew(session, tokenHash, now, expiresAt) {
+        const renewed = await store.sessions.renew(session, tokenHash, now, expiresAt);
+        forgetToken(session.token_hash);
+        return renewed;
+      },
       async deleteByTokenHash(tokenHash) {
         await store.sessions.deleteByTokenHash(tokenHash);
         forgetToken(tokenHash);

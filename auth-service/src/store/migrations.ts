@@ -129,6 +129,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('known_devices_user_id').on('known_devices').columns(['user_id', 'created_at']).execute();
     },
   },
+  '0009_browser_accounts': {
+    // Several accounts per browser: each is its own session row already; this remembers, per account session,
+    // when each app last signed in with it (see ClientChoicesTable).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('client_choices')
+        .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('client_choices_pk', ['session_id', 'client_id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -55,6 +55,11 @@ export function withSessionCache(
       await store.sessions.touch(session, lastSeenAt);
       await invalidate('t', session.token_hash);
     },
+    async renew(session, tokenHash, now, expiresAt) {
+      const renewed = await store.sessions.renew(session, tokenHash, now, expiresAt);
+      await invalidate('t', session.token_hash);
+      return renewed;
+    },
     async deleteByTokenHash(tokenHash) {
       await store.sessions.deleteByTokenHash(tokenHash);
       await invalidate('t', tokenHash);

@@ -99,6 +99,17 @@ export interface KnownDevicesTable {
   expires_at: number;
 }
 
+/**
+ * Which of a browser's accounts an app (OIDC client) last signed in with, so a later `/authorize` without a hint
+ * picks it. A row belongs to one account session, and a session to one browser: the record is per browser, and
+ * it lives only here, not in any cookie another site could read.
+ */
+export interface ClientChoicesTable {
+  session_id: string;
+  client_id: string;
+  used_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -107,4 +118,5 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   known_devices: KnownDevicesTable;
+  client_choices: ClientChoicesTable;
 }

@@ -56,6 +56,12 @@ export interface SessionsRepository {
    * undefined when it is gone. A cache in front must forget the old hash.
    */
   replaceToken(id: string, tokenHash: string): Promise<{ expires_at: number } | undefined>;
+  /**
+   * A fresh sign-in to a session the browser already holds (the same account again): a new token hash, and its
+   * sign-in time and lifetimes start again; the id, and so every grant bound to it, stays. False when it is gone.
+   * A cache in front must forget the old hash.
+   */
+  renew(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, tokenHash: string, now: number, expiresAt: number): Promise<boolean>;
   deleteByTokenHash(tokenHash: string): Promise<void>;
   /** A user's sessions, newest activity first. */
   listByUser(userId: string): Promise<SessionRecord[]>;
@@ -102,6 +108,14 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
      */
     async replaceToken(id: string, tokenHash: string): Promise<{ expires_at: number } | undefined> {
       return db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).returning(['expires_at']).executeTakeFirst();
+    },
+    async renew(session, tokenHash, now, expiresAt): Promise<boolean> {
+      const result = await db
+        .updateTable('sessions')
+        .set({ token_hash: tokenHash, created_at: now, last_seen_at: now, expires_at: expiresAt })
+        .where('id', '=', session.id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async deleteByTokenHash(tokenHash: string): Promise<void> {
       await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();

@@ -7,6 +7,7 @@ import { postgresDirectRead, sqliteDirectRead, type DirectRead } from './direct-
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository, type AppsRepository } from './apps-repository.js';
+import { createClientChoicesRepository, type ClientChoicesRepository } from './client-choices-repository.js';
 import { createAuthorizationCodesRepository, type AuthorizationCodesRepository } from './authorization-codes-repository.js';
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
 import { createRefreshTokensRepository, type RefreshTokensRepository } from './refresh-tokens-repository.js';
@@ -24,6 +25,7 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodesRepository;
   readonly refreshTokens: RefreshTokensRepository;
   readonly knownDevices: KnownDevicesRepository;
+  readonly clientChoices: ClientChoicesRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -119,6 +121,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),
     knownDevices: createKnownDevicesRepository(db),
+    clientChoices: createClientChoicesRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

@@ -25,3 +25,20 @@ ${hidden}<input type="hidden" name="confirm" value="yes">
 </form>`,
   );
 }
+
+/**
+ * `prompt=select_account`, or several accounts and nothing to choose by: one link per account of this browser
+ * (each continues the request with that account), and "Use another account" (the sign-in page in add mode).
+ */
+export function accountChooserPage(opts: { appName: string; accounts: Array<{ name: string; email: string; href: string }>; another: string }): string {
+  return layout(
+    'Choose an account',
+    html`<h1>Choose an account</h1>
+<p id="chooser-purpose">to continue to ${opts.appName}</p>
+<ul class="accounts" aria-label="Accounts signed in on this browser">
+${opts.accounts.map(
+  (a) => html`  <li><a class="account" href="${a.href}"><span class="account-name">${a.name}</span> <span class="account-email">${a.email}</span></a></li>\n`,
+)}</ul>
+<p><a class="account another" href="${opts.another}">Use another account</a></p>`,
+  );
+}

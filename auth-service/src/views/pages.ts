@@ -32,13 +32,19 @@ function hidden(name: string, value: string) {
 /** The browser's time zone goes with a sign-in (the place on the account page); a script file fills it in. */
 const timeZoneField = html`<input type="hidden" name="time_zone" value=""><script src="/assets/time-zone.js" defer></script>`;
 
-export function loginPage(opts: { returnTo: string; csrf: string; email?: string; error?: string }): string {
+/**
+ * The sign-in form. `add`: "Add another account" mode, for a browser that is already signed in; it says so, and
+ * shows nothing about the accounts already there (anyone at the browser can open it).
+ */
+export function loginPage(opts: { returnTo: string; csrf: string; add?: boolean; email?: string; error?: string }): string {
+  const title = opts.add ? 'Add another account' : 'Sign in';
   return layout(
-    'Sign in',
-    html`<h1>Sign in</h1>
+    title,
+    html`<h1>${title}</h1>
+${opts.add ? html`<p class="hint">Sign in to one more account. The accounts already signed in on this browser stay signed in.</p>` : ''}
 ${alert(opts.error, 'login-error')}
 <form method="post" action="/login">
-  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}${timeZoneField}
+  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}${opts.add ? hidden('add', '1') : ''}${timeZoneField}
   <label for="email">Email</label>
   <input id="email" name="email" type="email" autocomplete="username" required value="${opts.email ?? ''}" ${opts.email ? '' : html`autofocus`}>
   <label for="password">Password</label>
@@ -79,14 +85,27 @@ function formatTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
+/** One of the browser's accounts, as the account page lists them to switch to or sign out. */
+export interface AccountLink {
+  handle: string;
+  name: string;
+  email: string;
+  current: boolean;
+}
+
 export function accountPage(opts: {
   me: SessionView;
+  /** Every account of this browser, this one (`current`) included. */
+  accounts: AccountLink[];
+  /** The sign-in page in "Add another account" mode, coming back here. */
+  addHref: string;
   sessions: SessionSummary[];
   csrf: string;
   done?: string;
   error?: { form: 'profile' | 'password'; message: string };
 }): string {
   const { me, sessions, csrf } = opts;
+  const account = hidden('account', me.session.id);
   const done = opts.done ? doneMessages[opts.done] : undefined;
   const errorFor = (form: 'profile' | 'password') =>
     opts.error?.form === form ? alert(opts.error.message, `${form}-error`) : '';
@@ -98,7 +117,7 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
   <h2 id="profile-heading">Profile</h2>
   ${errorFor('profile')}
   <form method="post" action="/account/profile">
-    ${hidden('csrf', csrf)}
+    ${hidden('csrf', csrf)}${account}
     <label for="name">Name</label>
     <input id="name" name="name" autocomplete="name" required maxlength="80" value="${me.user.name}">
     <label for="picture">Picture URL (https)</label>
@@ -111,7 +130,7 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
   <h2 id="password-heading">Password</h2>
   ${errorFor('password')}
   <form method="post" action="/account/password">
-    ${hidden('csrf', csrf)}
+    ${hidden('csrf', csrf)}${account}
     <input type="hidden" name="username" autocomplete="username" value="${me.user.email}">
     <label for="current-password">Current password</label>
     <input id="current-password" name="current_password" type="password" autocomplete="current-password" required>
@@ -119,6 +138,26 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="${minPasswordLength}" aria-describedby="new-password-hint">
     <p class="hint" id="new-password-hint">At least ${minPasswordLength} characters, not one of the most common passwords.</p>
     <button type="submit">Change password</button>
+  </form>
+</section>
+<section aria-labelledby="accounts-heading">
+  <h2 id="accounts-heading">Accounts on this browser</h2>
+  <ul class="sessions account-list">
+    ${opts.accounts.map(
+      (a) => html`<li>
+      <div>${a.current ? html`<strong>${a.name}</strong> <span class="badge">Shown here</span>` : html`<a href="/account?account=${encodeURIComponent(a.handle)}" aria-label="Switch to ${a.name} (${a.email})">${a.name}</a>`}</div>
+      <div class="hint">${a.email}</div>
+      <form method="post" action="/logout">
+        ${hidden('csrf', csrf)}${hidden('account', a.handle)}
+        <button type="submit" class="secondary" aria-label="Sign out of ${a.name} (${a.email})">Sign out</button>
+      </form>
+    </li>`,
+    )}
+  </ul>
+  <p><a href="${opts.addHref}">Add another account</a></p>
+  <form method="post" action="/logout">
+    ${hidden('csrf', csrf)}
+    <button type="submit" class="secondary">Sign out of all accounts</button>
   </form>
 </section>
 <section aria-labelledby="sessions-heading">
@@ -129,14 +168,14 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
       <div><strong>${s.device}</strong>${s.current ? html` <span class="badge">This device</span>` : ''}</div>
       <div class="hint">Signed in ${s.place ? html`in ${s.place} ` : ''}from ${s.ip || 'unknown address'} · last active ${formatTime(s.lastSeenAt)}</div>
       <form method="post" action="/account/sessions/${s.id}/revoke">
-        ${hidden('csrf', csrf)}
+        ${hidden('csrf', csrf)}${account}
         <button type="submit" class="secondary" aria-label="Sign out ${s.device}${s.current ? ' (this device)' : ''}">Sign out</button>
       </form>
     </li>`,
     )}
   </ul>
   <form method="post" action="/account/sessions/revoke-all">
-    ${hidden('csrf', csrf)}
+    ${hidden('csrf', csrf)}${account}
     <button type="submit" class="danger">Sign out everywhere</button>
   </form>
 </section>`,

@@ -110,6 +110,30 @@ describe.skipIf(skip)('two instances on PostgreSQL and Redis', () => {
     expect(await me(b, renewed)).toMatchObject({ email });
   });
 
+  it('several accounts: the same account signing in again through one instance ends its old token on the other within 100 ms', async () => {
+    const client = { 'x-forwarded-for': '203.0.113.79' };
+    const [first, second] = [`five-${schema}@example.test`, `six-${schema}@example.test`];
+    for (const email of [first, second]) {
+      expect((await json('POST', `${a.url}/api/users`, { email, name: 'Scale Out', password: 'scale out password 6' }, client)).status).toBe(201);
+    }
+    const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.includes('userbox_session='))!.split(';')[0]!;
+    const one = cookieOf(await json('POST', `${a.url}/api/session`, { email: first, password: 'scale out password 6' }, client));
+    const both = cookieOf(await json('POST', `${b.url}/api/session`, { email: second, password: 'scale out password 6', add: true }, { ...client, cookie: one }));
+    const list = async (i: Instance, cookie: string) =>
+      ((await (await fetch(`${i.url}/api/me`, { headers: { cookie } })).json()) as { accounts?: Array<{ email: string }> }).accounts?.map((e) => e.email);
+    expect(await list(a, both)).toEqual([first, second]);
+    expect(await me(b, one)).toMatchObject({ email: first }); // cached in B and in Redis
+    expect(await me(b, one)).toMatchObject({ email: first });
+    const again = cookieOf(await json('POST', `${a.url}/api/session`, { email: first, password: 'scale out password 6', add: true }, { ...client, cookie: both }));
+    let polls = 0;
+    while ((await me(b, one)) !== null) {
+      polls += 1;
+      expect(polls, 'B still accepted the renewed session’s old token after 100 ms').toBeLessThan(10);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await list(b, again)).toEqual([first, second]);
+  });
+
   it('shares the per-IP rate limit across instances', async () => {
     // A client address of its own (the instances trust one proxy hop), so its one-minute window starts here.
     const client = { 'x-forwarded-for': '203.0.113.77' };

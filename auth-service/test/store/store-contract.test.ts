@@ -87,6 +87,45 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(await store().sessions.listByUser(other.id)).toHaveLength(1);
   });
 
+  it('renews a session in place: a new token hash and new times, the same id; false when it is gone', async () => {
+    const u = user();
+    await store().users.insert(u);
+    const s = session(u.id);
+    await store().sessions.insert(s);
+    expect(await store().sessions.renew(s, `${s.token_hash}-renewed`, 1_750_000_000_000, 1_850_000_000_000)).toBe(true);
+    expect(await store().sessions.findByTokenHash(s.token_hash)).toBeUndefined();
+    expect(await store().sessions.findById(s.id)).toEqual({
+      ...s,
+      token_hash: `${s.token_hash}-renewed`,
+      created_at: 1_750_000_000_000,
+      last_seen_at: 1_750_000_000_000,
+      expires_at: 1_850_000_000_000,
+      user: u,
+    });
+    expect(await store().sessions.renew({ ...s, id: 'no-such-session' }, 'y', 1, 2)).toBe(false);
+  });
+
+  it('remembers which of a browser’s sessions an app used last, and forgets it with the session', async () => {
+    const u = user();
+    await store().users.insert(u);
+    const [a, b, c] = [session(u.id), session(u.id), session(u.id)];
+    for (const s of [a, b, c]) await store().sessions.insert(s);
+    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBeUndefined();
+    expect(await store().clientChoices.lastUsed('news', [])).toBeUndefined();
+    await store().clientChoices.record(a.id, 'news', 1_000);
+    await store().clientChoices.record(b.id, 'news', 2_000);
+    await store().clientChoices.record(c.id, 'news', 3_000);
+    await store().clientChoices.record(a.id, 'shop', 9_000);
+    // Only among the sessions asked about (one browser's): c is another browser's.
+    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBe(b.id);
+    await store().clientChoices.record(a.id, 'news', 4_000);
+    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBe(a.id);
+    expect(await store().clientChoices.lastUsed('shop', [a.id, b.id])).toBe(a.id);
+    expect(await store().clientChoices.lastUsed('mail', [a.id, b.id])).toBeUndefined();
+    await store().sessions.deleteForUser(u.id, a.id);
+    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBe(b.id);
+  });
+
   it('replaces a session’s token hash in place: the same session under the new hash only', async () => {
     const u = user();
     await store().users.insert(u);

@@ -5,16 +5,22 @@ import { after, beforeEach, test } from 'node:test';
 import { createApp } from '../app.mjs';
 import { SignedOutError, ServiceUnavailableError } from '../userbox-client.mjs';
 
+/** Access tokens issued for Bob (u2). */
+const bobTokens = new Set();
 const service = { tokens: 0, signedIn: true, refreshOk: true, reachable: true, calls: [] };
 let txCount = 0;
 /** @type {import('../userbox-client.mjs').UserboxClient} */
 const client = {
   newTransaction: () => ({ state: `state${++txCount}`, nonce: 'n', codeVerifier: 'v' }),
-  authorizeUrl: (tx, { prompt } = {}) => `https://accounts.test/authorize?state=${tx.state}${prompt ? `&prompt=${prompt}` : ''}`,
+  authorizeUrl: (tx, { prompt, loginHint } = {}) =>
+    `https://accounts.test/authorize?state=${tx.state}${prompt ? `&prompt=${prompt}` : ''}${loginHint ? `&login_hint=${encodeURIComponent(loginHint)}` : ''}`,
   async exchangeCode(code) {
     service.calls.push('token');
-    if (code !== 'good') throw new SignedOutError('bad code');
-    return { tokens: tokensNo(++service.tokens), claims: { sub: 'u1', name: 'Ada' } };
+    // 'good' signs in Ada (u1); 'good-bob' Bob (u2), the account a switch picks.
+    if (code !== 'good' && code !== 'good-bob') throw new SignedOutError('bad code');
+    const tokens = tokensNo(++service.tokens);
+    if (code === 'good-bob') bobTokens.add(tokens.accessToken);
+    return { tokens, claims: code === 'good' ? { sub: 'u1', name: 'Ada' } : { sub: 'u2', name: 'Bob' } };
   },
   async refresh() {
     service.calls.push('refresh');
@@ -26,7 +32,7 @@ const client = {
     service.calls.push(`userinfo ${accessToken}`);
     if (!service.reachable) throw new ServiceUnavailableError('down');
     if (!service.signedIn || accessToken === 'at1-expired') throw new SignedOutError('401');
-    return { sub: 'u1', name: 'Ada <Lovelace>' };
+    return bobTokens.has(accessToken) ? { sub: 'u2', name: 'Bob <Builder>' } : { sub: 'u1', name: 'Ada <Lovelace>' };
   },
   endSessionUrl: (idToken, back) => `https://accounts.test/end_session?id_token_hint=${idToken}&post_logout_redirect_uri=${back}`,
 };
@@ -183,4 +189,44 @@ test('GET /logout from another site asks first', async () => {
   assert.equal(res.status, 200);
   assert.match(res.text, /Sign out\?/);
   assert.match((await b.get('/')).text, /Hello, Ada/);
+});
+
+test('"Switch account" goes through the service\'s account chooser and comes back to this page', async () => {
+  const b = await signedIn();
+  const orders = await b.get('/orders');
+  assert.match(orders.text, /<a class="switch" href="\/login\?prompt=select_account&#38;return_to=%2Forders">Switch account<\/a>/);
+  assert.match(orders.text, /<script type="module" src="\/account-switch.js"><\/script>/);
+  const start = await b.get('/login?prompt=select_account&return_to=%2Forders');
+  assert.equal(start.status, 303);
+  assert.match(start.location, /^https:\/\/accounts\.test\/authorize\?state=[^&]+&prompt=select_account$/);
+  // The user chose Bob there: the server now renders Bob, not Ada.
+  const back = await b.get(`/callback?code=good-bob&state=${stateOf(start.location)}&iss=${encodeURIComponent('https://accounts.test')}`);
+  assert.equal(back.location, '/orders');
+  const page = await b.get('/');
+  assert.match(page.text, /Hello, Bob &#60;Builder&#62;/);
+  assert.match(page.text, /data-user-sub="u2"/);
+  assert.doesNotMatch(page.text, /Ada/);
+});
+
+test('/login passes login_hint on (the box\'s userbox-switch), and refuses a malformed one', async () => {
+  const b = await signedIn();
+  const start = await b.get('/login?login_hint=u2&return_to=%2Forders%3Fx%3D1');
+  assert.equal(start.status, 303);
+  assert.equal(new URL(start.location).searchParams.get('login_hint'), 'u2');
+  const back = await b.get(`/callback?code=good-bob&state=${stateOf(start.location)}&iss=${encodeURIComponent('https://accounts.test')}`);
+  assert.equal(back.location, '/orders?x=1');
+  assert.match((await b.get('/orders')).text, /data-user-sub="u2"/);
+  assert.equal((await b.get('/login?login_hint=a%0Ab')).status, 400);
+  assert.equal((await b.get('/login?login_hint=a&login_hint=b')).status, 400);
+  assert.equal((await b.get('/login?prompt=consent')).status, 400);
+});
+
+test('serves the switch hook as a script of its own (strict CSP: no inline script)', async () => {
+  const res = await fetch(`${base}/account-switch.js`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /javascript/);
+  assert.match(await res.text(), /userbox-switch/);
+  assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  const page = await (await signedIn()).get('/');
+  assert.doesNotMatch(page.text, /<script(?![^>]*\bsrc=)/);
 });

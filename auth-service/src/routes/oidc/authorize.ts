@@ -1,6 +1,8 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { SessionCookie } from '../session-cookie.js';
+import type { BrowserAccounts } from '../../services/browser-accounts.js';
 import type { SessionService } from '../../services/sessions.js';
+import { accountChooserPage } from '../../views/oidc-pages.js';
 import type { Clients } from '../../services/clients.js';
 import type { Grants } from '../../services/grants.js';
 import { AppError, isOAuthError } from '../../errors.js';
@@ -76,10 +78,11 @@ export function authorizeRoutes(deps: {
   clients: Clients;
   grants: Grants;
   sessions: SessionService;
+  accounts: BrowserAccounts;
   cookie: SessionCookie;
   clock: Clock;
 }): Router {
-  const { issuer, clients, grants, sessions, cookie, clock } = deps;
+  const { issuer, clients, grants, sessions, accounts, cookie, clock } = deps;
   const router = Router();
 
   /** This endpoint by GET with `params`: where the login page comes back to, and where a POST continues. */
@@ -89,15 +92,36 @@ export function authorizeRoutes(deps: {
     return url;
   }
 
-  /** Sends the user to sign in, then back to this same request (minus what forced the sign-in). */
-  function redirectToLogin(q: Record<string, unknown>, res: Response, forceFresh: boolean): void {
-    const back = authorizeUrl(stringParams(q));
+  /**
+   * Sends the user to sign in, then back to this same request (minus what forced the sign-in); the sign-in page
+   * then names the account signed in with as `login_hint`, so that is the one chosen. `add`: in "Add another
+   * account" mode (the browser holds accounts), with `email` filled in.
+   */
+  function redirectToLogin(q: Record<string, unknown>, res: Response, forceFresh: boolean, add?: { email: string | undefined }): void {
+    const back = withoutChooser(q);
     if (forceFresh) {
       back.searchParams.delete('prompt');
       back.searchParams.delete('max_age');
       back.searchParams.set(authAfterParam, String(clock()));
     }
-    res.redirect(303, `${issuer}/login?return_to=${encodeURIComponent(back.href)}`);
+    res.redirect(303, loginUrl(back, add));
+  }
+
+  function loginUrl(back: URL, add?: { email: string | undefined }): string {
+    const login = new URL(`${issuer}/login`);
+    if (add) login.searchParams.set('add', '1');
+    if (add?.email) login.searchParams.set('email', add.email);
+    login.searchParams.set('return_to', back.href);
+    return login.href;
+  }
+
+  /** This request again without `prompt=select_account`: where a choice (or a sign-in) continues. */
+  function withoutChooser(q: Record<string, unknown>): URL {
+    const url = authorizeUrl(stringParams(q));
+    const prompt = (url.searchParams.get('prompt') ?? '').split(' ').filter((p) => p && p !== 'select_account');
+    if (prompt.length > 0) url.searchParams.set('prompt', prompt.join(' '));
+    else url.searchParams.delete('prompt');
+    return url;
   }
 
   async function authorize(req: Request, res: Response, q: Record<string, unknown>): Promise<void> {
@@ -130,15 +154,37 @@ export function authorizeRoutes(deps: {
     try {
       const { scope, codeChallenge, nonce, prompts, maxAge, authAfter } = readAuthorizationRequest(q);
 
-      const cookieValue = cookie.read(req);
-      if (req.method === 'POST' && cookieValue === undefined) {
+      const tokens = cookie.read(req);
+      if (req.method === 'POST' && tokens.length === 0) {
         // A form posted from another site arrives without the SameSite=Lax session cookie, so "not signed in"
         // cannot be told from "cookie withheld". Continue as the same request by GET, a top-level navigation
         // that does carry it; every parameter has been checked above, and the GET checks them again.
         return res.redirect(303, authorizeUrl(stringParams(q)).href);
       }
-      const me = await sessions.authenticate(cookieValue);
-      const session = me ? await sessions.live(me.session.id) : null;
+      const held = await accounts.read(tokens);
+      const choice = await accounts.choose(held, {
+        clientId: client.id,
+        loginHint: param(q, 'login_hint', 320),
+        chooser: prompts.has('select_account'),
+        interactive: !prompts.has('none'),
+      });
+      if (choice.kind === 'selection-required') throw new AppError('ACCOUNT_SELECTION_REQUIRED');
+      if (choice.kind === 'sign-in') {
+        if (prompts.has('none')) throw new AppError('LOGIN_REQUIRED', 'The user is not signed in.');
+        // With prompt=login this sign-in is the fresh one asked for: the way back must not ask again.
+        return redirectToLogin(q, res, prompts.has('login'), held.length > 0 ? { email: choice.email } : undefined);
+      }
+      if (choice.kind === 'choose') {
+        const next = withoutChooser(q);
+        const choices = held.map((a) => {
+          const url = new URL(next);
+          url.searchParams.set('login_hint', a.view.user.id);
+          return { name: a.view.user.name, email: a.view.user.email, href: url.href };
+        });
+        res.type('html').send(accountChooserPage({ appName: client.name, accounts: choices, another: loginUrl(next, { email: undefined }) }));
+        return;
+      }
+      const session = await sessions.live(choice.account.view.session.id);
       const now = clock();
       const tooOld = session !== null && maxAge !== undefined && now - Number(session.created_at) > maxAge * 1000;
       if (session && authAfter !== undefined && Number(session.created_at) < authAfter) {
@@ -151,7 +197,7 @@ export function authorizeRoutes(deps: {
       }
       if (prompts.has('login') || tooOld) {
         if (prompts.has('none')) throw new AppError('LOGIN_REQUIRED', 'The user must sign in again.');
-        return redirectToLogin(q, res, true);
+        return redirectToLogin(q, res, true, held.length > 1 ? { email: session.user.email } : undefined);
       }
 
       const code = await grants.issueCode({
@@ -164,6 +210,7 @@ export function authorizeRoutes(deps: {
         codeChallenge,
         nonce,
       });
+      await accounts.recordChoice(client.id, choice.account);
       respond({ code });
     } catch (err) {
       if (!isOAuthError(err)) throw err;

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { SessionCookie } from '../session-cookie.js';
-import type { SessionService } from '../../services/sessions.js';
+import type { BrowserAccounts } from '../../services/browser-accounts.js';
 import { isPostLogoutRedirect, type Clients } from '../../services/clients.js';
 import { isOAuthError } from '../../errors.js';
 import { confirmSignOutPage, signedOutPage } from '../../views/oidc-pages.js';
@@ -12,8 +12,8 @@ import type { IdTokenHint, Tokens } from '../../services/tokens.js';
  * session the user is signed out at once; otherwise the service asks first, so a link on any site cannot sign
  * people out. `post_logout_redirect_uri` must be registered for the client (a redirect URI or its home page).
  */
-export function endSessionRoutes(deps: { issuer: string; clients: Clients; tokens: Tokens; sessions: SessionService; cookie: SessionCookie }): Router {
-  const { issuer, clients, tokens, sessions, cookie } = deps;
+export function endSessionRoutes(deps: { issuer: string; clients: Clients; tokens: Tokens; accounts: BrowserAccounts; cookie: SessionCookie }): Router {
+  const { issuer, clients, tokens, accounts, cookie } = deps;
   const router = Router();
 
   async function endSession(req: Request, res: Response, source: unknown, confirmed: boolean): Promise<void> {
@@ -56,12 +56,13 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       if (state !== undefined) url.searchParams.set('state', state);
       res.redirect(303, url.href);
     };
-    const cookieValue = cookie.read(req);
-    const me = await sessions.authenticate(cookieValue);
-    if (!me) return done();
-    if (confirmed || (claims?.verified === true && claims.sid !== undefined && claims.sid === me.session.id)) {
-      await sessions.signOut(cookieValue);
-      cookie.clear(res);
+    const held = await accounts.read(cookie.read(req));
+    if (held.length === 0) return done();
+    // The hint's account, when it is one of this browser's: an app signs out the account it signed in with, and
+    // the browser's other accounts stay. Confirmed without one, every account of the browser ends.
+    const hinted = claims?.sid === undefined ? undefined : held.find((a) => a.view.session.id === claims.sid);
+    if (confirmed || (claims?.verified === true && hinted)) {
+      cookie.set(res, await accounts.signOut(held, hinted?.view.session.id));
       return done();
     }
     res.type('html').send(confirmSignOutPage({ post_logout_redirect_uri: postLogout, state, client_id: client?.id }, client?.name));
