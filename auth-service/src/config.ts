@@ -63,6 +63,17 @@ const schema = z.object({
    * under a public suffix of more than one label (`example.co.uk`).
    */
   SYNC_COOKIE_DOMAIN: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a domain name such as example.com').optional(),
+  /**
+   * Where mail goes: `smtp://user:pass@host:587` (STARTTLS when the server offers it) or `smtps://…:465`.
+   * Unset: the embedded outbox keeps every mail in the database, listed at `/dev/outbox` (development only).
+   */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** The From of every mail, `Name <address>` or an address. Default: `Userbox <no-reply@<PUBLIC_URL's host>>`. */
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  /** Retries of a failed job (a mail the SMTP server refused, say) before it gives up. */
+  JOB_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(12),
+  /** Wait before a failed job's first retry; each further retry waits twice as long (at most an hour). */
+  JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: z.string().min(1).optional(),
 });
@@ -89,6 +100,15 @@ export interface Config {
   widgetDir: string;
   /** Undefined: derived from publicUrl (see SYNC_COOKIE_DOMAIN). */
   syncCookieDomain: string | undefined;
+  mail: MailSettings;
+  /** Defaults of every job (see jobs/job-queue.ts). */
+  jobRetry: { retryLimit: number; retryDelayMs: number };
+}
+
+export interface MailSettings {
+  /** Null: the embedded outbox (see SMTP_URL). */
+  smtpUrl: string | null;
+  from: string;
 }
 
 /** Lifetimes for the OpenID Connect provider (services/tokens.ts, services/signing-keys.ts, services/grants.ts). */
@@ -161,5 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? widgetDistDir(),
     syncCookieDomain: e.SYNC_COOKIE_DOMAIN,
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `Userbox <no-reply@${new URL(publicUrl).hostname}>` },
+    jobRetry: { retryLimit: e.JOB_RETRY_LIMIT, retryDelayMs: e.JOB_RETRY_DELAY_SECONDS * 1000 },
   };
 }

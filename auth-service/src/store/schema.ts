@@ -99,6 +99,38 @@ export interface KnownDevicesTable {
   expires_at: number;
 }
 
+/** A job of the SQLite job queue (jobs/table-job-queue.ts): waiting, running, or given up. */
+export interface JobsTable {
+  id: string;
+  name: string;
+  /** JSON; emptied when the job gives up, so what it carried (a mail's link) is not kept. */
+  payload: string;
+  state: 'queued' | 'running' | 'failed';
+  /** Attempts begun so far. */
+  attempts: number;
+  /** Retries after the first attempt before it gives up. */
+  retry_limit: number;
+  /** The wait before the first retry; each further one waits twice as long. */
+  retry_delay_ms: number;
+  /** When it may run next. */
+  run_at: number;
+  /** While running: when its worker's claim lapses (a worker that died), and another may take it. */
+  locked_until: number | null;
+  /** The last failure's message (never the payload). */
+  last_error: string | null;
+  created_at: number;
+}
+
+/** A mail the embedded outbox kept instead of sending (no SMTP_URL): listed at /dev/outbox. */
+export interface OutboxTable {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  sent_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -107,4 +139,6 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   known_devices: KnownDevicesTable;
+  jobs: JobsTable;
+  outbox: OutboxTable;
 }

@@ -13,6 +13,8 @@ import { createRefreshTokensRepository, type RefreshTokensRepository } from './r
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys-repository.js';
 import { createSessionsRepository, type SessionsRepository } from './sessions-repository.js';
 import { createUsersRepository, type UsersRepository } from './users-repository.js';
+import { createJobsRepository, type JobsRepository } from './jobs-repository.js';
+import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
 
 /** The database and one repository per table. */
 export interface Store {
@@ -24,6 +26,9 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodesRepository;
   readonly refreshTokens: RefreshTokensRepository;
   readonly knownDevices: KnownDevicesRepository;
+  /** The SQLite job queue's table (PostgreSQL runs pg-boss in a schema of its own). */
+  readonly jobs: JobsRepository;
+  readonly outbox: OutboxRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -119,6 +124,8 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),
     knownDevices: createKnownDevicesRepository(db),
+    jobs: createJobsRepository(db),
+    outbox: createOutboxRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },
