@@ -13,6 +13,7 @@ import {
   type UserService,
 } from '../services/users.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
+import type { EmailVerification } from '../services/email-verification.js';
 import { parseInput } from './validate.js';
 
 const credentialsSchema = z.strictObject({
@@ -26,6 +27,8 @@ const signUpSchema = z.strictObject({ email: emailSchema, name: nameSchema, pass
 const profileSchema = z.strictObject({ name: nameSchema.optional(), picture: pictureSchema.optional() });
 const passwordChangeSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: newPasswordSchema });
 const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const linkSchema = z.strictObject({ token: z.string().max(128) });
+const emailChangeSchema = z.strictObject({ password: z.string().max(1024), newEmail: emailSchema });
 
 /** Bodies must be JSON (415 otherwise) and small (413). */
 const jsonOnly: RequestHandler = (req, _res, next) => {
@@ -38,6 +41,7 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
 export interface ApiDependencies {
   sessions: SessionService;
   users: UserService;
+  verification: EmailVerification;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -79,7 +83,7 @@ export function meRoute(deps: Pick<ApiDependencies, 'sessions' | 'cookie' | 'bea
 
 /** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
 export function apiRoutes(deps: ApiDependencies): Router {
-  const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
+  const { sessions, users, verification, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
   router.use(enterApi);
 
@@ -105,6 +109,30 @@ export function apiRoutes(deps: ApiDependencies): Router {
     cookie.set(res, changed.token, changed.expiresAt);
     deviceCookie.remember(req, res, changed.device);
     res.status(204).end();
+  });
+
+  // Another verification mail for the signed-in account (limited per address and IP: 429).
+  router.post('/me/email/verification', async (req, res) => {
+    const me = await requireSession(req);
+    await verification.resend(me.user.id, req.ip ?? '');
+    res.status(204).end();
+  });
+
+  // A new address: needs the password; a link goes to the new address, a notice to the old; nothing changes yet.
+  router.post('/me/email', authLimit, async (req, res) => {
+    const me = await requireSession(req);
+    const { password, newEmail } = parseInput(emailChangeSchema, req.body);
+    const user = await sessions.confirmPassword(me.user.id, password, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
+    await verification.requestChange(user, newEmail, req.ip ?? '');
+    res.status(202).json({ pendingEmail: newEmail });
+  });
+
+  // Following a verification or email-change link from a client of the API (the page is GET /verify-email).
+  router.post('/email/verify', async (req, res) => {
+    const { token } = parseInput(linkSchema, req.body);
+    const me = await sessions.authenticate(cookie.read(req));
+    const verified = await verification.verify(token, me?.user.id);
+    res.json({ email: verified.email, emailVerified: true });
   });
 
   router.get('/sessions', async (req, res) => {

@@ -5,7 +5,9 @@ import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
 import type { SessionCookies, SessionService, SessionView } from '../services/sessions.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
-import { accountPage, loginPage, signupPage } from '../views/pages.js';
+import { accountPage, loginPage, signupPage, type AccountForm } from '../views/pages.js';
+import { confirmEmailPage, emailConfirmedPage, linkRefusedPage } from '../views/email-pages.js';
+import type { EmailVerification } from '../services/email-verification.js';
 import type { FormTokens } from './form-token.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
 import { parseInput } from './validate.js';
@@ -30,6 +32,8 @@ const profileForm = z.object({
     .pipe(pictureSchema),
 });
 const passwordForm = z.object({ time_zone: text(64), current_password: text(1024), new_password: text(1024) });
+const emailForm = z.object({ password: text(1024), new_email: text(300).pipe(emailSchema) });
+const linkForm = z.object({ token: text(128) });
 
 /** A posted form's fields; a rule it breaks is a 400 whose message is the rule's own, shown beside the form. */
 const readForm = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => parseInput(schema, input, { problems: 'first' });
@@ -45,6 +49,7 @@ function formError(err: unknown): AppError {
 interface PageDependencies {
   sessions: SessionService;
   users: UserService;
+  verification: EmailVerification;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -127,9 +132,9 @@ function signInPages(router: Router, kit: PageKit): void {
 
 /** The account page and its profile and password forms. */
 function accountPages(router: Router, kit: PageKit): void {
-  const { sessions, users, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
+  const { sessions, users, verification, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
 
-  async function renderAccount(req: Request, res: Response, me: SessionView, status = 200, error?: { form: 'profile' | 'password'; message: string }) {
+  async function renderAccount(req: Request, res: Response, me: SessionView, status = 200, error?: { form: AccountForm; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
     const list = await sessions.list(me.user.id, me.session.id);
     html(res, status, accountPage({ me, sessions: list, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
@@ -166,6 +171,66 @@ function accountPages(router: Router, kit: PageKit): void {
     }
   });
 
+  router.post('/account/verification', async (req, res) => {
+    const me = await requirePageSession(req, res);
+    if (!me) return;
+    try {
+      await verification.resend(me.user.id, req.ip ?? '');
+      res.redirect(303, '/account?done=verification-sent');
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, me, e.status, { form: 'verification', message: e.message });
+    }
+  });
+
+  router.post('/account/email', authLimit, async (req, res) => {
+    const me = await requirePageSession(req, res);
+    if (!me) return;
+    try {
+      const form = readForm(emailForm, req.body);
+      const user = await sessions.confirmPassword(me.user.id, form.password, meta(req, ''));
+      await verification.requestChange(user, form.new_email, req.ip ?? '');
+      res.redirect(303, '/account?done=email-change-sent');
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, me, e.status, { form: 'email', message: e.message });
+    }
+  });
+
+}
+
+/** The page a verification or email-change link opens: confirm with a button, then the address is verified. */
+function emailLinkPages(router: Router, kit: PageKit): void {
+  const { sessions, verification, cookie, formTokens, html } = kit;
+  const refused = (res: Response, err: unknown) => {
+    const e = formError(err);
+    html(res, e.status, linkRefusedPage(e.message));
+  };
+
+  router.get('/verify-email', async (req, res) => {
+    const token = typeof req.query['token'] === 'string' ? req.query['token'].slice(0, 128) : '';
+    const me = await sessions.authenticate(cookie.read(req));
+    try {
+      const { email } = await verification.check(token, me?.user.id);
+      html(res, 200, confirmEmailPage({ email, token, csrf: formTokens.issue(req, res) }));
+    } catch (err) {
+      refused(res, err);
+    }
+  });
+
+  router.post('/verify-email', async (req, res) => {
+    const { token } = readForm(linkForm, req.body);
+    const me = await sessions.authenticate(cookie.read(req));
+    try {
+      const { email } = await verification.verify(token, me?.user.id);
+      if (me) res.redirect(303, '/account?done=email-verified');
+      else html(res, 200, emailConfirmedPage(email));
+    } catch (err) {
+      refused(res, err);
+    }
+  });
 }
 
 /** Signing out one session, or every one, from the account page's list. */
@@ -209,5 +274,6 @@ export function pageRoutes(deps: PageDependencies): Router {
   signInPages(router, kit);
   accountPages(router, kit);
   sessionPages(router, kit);
+  emailLinkPages(router, kit);
   return router;
 }

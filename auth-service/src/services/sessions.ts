@@ -80,6 +80,11 @@ export interface SessionService {
    * token. Answers the cookies to set.
    */
   changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies>;
+  /**
+   * Checks the signed-in user's password before something that needs it (an email change, deleting the account),
+   * throttled like a sign-in: 401 INVALID_CREDENTIALS with `wrongMessage`, 429 when it must wait.
+   */
+  confirmPassword(userId: string, password: string, meta: PasswordCheckMeta): Promise<UserRecord>;
   /** The session behind a cookie value, or null when there is none or it has expired (then it is deleted). */
   authenticate(token: string | undefined): Promise<SessionView | null>;
   /**
@@ -199,6 +204,12 @@ export function createSessionService(
       await devices.endAll(user.id);
       const device = await devices.issue(user.id, knownDevice);
       return { token, expiresAt: Number(session.expires_at), device };
+    },
+
+    async confirmPassword(userId: string, password: string, meta: PasswordCheckMeta): Promise<UserRecord> {
+      const found = await store.users.findById(userId);
+      if (!found) throw new AppError('UNAUTHENTICATED');
+      return (await checkPassword(found.email, found, password, meta, 'The password is wrong.')).user;
     },
 
     async authenticate(token: string | undefined): Promise<SessionView | null> {

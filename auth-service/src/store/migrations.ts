@@ -160,6 +160,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_sent_at').on('outbox').column('sent_at').execute();
     },
   },
+  '0011_email_links': {
+    async up(db: Kysely<unknown>) {
+      // When the account's address was last proven (a verification link followed); null: never.
+      await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
+      // Links mailed to prove an address or reset a password; only the SHA-256 of each link's token is kept.
+      await db.schema
+        .createTable('email_links')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('email_links_user_purpose').on('email_links').columns(['user_id', 'purpose']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -15,6 +15,6 @@ export function createOutboxRepository(db: Kysely<Database>): OutboxRepository {
     async insert(mail) {
       await db.insertInto('outbox').values(mail).execute();
     },
-    listNewest: (limit) => db.selectFrom('outbox').selectAll().orderBy('sent_at', 'desc').orderBy('id', 'desc').limit(limit).execute(),
+    listNewest: (limit) => db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(limit).execute(),
   };
 }

@@ -11,6 +11,8 @@ export interface UsersTable {
   picture: string | null;
   password_hash: string;
   created_at: number;
+  /** When the address in `email` was proven by a followed link; null: not (yet). */
+  email_verified_at: number | null;
 }
 
 export interface SessionsTable {
@@ -131,6 +133,23 @@ export interface OutboxTable {
   sent_at: number;
 }
 
+/** What an email link does when followed. */
+export type EmailLinkPurpose = 'verify_email' | 'change_email' | 'reset_password';
+
+/** A link mailed to a user (verify an address, reset a password): single use, short-lived. */
+export interface EmailLinksTable {
+  /** SHA-256 of the link's token: the token itself is only in the mail. */
+  token_hash: string;
+  user_id: string;
+  purpose: EmailLinkPurpose;
+  /** The address the link went to and proves: the account's own, or for `change_email` the one it changes to. */
+  email: string;
+  created_at: number;
+  expires_at: number;
+  /** Set when followed; a used link is refused. */
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -141,4 +160,5 @@ export interface Database {
   known_devices: KnownDevicesTable;
   jobs: JobsTable;
   outbox: OutboxTable;
+  email_links: EmailLinksTable;
 }

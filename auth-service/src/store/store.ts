@@ -15,6 +15,7 @@ import { createSessionsRepository, type SessionsRepository } from './sessions-re
 import { createUsersRepository, type UsersRepository } from './users-repository.js';
 import { createJobsRepository, type JobsRepository } from './jobs-repository.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
+import { createEmailLinksRepository, type EmailLinksRepository } from './email-links-repository.js';
 
 /** The database and one repository per table. */
 export interface Store {
@@ -29,6 +30,7 @@ export interface Store {
   /** The SQLite job queue's table (PostgreSQL runs pg-boss in a schema of its own). */
   readonly jobs: JobsRepository;
   readonly outbox: OutboxRepository;
+  readonly emailLinks: EmailLinksRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -126,6 +128,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     knownDevices: createKnownDevicesRepository(db),
     jobs: createJobsRepository(db),
     outbox: createOutboxRepository(db),
+    emailLinks: createEmailLinksRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

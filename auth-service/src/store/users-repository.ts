@@ -17,7 +17,7 @@ export function emailKey(email: string): string {
   return email.toLowerCase();
 }
 
-const userColumns = ['id', 'email', 'name', 'picture', 'password_hash', 'created_at'] as const;
+const userColumns = ['id', 'email', 'name', 'picture', 'password_hash', 'created_at', 'email_verified_at'] as const;
 
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
@@ -35,7 +35,10 @@ export interface UsersRepository {
   findById(id: string): Promise<UserRecord | undefined>;
   /** The account of this address in any casing. */
   findByEmail(email: string): Promise<UserRecord | undefined>;
-  update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash'>>): Promise<void>;
+  /** A new `email` (its key follows) throws `UniqueViolation` when another account has it, in any casing. */
+  update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash' | 'email' | 'email_verified_at'>>): Promise<void>;
+  /** Deletes the account; its sessions, tokens, devices and links go with it (ON DELETE CASCADE). */
+  delete(id: string): Promise<boolean>;
   count(): Promise<number>;
 }
 
@@ -54,7 +57,17 @@ export function createUsersRepository(db: Kysely<Database>): UsersRepository {
     findByEmail: (email) =>
       db.selectFrom('users').select(userColumns).where('email_key', '=', emailKey(email)).executeTakeFirst(),
     async update(id, changes) {
-      await db.updateTable('users').set(changes).where('id', '=', id).execute();
+      const values = changes.email === undefined ? changes : { ...changes, email_key: emailKey(changes.email) };
+      try {
+        await db.updateTable('users').set(values).where('id', '=', id).execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new UniqueViolation('email taken', { cause: err });
+        throw err;
+      }
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     },
     async count() {
       const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -71,9 +71,29 @@ ${alert(opts.error, 'signup-error')}
 
 const doneMessages: Record<string, string> = {
   profile: 'Your profile was saved.',
+  'verification-sent': 'We sent you a new link. Follow it to confirm your address.',
+  'email-change-sent': 'We sent a link to the new address. Your email changes once you follow it.',
+  'email-verified': 'Your email address is confirmed.',
   password: 'Your password was changed. Your other sessions were signed out.',
   session: 'That session was signed out.',
 };
+
+/** The account page's forms, each of which can show an error beside it. */
+export type AccountForm = 'profile' | 'password' | 'verification' | 'email';
+
+/** The words of the account page's email sections (for the later translations). */
+const emailMessages = {
+  verifyHeading: 'Verify your email',
+  verifyBody: (email: string) => `${email} is not confirmed yet. Follow the link we mailed you, or ask for a new one.`,
+  resend: 'Send a new link',
+  verified: 'Confirmed',
+  unverified: 'Not confirmed',
+  changeHeading: 'Email',
+  newEmail: 'New email',
+  password: 'Your password',
+  change: 'Change email',
+  changeHint: 'We send a link to the new address; nothing changes until it is followed.',
+} as const;
 
 function formatTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ') + ' UTC';
@@ -84,11 +104,11 @@ export function accountPage(opts: {
   sessions: SessionSummary[];
   csrf: string;
   done?: string;
-  error?: { form: 'profile' | 'password'; message: string };
+  error?: { form: AccountForm; message: string };
 }): string {
   const { me, sessions, csrf } = opts;
   const done = opts.done ? doneMessages[opts.done] : undefined;
-  const errorFor = (form: 'profile' | 'password') =>
+  const errorFor = (form: AccountForm) =>
     opts.error?.form === form ? alert(opts.error.message, `${form}-error`) : '';
   return layout(
     'Your account',
@@ -103,8 +123,33 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     <input id="name" name="name" autocomplete="name" required maxlength="80" value="${me.user.name}">
     <label for="picture">Picture URL (https)</label>
     <input id="picture" name="picture" type="url" inputmode="url" maxlength="2048" placeholder="https://…" value="${me.user.picture ?? ''}">
-    <p class="hint">Email: ${me.user.email}</p>
     <button type="submit">Save profile</button>
+  </form>
+</section>
+${me.user.emailVerified
+  ? ''
+  : html`<section aria-labelledby="verify-heading">
+  <h2 id="verify-heading">${emailMessages.verifyHeading}</h2>
+  ${errorFor('verification')}
+  <p>${emailMessages.verifyBody(me.user.email)}</p>
+  <form method="post" action="/account/verification">
+    ${hidden('csrf', csrf)}
+    <button type="submit" class="secondary">${emailMessages.resend}</button>
+  </form>
+</section>`}
+<section aria-labelledby="email-heading">
+  <h2 id="email-heading">${emailMessages.changeHeading}</h2>
+  ${errorFor('email')}
+  <p>${me.user.email} <span class="badge">${me.user.emailVerified ? emailMessages.verified : emailMessages.unverified}</span></p>
+  <form method="post" action="/account/email">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${me.user.email}">
+    <label for="new-email">${emailMessages.newEmail}</label>
+    <input id="new-email" name="new_email" type="email" autocomplete="email" required aria-describedby="new-email-hint">
+    <label for="email-password">${emailMessages.password}</label>
+    <input id="email-password" name="password" type="password" autocomplete="current-password" required>
+    <p class="hint" id="new-email-hint">${emailMessages.changeHint}</p>
+    <button type="submit">${emailMessages.change}</button>
   </form>
 </section>
 <section aria-labelledby="password-heading">

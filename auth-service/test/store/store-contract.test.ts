@@ -9,7 +9,7 @@ const databases = testDatabases('userbox_test');
 
 function user(overrides: Partial<{ id: string; email: string }> = {}) {
   const id = overrides.id ?? `u-${randomBytes(4).toString('hex')}`;
-  return { id, email: overrides.email ?? `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: 1_700_000_000_000 };
+  return { id, email: overrides.email ?? `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: 1_700_000_000_000, email_verified_at: null };
 }
 
 function session(userId: string, overrides: Partial<{ id: string; token_hash: string; last_seen_at: number; expires_at: number }> = {}) {

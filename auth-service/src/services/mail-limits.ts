@@ -1,0 +1,30 @@
+import type { Clock } from '../clock.js';
+import type { FailureCounter } from '../store/failure-counter.js';
+
+/** How many link mails (verification, reset) one address and one client IP may cause per hour. */
+export interface MailLimitPolicy {
+  perAddressPerHour: number;
+  perIpPerHour: number;
+}
+
+/**
+ * Counts the link mails the service is asked for, per address and per client IP, in the same counter store as
+ * the sign-in throttle (memory, or Redis for several instances), on the injected clock.
+ */
+export interface MailLimits {
+  /** Counts one mail for `addressKey` (an email key or user id) and `ip`; false when either is over its limit. */
+  allow(addressKey: string, ip: string): Promise<boolean>;
+}
+
+const hourMs = 60 * 60_000;
+
+export function createMailLimits(counter: FailureCounter, policy: MailLimitPolicy, clock: Clock): MailLimits {
+  return {
+    async allow(addressKey, ip) {
+      const now = clock();
+      const byAddress = await counter.increment(`mail:a:${addressKey}`, now, hourMs);
+      const byIp = await counter.increment(`mail:ip:${ip}`, now, hourMs);
+      return byAddress <= policy.perAddressPerHour && byIp <= policy.perIpPerHour;
+    },
+  };
+}
