@@ -29,6 +29,7 @@ import { createEmailLinks } from './services/email-links.js';
 import { createEmailVerification } from './services/email-verification.js';
 import { createMailer } from './services/mail.js';
 import { createMailLimits } from './services/mail-limits.js';
+import { createPasswordReset } from './services/password-reset.js';
 
 const skip = (): void => undefined;
 
@@ -60,12 +61,16 @@ export interface AppDependencies {
 export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock, jobs }: AppDependencies): Express {
   const counter = failureCounter ?? createMemoryFailureCounter();
   const throttle = createLoginThrottle({ counter, policy: config.loginThrottle, clock });
-  const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock);
+  const devices = createKnownDevices(store, clock);
+  const sessions = createSessionService(store, config.session, throttle, devices, clock);
   const mailer = createMailer(jobs);
   const links = createEmailLinks(store, clock);
   const mailLimits = createMailLimits(counter, config.mail.limits, clock);
   const verification = createEmailVerification({ store, links, mailer, limits: mailLimits, publicUrl: config.publicUrl, clock });
   const users = createUserService(store, clock, verification);
+  const passwordReset = createPasswordReset({ store, links, mailer, limits: mailLimits, jobs, devices, publicUrl: config.publicUrl });
+  // The reset job runs wherever the queue hands it (this instance or another): its handler is the app's wiring.
+  passwordReset.work().catch((err: unknown) => logger.error({ err }, 'password-reset worker did not start'));
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl, clock);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
@@ -112,7 +117,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     (req, res, next) =>
       cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
   app.get('/api/me', behindApiChecks(enterApi), meRoute({ sessions, cookie, bearer: oidc.bearer }));
-  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, verification, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
+  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, verification, passwordReset, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -133,7 +138,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
-  app.use(pageRoutes({ sessions, users, verification, registry, cookie, deviceCookie, formTokens, authLimit }));
+  app.use(pageRoutes({ sessions, users, verification, passwordReset, registry, cookie, deviceCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -14,6 +14,7 @@ import {
 } from '../services/users.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
 import type { EmailVerification } from '../services/email-verification.js';
+import type { PasswordReset } from '../services/password-reset.js';
 import { parseInput } from './validate.js';
 
 const credentialsSchema = z.strictObject({
@@ -28,6 +29,8 @@ const profileSchema = z.strictObject({ name: nameSchema.optional(), picture: pic
 const passwordChangeSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: newPasswordSchema });
 const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const linkSchema = z.strictObject({ token: z.string().max(128) });
+const resetRequestSchema = z.strictObject({ email: z.string().max(254).transform(normalizeEmail) });
+const resetSchema = z.strictObject({ token: z.string().max(128), newPassword: newPasswordSchema });
 const emailChangeSchema = z.strictObject({ password: z.string().max(1024), newEmail: emailSchema });
 
 /** Bodies must be JSON (415 otherwise) and small (413). */
@@ -42,6 +45,7 @@ export interface ApiDependencies {
   sessions: SessionService;
   users: UserService;
   verification: EmailVerification;
+  passwordReset: PasswordReset;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -83,7 +87,7 @@ export function meRoute(deps: Pick<ApiDependencies, 'sessions' | 'cookie' | 'bea
 
 /** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
 export function apiRoutes(deps: ApiDependencies): Router {
-  const { sessions, users, verification, registry, cookie, deviceCookie, authLimit } = deps;
+  const { sessions, users, verification, passwordReset, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
   router.use(enterApi);
 
@@ -133,6 +137,19 @@ export function apiRoutes(deps: ApiDependencies): Router {
     const me = await sessions.authenticate(cookie.read(req));
     const verified = await verification.verify(token, me?.user.id);
     res.json({ email: verified.email, emailVerified: true });
+  });
+
+  // "Forgot password?": the same 202 whether the address has an account or not.
+  router.post('/password-reset', authLimit, async (req, res) => {
+    const { email } = parseInput(resetRequestSchema, req.body);
+    await passwordReset.request(email, req.ip ?? '');
+    res.status(202).json({ status: 'sent-if-registered' });
+  });
+
+  router.post('/password-reset/confirm', authLimit, async (req, res) => {
+    const { token, newPassword } = parseInput(resetSchema, req.body);
+    await passwordReset.complete(token, newPassword);
+    res.status(204).end();
   });
 
   router.get('/sessions', async (req, res) => {

@@ -8,6 +8,8 @@ import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserServic
 import { accountPage, loginPage, signupPage, type AccountForm } from '../views/pages.js';
 import { confirmEmailPage, emailConfirmedPage, linkRefusedPage } from '../views/email-pages.js';
 import type { EmailVerification } from '../services/email-verification.js';
+import type { PasswordReset } from '../services/password-reset.js';
+import { forgotPasswordPage, passwordResetDonePage, resetPasswordPage, resetSentPage } from '../views/password-reset-pages.js';
 import type { FormTokens } from './form-token.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
 import { parseInput } from './validate.js';
@@ -34,6 +36,8 @@ const profileForm = z.object({
 const passwordForm = z.object({ time_zone: text(64), current_password: text(1024), new_password: text(1024) });
 const emailForm = z.object({ password: text(1024), new_email: text(300).pipe(emailSchema) });
 const linkForm = z.object({ token: text(128) });
+const forgotForm = z.object({ email: text(254).transform(normalizeEmail) });
+const resetForm = z.object({ token: text(128), new_password: text(1024) });
 
 /** A posted form's fields; a rule it breaks is a 400 whose message is the rule's own, shown beside the form. */
 const readForm = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => parseInput(schema, input, { problems: 'first' });
@@ -50,6 +54,7 @@ interface PageDependencies {
   sessions: SessionService;
   users: UserService;
   verification: EmailVerification;
+  passwordReset: PasswordReset;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -233,6 +238,54 @@ function emailLinkPages(router: Router, kit: PageKit): void {
   });
 }
 
+/** "Forgot password?": ask for a link, then choose a new password on the page it opens. */
+function passwordResetPages(router: Router, kit: PageKit): void {
+  const { passwordReset, formTokens, authLimit, html } = kit;
+  const tokenOf = (req: Request) => (typeof req.query['token'] === 'string' ? req.query['token'].slice(0, 128) : '');
+
+  router.get('/forgot-password', (req, res) => {
+    html(res, 200, forgotPasswordPage({ csrf: formTokens.issue(req, res) }));
+  });
+
+  router.post('/forgot-password', authLimit, async (req, res) => {
+    const { email } = readForm(forgotForm, req.body);
+    try {
+      await passwordReset.request(email, req.ip ?? '');
+      html(res, 200, resetSentPage());
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      html(res, e.status, forgotPasswordPage({ csrf: formTokens.issue(req, res), email, error: e.message }));
+    }
+  });
+
+  router.get('/reset-password', async (req, res) => {
+    const token = tokenOf(req);
+    try {
+      const { email } = await passwordReset.check(token);
+      html(res, 200, resetPasswordPage({ csrf: formTokens.issue(req, res), token, email }));
+    } catch (err) {
+      html(res, formError(err).status, linkRefusedPage(formError(err).message));
+    }
+  });
+
+  router.post('/reset-password', authLimit, async (req, res) => {
+    const form = readForm(resetForm, req.body);
+    try {
+      await passwordReset.complete(form.token, form.new_password);
+      html(res, 200, passwordResetDonePage());
+    } catch (err) {
+      const e = formError(err);
+      if (e.code !== 'WEAK_PASSWORD') {
+        html(res, e.status, linkRefusedPage(e.message));
+        return;
+      }
+      const { email } = await passwordReset.check(form.token);
+      html(res, e.status, resetPasswordPage({ csrf: formTokens.issue(req, res), token: form.token, email, error: e.message }));
+    }
+  });
+}
+
 /** Signing out one session, or every one, from the account page's list. */
 function sessionPages(router: Router, kit: PageKit): void {
   const { sessions, cookie, requirePageSession } = kit;
@@ -275,5 +328,6 @@ export function pageRoutes(deps: PageDependencies): Router {
   accountPages(router, kit);
   sessionPages(router, kit);
   emailLinkPages(router, kit);
+  passwordResetPages(router, kit);
   return router;
 }

@@ -72,7 +72,10 @@ export interface SignInMeta extends PasswordCheckMeta {
 
 /** Account sessions: sign-in, the cookie's session, the sessions OIDC tokens are bound to, sign-out. */
 export interface SessionService {
-  /** Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. */
+  /**
+   * Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. Voids the
+   * account's password-reset links.
+   */
   signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn>;
   /**
    * Needs the current password (throttled like a sign-in). Ends every other session of the user and every
@@ -183,6 +186,8 @@ export function createSessionService(
         time_zone: knownTimeZone(meta.timeZone),
       };
       await store.sessions.insert(record);
+      // Whoever knows the password needs no reset link: one still in a mailbox stops working.
+      await store.emailLinks.deleteForUser(user.id, ['reset_password']);
       const device = await devices.issue(user.id, knownDevice);
       return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, device };
     },

@@ -9,7 +9,10 @@ export interface EmailLinksRepository {
   findByTokenHash(tokenHash: string): Promise<EmailLinkRecord | undefined>;
   /** Marks it used if nobody did yet; false when it was already used (two clicks at once: one wins). */
   markUsed(tokenHash: string, now: number): Promise<boolean>;
-  /** Deletes the user's links for these purposes (a newer link replaces them; a sign-in voids a reset). */
+  /**
+   * Deletes the user's unused links for these purposes (a newer link replaces them; a sign-in voids a reset).
+   * Used ones stay until they expire, so following one again says "already used".
+   */
   deleteForUser(userId: string, purposes: readonly EmailLinkPurpose[]): Promise<number>;
   deleteExpired(now: number): Promise<number>;
 }
@@ -31,7 +34,12 @@ export function createEmailLinksRepository(db: Kysely<Database>): EmailLinksRepo
     },
     async deleteForUser(userId, purposes) {
       if (purposes.length === 0) return 0;
-      const result = await db.deleteFrom('email_links').where('user_id', '=', userId).where('purpose', 'in', [...purposes]).executeTakeFirst();
+      const result = await db
+        .deleteFrom('email_links')
+        .where('user_id', '=', userId)
+        .where('purpose', 'in', [...purposes])
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
     async deleteExpired(now) {

@@ -45,6 +45,7 @@ ${alert(opts.error, 'login-error')}
   <input id="password" name="password" type="password" autocomplete="current-password" required ${opts.email ? html`autofocus` : ''}>
   <button type="submit">Sign in</button>
 </form>
+<p class="aside"><a href="/forgot-password">Forgot password?</a></p>
 <p class="aside">No account yet? <a href="/signup?return_to=${encodeURIComponent(opts.returnTo)}">Create one</a></p>`,
   );
 }

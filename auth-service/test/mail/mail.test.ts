@@ -85,7 +85,8 @@ describe('the embedded outbox', () => {
   });
 
   it('is not there in production, nor when the service listens beyond loopback', async () => {
-    for (const env of [{ NODE_ENV: 'production' }, { HOST: '0.0.0.0' }, { HOST: '192.0.2.10' }]) {
+    const elsewhere: Array<Record<string, string>> = [{ NODE_ENV: 'production' }, { HOST: '0.0.0.0' }, { HOST: '192.0.2.10' }];
+    for (const env of elsewhere) {
       const t = await createTestApp({ env });
       await t.agent.get('/dev/outbox.json').expect(404);
       await t.agent.get('/dev/outbox').expect(404);
