@@ -30,6 +30,7 @@ import { createEmailVerification } from './services/email-verification.js';
 import { createMailer } from './services/mail.js';
 import { createMailLimits } from './services/mail-limits.js';
 import { createPasswordReset } from './services/password-reset.js';
+import { createAccountData } from './services/account-data.js';
 
 const skip = (): void => undefined;
 
@@ -69,6 +70,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   const verification = createEmailVerification({ store, links, mailer, limits: mailLimits, publicUrl: config.publicUrl, clock });
   const users = createUserService(store, clock, verification);
   const passwordReset = createPasswordReset({ store, links, mailer, limits: mailLimits, jobs, devices, publicUrl: config.publicUrl });
+  const accountData = createAccountData({ store, sessions, registry, mailer, clock });
   // The reset job runs wherever the queue hands it (this instance or another): its handler is the app's wiring.
   passwordReset.work().catch((err: unknown) => logger.error({ err }, 'password-reset worker did not start'));
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
@@ -117,7 +119,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     (req, res, next) =>
       cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
   app.get('/api/me', behindApiChecks(enterApi), meRoute({ sessions, cookie, bearer: oidc.bearer }));
-  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, verification, passwordReset, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
+  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -138,7 +140,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
-  app.use(pageRoutes({ sessions, users, verification, passwordReset, registry, cookie, deviceCookie, formTokens, authLimit }));
+  app.use(pageRoutes({ sessions, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

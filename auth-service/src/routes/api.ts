@@ -15,6 +15,7 @@ import {
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
 import type { EmailVerification } from '../services/email-verification.js';
 import type { PasswordReset } from '../services/password-reset.js';
+import type { AccountData } from '../services/account-data.js';
 import { parseInput } from './validate.js';
 
 const credentialsSchema = z.strictObject({
@@ -31,6 +32,7 @@ const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const linkSchema = z.strictObject({ token: z.string().max(128) });
 const resetRequestSchema = z.strictObject({ email: z.string().max(254).transform(normalizeEmail) });
 const resetSchema = z.strictObject({ token: z.string().max(128), newPassword: newPasswordSchema });
+const deleteAccountSchema = z.strictObject({ password: z.string().max(1024) });
 const emailChangeSchema = z.strictObject({ password: z.string().max(1024), newEmail: emailSchema });
 
 /** Bodies must be JSON (415 otherwise) and small (413). */
@@ -46,6 +48,7 @@ export interface ApiDependencies {
   users: UserService;
   verification: EmailVerification;
   passwordReset: PasswordReset;
+  accountData: AccountData;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -87,7 +90,7 @@ export function meRoute(deps: Pick<ApiDependencies, 'sessions' | 'cookie' | 'bea
 
 /** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
 export function apiRoutes(deps: ApiDependencies): Router {
-  const { sessions, users, verification, passwordReset, registry, cookie, deviceCookie, authLimit } = deps;
+  const { sessions, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
   router.use(enterApi);
 
@@ -112,6 +115,22 @@ export function apiRoutes(deps: ApiDependencies): Router {
     const changed = await sessions.changePassword(me, currentPassword, newPassword, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
     cookie.set(res, changed.token, changed.expiresAt);
     deviceCookie.remember(req, res, changed.device);
+    res.status(204).end();
+  });
+
+  // Everything the service holds about the signed-in user, as a JSON download.
+  router.get('/me/export', async (req, res) => {
+    const me = await requireSession(req);
+    res.set('Content-Disposition', 'attachment; filename="userbox-account.json"');
+    res.json(await accountData.exportFor(me.user.id, me.session.id));
+  });
+
+  // Leaving: needs the password; the cookie is cleared and the sync cookie renewed, so every tab's box updates.
+  router.delete('/me', authLimit, async (req, res) => {
+    const me = await requireSession(req);
+    const { password } = parseInput(deleteAccountSchema, req.body ?? {});
+    await accountData.deleteAccount(me.user.id, password, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
+    cookie.clear(res);
     res.status(204).end();
   });
 

@@ -5,10 +5,11 @@ import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
 import type { SessionCookies, SessionService, SessionView } from '../services/sessions.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
-import { accountPage, loginPage, signupPage, type AccountForm } from '../views/pages.js';
+import { accountDeletedPage, accountPage, loginPage, signupPage, type AccountForm } from '../views/pages.js';
 import { confirmEmailPage, emailConfirmedPage, linkRefusedPage } from '../views/email-pages.js';
 import type { EmailVerification } from '../services/email-verification.js';
 import type { PasswordReset } from '../services/password-reset.js';
+import type { AccountData } from '../services/account-data.js';
 import { forgotPasswordPage, passwordResetDonePage, resetPasswordPage, resetSentPage } from '../views/password-reset-pages.js';
 import type { FormTokens } from './form-token.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
@@ -36,6 +37,7 @@ const profileForm = z.object({
 const passwordForm = z.object({ time_zone: text(64), current_password: text(1024), new_password: text(1024) });
 const emailForm = z.object({ password: text(1024), new_email: text(300).pipe(emailSchema) });
 const linkForm = z.object({ token: text(128) });
+const deleteForm = z.object({ password: text(1024) });
 const forgotForm = z.object({ email: text(254).transform(normalizeEmail) });
 const resetForm = z.object({ token: text(128), new_password: text(1024) });
 
@@ -55,6 +57,7 @@ interface PageDependencies {
   users: UserService;
   verification: EmailVerification;
   passwordReset: PasswordReset;
+  accountData: AccountData;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -137,7 +140,7 @@ function signInPages(router: Router, kit: PageKit): void {
 
 /** The account page and its profile and password forms. */
 function accountPages(router: Router, kit: PageKit): void {
-  const { sessions, users, verification, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
+  const { sessions, users, verification, accountData, cookie, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
 
   async function renderAccount(req: Request, res: Response, me: SessionView, status = 200, error?: { form: AccountForm; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
@@ -173,6 +176,20 @@ function accountPages(router: Router, kit: PageKit): void {
       const e = formError(err);
       res.set(e.headers);
       await renderAccount(req, res, me, e.status, { form: 'password', message: e.message });
+    }
+  });
+
+  router.post('/account/delete', authLimit, async (req, res) => {
+    const me = await requirePageSession(req, res);
+    if (!me) return;
+    try {
+      await accountData.deleteAccount(me.user.id, readForm(deleteForm, req.body).password, meta(req, ''));
+      cookie.clear(res);
+      html(res, 200, accountDeletedPage());
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, me, e.status, { form: 'delete', message: e.message });
     }
   });
 

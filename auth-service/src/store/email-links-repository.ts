@@ -15,6 +15,8 @@ export interface EmailLinksRepository {
    */
   deleteForUser(userId: string, purposes: readonly EmailLinkPurpose[]): Promise<number>;
   deleteExpired(now: number): Promise<number>;
+  /** A user's links without their hashes (the account export). */
+  listByUser(userId: string): Promise<Array<Omit<EmailLinkRecord, 'token_hash' | 'user_id'>>>;
 }
 
 export function createEmailLinksRepository(db: Kysely<Database>): EmailLinksRepository {
@@ -46,5 +48,12 @@ export function createEmailLinksRepository(db: Kysely<Database>): EmailLinksRepo
       const result = await db.deleteFrom('email_links').where('expires_at', '<=', now).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    listByUser: (userId) =>
+      db
+        .selectFrom('email_links')
+        .select(['purpose', 'email', 'created_at', 'expires_at', 'used_at'])
+        .where('user_id', '=', userId)
+        .orderBy('created_at')
+        .execute(),
   };
 }

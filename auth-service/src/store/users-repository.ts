@@ -37,7 +37,10 @@ export interface UsersRepository {
   findByEmail(email: string): Promise<UserRecord | undefined>;
   /** A new `email` (its key follows) throws `UniqueViolation` when another account has it, in any casing. */
   update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash' | 'email' | 'email_verified_at'>>): Promise<void>;
-  /** Deletes the account; its sessions, tokens, devices and links go with it (ON DELETE CASCADE). */
+  /**
+   * Deletes the account and every row about it, in one transaction: authorization codes, refresh tokens, known
+   * devices, email links, sessions, then the user. False when there was no such user (nothing changes).
+   */
   delete(id: string): Promise<boolean>;
   count(): Promise<number>;
 }
@@ -65,10 +68,18 @@ export function createUsersRepository(db: Kysely<Database>): UsersRepository {
         throw err;
       }
     },
-    async delete(id) {
-      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    },
+    delete: (id) =>
+      db.transaction().execute(async (trx) => {
+        // Named one by one rather than left to ON DELETE CASCADE: codes and refresh tokens hang off sessions, and
+        // a row added later without a cascade must not survive the account.
+        await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute();
+        await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute();
+        await trx.deleteFrom('known_devices').where('user_id', '=', id).execute();
+        await trx.deleteFrom('email_links').where('user_id', '=', id).execute();
+        await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+        const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      }),
     async count() {
       const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);

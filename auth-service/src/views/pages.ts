@@ -80,7 +80,28 @@ const doneMessages: Record<string, string> = {
 };
 
 /** The account page's forms, each of which can show an error beside it. */
-export type AccountForm = 'profile' | 'password' | 'verification' | 'email';
+export type AccountForm = 'profile' | 'password' | 'verification' | 'email' | 'delete';
+
+/** The words of the account page's data and leaving sections, and of the page after leaving. */
+const leavingMessages = {
+  dataHeading: 'Your data',
+  dataBody: 'Download everything the service holds about you, as JSON.',
+  download: 'Download your data',
+  deleteHeading: 'Delete your account',
+  deleteBody: 'This deletes your account, signs you out everywhere and cannot be undone.',
+  password: 'Your password',
+  delete: 'Delete my account',
+  goneTitle: 'Your account was deleted',
+  goneBody: 'Your account and everything about it were deleted. A last mail confirms it.',
+  goneNext: 'Create a new account',
+} as const;
+
+export function accountDeletedPage(): string {
+  const m = leavingMessages;
+  return layout(m.goneTitle, html`<h1>${m.goneTitle}</h1>
+<p role="status" class="notice">${m.goneBody}</p>
+<p><a href="/signup">${m.goneNext}</a></p>`);
+}
 
 /** The words of the account page's email sections (for the later translations). */
 const emailMessages = {
@@ -184,6 +205,23 @@ ${me.user.emailVerified
   <form method="post" action="/account/sessions/revoke-all">
     ${hidden('csrf', csrf)}
     <button type="submit" class="danger">Sign out everywhere</button>
+  </form>
+</section>
+<section aria-labelledby="data-heading">
+  <h2 id="data-heading">${leavingMessages.dataHeading}</h2>
+  <p>${leavingMessages.dataBody}</p>
+  <p><a href="/api/me/export" download>${leavingMessages.download}</a></p>
+</section>
+<section aria-labelledby="delete-heading">
+  <h2 id="delete-heading">${leavingMessages.deleteHeading}</h2>
+  ${errorFor('delete')}
+  <p>${leavingMessages.deleteBody}</p>
+  <form method="post" action="/account/delete">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${me.user.email}">
+    <label for="delete-password">${leavingMessages.password}</label>
+    <input id="delete-password" name="password" type="password" autocomplete="current-password" required>
+    <button type="submit" class="danger">${leavingMessages.delete}</button>
   </form>
 </section>`,
     true,
