@@ -89,7 +89,7 @@ const leavingMessages = {
   download: 'Download your data',
   deleteHeading: 'Delete your account',
   deleteBody: 'This deletes your account, signs you out everywhere and cannot be undone.',
-  password: 'Your password',
+  password: 'Password to confirm the deletion',
   delete: 'Delete my account',
   goneTitle: 'Your account was deleted',
   goneBody: 'Your account and everything about it were deleted. A last mail confirms it.',
@@ -112,7 +112,7 @@ const emailMessages = {
   unverified: 'Not confirmed',
   changeHeading: 'Email',
   newEmail: 'New email',
-  password: 'Your password',
+  password: 'Password to confirm the change',
   change: 'Change email',
   changeHint: 'We send a link to the new address; nothing changes until it is followed.',
 } as const;
