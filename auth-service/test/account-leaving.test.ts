@@ -41,7 +41,7 @@ describe('deleting the account', () => {
     const user = await t.createUser();
     await t.agent.post('/api/session').send({ email: user.email, password }).expect(200);
     const page = await t.agent.get('/account').expect(200);
-    expect(page.text).toContain('Delete your account');
+    expect(page.text).toContain('Delete the account');
     const csrf = await t.formToken('/account');
     const wrong = await t.agent.post('/account/delete').type('form').send({ csrf, password: 'wrong wrong wrong' }).expect(401);
     expect(wrong.text).toContain('id="delete-error"');

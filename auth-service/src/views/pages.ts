@@ -87,7 +87,7 @@ const leavingMessages = {
   dataHeading: 'Your data',
   dataBody: 'Download everything the service holds about you, as JSON.',
   download: 'Download your data',
-  deleteHeading: 'Delete your account',
+  deleteHeading: 'Delete the account',
   deleteBody: 'This deletes your account, signs you out everywhere and cannot be undone.',
   password: 'Password to confirm the deletion',
   delete: 'Delete my account',
