@@ -58,7 +58,7 @@ export function createEmailVerification(deps: { store: Store; links: EmailLinks;
       const user = await store.users.findById(userId);
       if (!user) throw new AppError('UNAUTHENTICATED');
       if (user.email_verified_at !== null) return;
-      if (!(await limits.allow(emailKey(user.email), ip))) throw new AppError('TOO_MANY_ATTEMPTS', 'Too many mails were sent. Try again in an hour.', { headers: { 'Retry-After': '3600' } });
+      await limits.count(emailKey(user.email), ip);
       await send(user);
     },
     async check(token, signedInUserId) {
@@ -86,7 +86,7 @@ export function createEmailVerification(deps: { store: Store; links: EmailLinks;
     async requestChange(user, newEmail, ip) {
       const holder = await store.users.findByEmail(newEmail);
       if (holder) throw new AppError('EMAIL_TAKEN', holder.id === user.id ? 'This is already your address.' : undefined);
-      if (!(await limits.allow(emailKey(newEmail), ip))) throw new AppError('TOO_MANY_ATTEMPTS', 'Too many mails were sent. Try again in an hour.', { headers: { 'Retry-After': '3600' } });
+      await limits.count(emailKey(newEmail), ip);
       const token = await links.issue(user.id, 'change_email', newEmail);
       await mailer.send(changeEmailMail(newEmail, user.name, linkTo(token)));
       await mailer.send(emailChangeNoticeMail(user.email, user.name, newEmail));

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
 import type { FailureCounter } from '../store/failure-counter.js';
 
 /** How many link mails (verification, reset) one address and one client IP may cause per hour. */
@@ -12,19 +13,24 @@ export interface MailLimitPolicy {
  * the sign-in throttle (memory, or Redis for several instances), on the injected clock.
  */
 export interface MailLimits {
-  /** Counts one mail for `addressKey` (an email key or user id) and `ip`; false when either is over its limit. */
-  allow(addressKey: string, ip: string): Promise<boolean>;
+  /**
+   * Counts one mail for `addressKey` (an email key) and `ip`; 429 TOO_MANY_ATTEMPTS when either is over its limit.
+   * The count does not depend on whether the address has an account, so the refusal tells nothing about that.
+   */
+  count(addressKey: string, ip: string): Promise<void>;
 }
 
 const hourMs = 60 * 60_000;
 
 export function createMailLimits(counter: FailureCounter, policy: MailLimitPolicy, clock: Clock): MailLimits {
   return {
-    async allow(addressKey, ip) {
+    async count(addressKey, ip) {
       const now = clock();
       const byAddress = await counter.increment(`mail:a:${addressKey}`, now, hourMs);
       const byIp = await counter.increment(`mail:ip:${ip}`, now, hourMs);
-      return byAddress <= policy.perAddressPerHour && byIp <= policy.perIpPerHour;
+      if (byAddress > policy.perAddressPerHour || byIp > policy.perIpPerHour) {
+        throw new AppError('TOO_MANY_ATTEMPTS', 'Too many mails were asked for. Try again in an hour.', { headers: { 'Retry-After': '3600' } });
+      }
     },
   };
 }

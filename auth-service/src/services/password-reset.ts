@@ -55,9 +55,7 @@ export function createPasswordReset(deps: {
 
   return {
     async request(email, ip) {
-      if (!(await limits.allow(emailKey(email), ip))) {
-        throw new AppError('TOO_MANY_ATTEMPTS', 'Too many reset mails were asked for. Try again in an hour.', { headers: { 'Retry-After': '3600' } });
-      }
+      await limits.count(emailKey(email), ip);
       await jobs.enqueue(passwordResetJob, { email });
     },
     async check(token) {
