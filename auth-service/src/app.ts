@@ -69,7 +69,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   const mailLimits = createMailLimits(counter, config.mail.limits, clock);
   const verification = createEmailVerification({ store, links, mailer, limits: mailLimits, publicUrl: config.publicUrl, clock });
   const users = createUserService(store, clock, verification);
-  const passwordReset = createPasswordReset({ store, links, mailer, limits: mailLimits, jobs, devices, publicUrl: config.publicUrl });
+  const passwordReset = createPasswordReset({ store, links, mailer, limits: mailLimits, jobs, devices, publicUrl: config.publicUrl, clock });
   const accountData = createAccountData({ store, sessions, registry, mailer, clock });
   // The reset job runs wherever the queue hands it (this instance or another): its handler is the app's wiring.
   passwordReset.work().catch((err: unknown) => logger.error({ err }, 'password-reset worker did not start'));

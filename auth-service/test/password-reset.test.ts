@@ -39,7 +39,9 @@ describe('forgot password', () => {
     expect((await t.outbox()).find((m) => m.to === email)?.subject).toBe('Your password was changed');
 
     await supertest(t.app).post('/api/session').set('Origin', t.publicUrl).send({ email, password }).expect(401);
-    await supertest(t.app).post('/api/session').set('Origin', t.publicUrl).send({ email, password: newPassword }).expect(200);
+    const signedIn = await supertest(t.app).post('/api/session').set('Origin', t.publicUrl).send({ email, password: newPassword }).expect(200);
+    // The link reached the mailbox: the address is proven.
+    expect(signedIn.body.user.emailVerified).toBe(true);
     const reused = await supertest(t.app).post('/api/password-reset/confirm').set('Origin', t.publicUrl).send({ token, newPassword: `${newPassword}!` });
     expect(reused.status).toBe(410);
     expect(reused.body.error.code).toBe('LINK_USED');

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Store } from '../store/store.js';
@@ -26,7 +27,7 @@ export interface PasswordReset {
   /**
    * Sets the new password (the same rules as ever: 422 WEAK_PASSWORD, checked before the link is spent), then ends
    * every session of the account (and so its refresh tokens and codes) and every known device, voids the other
-   * reset links, and mails a notice that the password changed.
+   * reset links, and mails a notice that the password changed. The address counts as verified from then on.
    */
   complete(token: string, newPassword: string): Promise<void>;
   /** Registers the job's handler on the queue. */
@@ -41,8 +42,9 @@ export function createPasswordReset(deps: {
   jobs: JobQueue;
   devices: KnownDevices;
   publicUrl: string;
+  clock: Clock;
 }): PasswordReset {
-  const { store, links, mailer, limits, jobs, devices, publicUrl } = deps;
+  const { store, links, mailer, limits, jobs, devices, publicUrl, clock } = deps;
   const purpose = ['reset_password'] as const;
 
   async function usable(token: string) {
@@ -67,7 +69,8 @@ export function createPasswordReset(deps: {
       assertStrongPassword(newPassword, user.email);
       const passwordHash = await hashPassword(newPassword);
       await links.consume(token, purpose);
-      await store.users.update(user.id, { password_hash: passwordHash });
+      // The link reached the address, which proves it as a verification link would.
+      await store.users.update(user.id, { password_hash: passwordHash, ...(user.email_verified_at === null ? { email_verified_at: clock() } : {}) });
       // Sessions first: their refresh tokens and authorization codes go with them (ON DELETE CASCADE), and the
       // caches in front of the store forget them.
       await store.sessions.deleteAllForUser(user.id);

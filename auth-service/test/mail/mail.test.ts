@@ -1,3 +1,6 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp } from '../test-app.js';
 import { freePort, linkIn, startSmtpServer, type SmtpTestServer } from './smtp-test-server.js';
@@ -56,6 +59,40 @@ describe('mail through SMTP', () => {
     const [mail] = await server.waitFor(1);
     expect(mail?.to && 'text' in mail.to ? mail.to.text : '').toBe(user.email);
     expect(await t.store.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('a mail the server keeps refusing', () => {
+  it('gives up after its retries with one log line naming the job, never the link', async () => {
+    const refusing = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onRcptTo: (_address, _session, callback) => callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 })),
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const { port } = refusing.server.address() as { port: number };
+    let log = '';
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => ((log += chunk.toString()), done()) }));
+    try {
+      const t = await createTestApp({ logger, env: { SMTP_URL: `smtp://127.0.0.1:${port}`, JOB_RETRY_LIMIT: '2', JOB_RETRY_DELAY_SECONDS: '1' } });
+      await t.createUser();
+      const [link] = await t.store.db.selectFrom('jobs').select('payload').execute();
+      const token = /token=([A-Za-z0-9_-]{43})/.exec(link?.payload ?? '')?.[1];
+      expect(token).toBeTruthy();
+      for (let i = 0; i < 3; i++) {
+        await t.runJobs();
+        t.now.value += 60_000;
+      }
+      const lines = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const gaveUp = lines.filter((l) => l['msg'] === 'job gave up');
+      expect(gaveUp).toHaveLength(1);
+      expect(gaveUp[0]).toMatchObject({ job: 'mail.send', jobId: expect.any(String), attempts: 3 });
+      expect(log).not.toContain(token);
+      expect(log).not.toContain('verify-email');
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
   });
 });
 
