@@ -80,6 +80,23 @@ test.describe('the account lifecycle, with real mail', () => {
     await stranger.close();
   });
 
+  test('"Forgot password?" answers a known and an unknown address with the same page', async ({ page, urls, mailbox, user }) => {
+    const answers: Array<{ status: number; text: string }> = [];
+    for (const email of [user.email, `nobody-${randomUUID()}@example.test`]) {
+      await page.goto(`${urls.service}/forgot-password`);
+      await page.getByLabel('Email').fill(email);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${urls.service}/forgot-password` && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Send the link' }).click(),
+      ]);
+      answers.push({ status: response.status(), text: await page.locator('main').innerText() });
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[0]?.status).toBe(200);
+    // Only the account's owner gets a mail.
+    await mailbox.waitFor(user.email, 'Reset your password');
+  });
+
   test('delete the account → the box in another open tab shows Sign in, and a goodbye mail arrives', async ({ context, urls, mailbox, signedInUser: user }) => {
     const news = await context.newPage();
     const { box } = await openShowingUser(news, `${urls.news}/`, user);
