@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { request } from '@playwright/test';
-import { expect, test } from '../support/fixtures.js';
+import { AxeBuilder } from '@axe-core/playwright';
+import { request, type Page } from '@playwright/test';
+import { expect, signIn, test } from '../support/fixtures.js';
 import { openShowingUser } from '../support/widget.js';
+
+/** No axe violations, and nothing the strict CSP blocked, on the page as it is now. */
+async function expectAccessibleUnderCsp(page: Page, blocked: string[]) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  expect(violations.map((v) => `${page.url()} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  expect(blocked).toEqual([]);
+}
 
 // The account's life through the real services and the real SMTP path: the service mails through its job queue
 // to the test's SMTP server (support/mailbox.ts), and the tests follow the links it sent.
@@ -95,6 +103,30 @@ test.describe('the account lifecycle, with real mail', () => {
     expect(answers[0]?.status).toBe(200);
     // Only the account's owner gets a mail.
     await mailbox.waitFor(user.email, 'Reset your password');
+  });
+
+  test('the new pages pass axe and run under the strict CSP', async ({ page, urls, mailbox, user, context }) => {
+    const blocked: string[] = [];
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP blocked ${e.violatedDirective} ${e.blockedURI}`));
+    });
+    page.on('console', (m) => {
+      if (m.text().startsWith('CSP blocked')) blocked.push(m.text());
+    });
+    const csp = (await page.goto(`${urls.service}/forgot-password`))?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    await expectAccessibleUnderCsp(page, blocked);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await expectAccessibleUnderCsp(page, blocked);
+    await page.goto(mailbox.linkIn(await mailbox.waitFor(user.email, 'Reset your password'), urls.service));
+    await expectAccessibleUnderCsp(page, blocked);
+    await page.goto(mailbox.linkIn(await mailbox.waitFor(user.email, 'Confirm your email address'), urls.service));
+    await expectAccessibleUnderCsp(page, blocked);
+    await signIn(context, urls, user);
+    await page.goto(`${urls.service}/account`);
+    await expect(page.getByRole('heading', { name: 'Verify your email' })).toBeVisible();
+    await expectAccessibleUnderCsp(page, blocked);
   });
 
   test('delete the account → the box in another open tab shows Sign in, and a goodbye mail arrives', async ({ context, urls, mailbox, signedInUser: user }) => {
