@@ -27,7 +27,7 @@ import type { JobQueue } from './jobs/job-queue.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { createEmailLinks } from './services/email-links.js';
 import { createEmailVerification } from './services/email-verification.js';
-import { createMailer } from './services/mail.js';
+import { createMailer, mailBox } from './services/mail.js';
 import { createMailLimits } from './services/mail-limits.js';
 import { createPasswordReset } from './services/password-reset.js';
 import { createAccountData } from './services/account-data.js';
@@ -64,7 +64,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   const throttle = createLoginThrottle({ counter, policy: config.loginThrottle, clock });
   const devices = createKnownDevices(store, clock);
   const sessions = createSessionService(store, config.session, throttle, devices, clock);
-  const mailer = createMailer(jobs);
+  const mailer = createMailer(jobs, mailBox(config.secretKey));
   const links = createEmailLinks(store, clock);
   const mailLimits = createMailLimits(counter, config.mail.limits, clock);
   const verification = createEmailVerification({ store, links, mailer, limits: mailLimits, publicUrl: config.publicUrl, clock });

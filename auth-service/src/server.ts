@@ -18,7 +18,7 @@ import { loadOrCreateSecretKey } from './secret-key.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { createPgBossJobQueue } from './jobs/pg-boss-job-queue.js';
 import { createTableJobQueue } from './jobs/table-job-queue.js';
-import { mailTransportFor, workMail } from './services/mail.js';
+import { mailBox, mailTransportFor, workMail } from './services/mail.js';
 
 const config = loadConfig();
 // The one real clock: everything below that reads the time is given this.
@@ -43,9 +43,9 @@ const jobs: JobQueue = /^postgres(ql)?:\/\//.test(config.databaseUrl)
       retry: config.jobRetry,
     })
   : createTableJobQueue({ jobs: database.jobs, clock, logger, retry: config.jobRetry });
-const mailTransport = mailTransportFor(config.mail, store.outbox, clock);
-await workMail(jobs, mailTransport);
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
+const mailTransport = mailTransportFor(config.mail, store.outbox, clock);
+await workMail(jobs, mailTransport, mailBox(secretKey));
 for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
 const registry = createAppRegistry(store, config.publicUrl);
 await registry.reload();

@@ -9,7 +9,7 @@ import type { AppRecord } from '../src/store/apps-repository.js';
 import { withLocalSessionCache } from '../src/store/local-session-cache.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { createTableJobQueue, type TableJobQueue } from '../src/jobs/table-job-queue.js';
-import { mailTransportFor, workMail } from '../src/services/mail.js';
+import { mailBox, mailTransportFor, workMail } from '../src/services/mail.js';
 
 export const serviceOrigin = 'http://accounts.example.test';
 // Registered apps must use https off loopback (services/apps.ts); the service itself may stay on http here.
@@ -97,7 +97,7 @@ export async function createTestApp(
   await registry.reload();
   const logger = options.logger ?? pino({ level: 'silent' });
   const jobs = createTableJobQueue({ jobs: store.jobs, clock: () => now.value, logger, retry: config.jobRetry, pollMs: 0 });
-  await workMail(jobs, mailTransportFor(config.mail, store.outbox, () => now.value));
+  await workMail(jobs, mailTransportFor(config.mail, store.outbox, () => now.value), mailBox(secretKey));
   const app = createApp({
     config,
     store,

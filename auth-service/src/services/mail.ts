@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import type { Clock } from '../clock.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { OutboxRepository } from '../store/outbox-repository.js';
+import { createSealedBox, type SealedBox } from './sealed-box.js';
 
 /** One mail, rendered (views/mails.ts): plain text and HTML of the same message. */
 export interface Mail {
@@ -27,17 +28,28 @@ export interface Mailer {
 /** The job that delivers one mail. */
 export const mailJob = 'mail.send';
 
-export function createMailer(queue: JobQueue): Mailer {
+/**
+ * Queued mail is sealed (AES-256-GCM under a key derived from SECRET_KEY): a mail carries a link's token, and the
+ * database otherwise keeps only tokens' hashes. The recipient stays readable for whoever runs the queue.
+ */
+export function mailBox(secretKey: Buffer): SealedBox {
+  return createSealedBox(secretKey, 'userbox queued mail v1', 'queued mail');
+}
+
+export function createMailer(queue: JobQueue, box: SealedBox): Mailer {
   return {
     async send(mail) {
-      await queue.enqueue(mailJob, { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      await queue.enqueue(mailJob, { to: mail.to, sealed: box.seal(JSON.stringify({ subject: mail.subject, text: mail.text, html: mail.html }), mail.to) });
     },
   };
 }
 
 /** Delivers the queue's mail jobs through `transport`; a failure is retried by the queue (never logged with the mail). */
-export async function workMail(queue: JobQueue, transport: MailTransport): Promise<void> {
-  await queue.work<{ to: string; subject: string; text: string; html: string }>(mailJob, (mail) => transport.deliver(mail));
+export async function workMail(queue: JobQueue, transport: MailTransport, box: SealedBox): Promise<void> {
+  await queue.work<{ to: string; sealed: string }>(mailJob, async ({ to, sealed }) => {
+    const { subject, text, html } = JSON.parse(box.open(sealed, to)) as Omit<Mail, 'to'>;
+    await transport.deliver({ to, subject, text, html });
+  });
 }
 
 /** nodemailer over SMTP: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start). */
