@@ -45,6 +45,10 @@ const jobs: JobQueue = /^postgres(ql)?:\/\//.test(config.databaseUrl)
   : createTableJobQueue({ jobs: database.jobs, clock, logger, retry: config.jobRetry });
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
 const mailTransport = mailTransportFor(config.mail, store.outbox, clock);
+if (!config.mail.smtpUrl && !config.devPages) {
+  // Nobody can read the outbox here: verification and reset mails would reach no one.
+  logger.warn('no SMTP_URL: mail is kept in the outbox table and not delivered (set SMTP_URL and MAIL_FROM)');
+}
 await workMail(jobs, mailTransport, mailBox(secretKey));
 for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
 const registry = createAppRegistry(store, config.publicUrl);
