@@ -84,9 +84,14 @@ describe('GET /api/me/export', () => {
     expect(text).not.toMatch(/hash|password/i);
   });
 
-  it('is only for the signed-in user', async () => {
+  it('is only for the signed-in user, and not for the apps that may read /api/me', async () => {
     const t = await createOidcTestApp();
     const res = await supertest(t.app).get('/api/me/export').expect(401);
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    const { agent } = await t.signedIn();
+    const fromApp = await agent.get('/api/me/export').set('Origin', 'https://news.example.test').expect(403);
+    expect(fromApp.body.error.code).toBe('FORBIDDEN_ORIGIN');
+    // A download from the account page is a navigation: no Origin header.
+    await agent.get('/api/me/export').unset('Origin').expect(200);
   });
 });

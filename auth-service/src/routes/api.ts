@@ -119,7 +119,10 @@ export function apiRoutes(deps: ApiDependencies): Router {
   });
 
   // Everything the service holds about the signed-in user, as a JSON download.
+  // For the user (the account page's link), not for the apps that may read /api/me with CORS: the export lists
+  // every session's address and every app used, which no app needs.
   router.get('/me/export', async (req, res) => {
+    if (registry.isAppOrigin(req.headers.origin)) throw new AppError('FORBIDDEN_ORIGIN', 'Only the account page may download your data.');
     const me = await requireSession(req);
     res.set('Content-Disposition', 'attachment; filename="userbox-account.json"');
     res.json(await accountData.exportFor(me.user.id, me.session.id));
