@@ -124,6 +124,17 @@ describe('forgot password', () => {
     expect(await resetTokens(t, user.email)).toHaveLength(5);
   });
 
+  it('counts a client IPv6 address by its /64, so rotating the host part does not escape the limit', async () => {
+    const t = await createTestApp({ trustProxy: 1, env: { MAIL_LIMIT_PER_IP_PER_HOUR: '2' } });
+    const from = (host: string, email: string) =>
+      supertest(t.app).post('/api/password-reset').set('Origin', t.publicUrl).set('X-Forwarded-For', `2001:db8:1:2::${host}`).send({ email });
+    expect((await from('1', 'a@unknown.test')).status).toBe(202);
+    expect((await from('2', 'b@unknown.test')).status).toBe(202);
+    expect((await from('3', 'c@unknown.test')).status).toBe(429);
+    const elsewhere = await supertest(t.app).post('/api/password-reset').set('Origin', t.publicUrl).set('X-Forwarded-For', '2001:db8:9:9::1').send({ email: 'd@unknown.test' });
+    expect(elsewhere.status).toBe(202);
+  });
+
   it('runs through the pages: "Forgot password?" on the sign-in page, the same answer for any address, the new-password form', async () => {
     const t = await createTestApp();
     const user = await t.createUser();

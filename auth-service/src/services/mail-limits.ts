@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { FailureCounter } from '../store/failure-counter.js';
+import { clientNetwork } from './login-throttle.js';
 
 /** How many link mails (verification, reset) one address and one client IP may cause per hour. */
 export interface MailLimitPolicy {
@@ -27,7 +28,8 @@ export function createMailLimits(counter: FailureCounter, policy: MailLimitPolic
     async count(addressKey, ip) {
       const now = clock();
       const byAddress = await counter.increment(`mail:a:${addressKey}`, now, hourMs);
-      const byIp = await counter.increment(`mail:ip:${ip}`, now, hourMs);
+      // A client is an IPv4 address or an IPv6 /64, as for the sign-in throttle: one party holds a whole /64.
+      const byIp = await counter.increment(`mail:ip:${clientNetwork(ip)}`, now, hourMs);
       if (byAddress > policy.perAddressPerHour || byIp > policy.perIpPerHour) {
         throw new AppError('TOO_MANY_ATTEMPTS', 'Too many mails were asked for. Try again in an hour.', { headers: { 'Retry-After': '3600' } });
       }
