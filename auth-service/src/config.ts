@@ -73,7 +73,7 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).max(320).optional(),
   /** Link mails (verification, password reset) one address may be sent per hour; more are not sent. */
   MAIL_LIMIT_PER_ADDRESS_PER_HOUR: z.coerce.number().int().positive().default(5),
-  /** Link mails one client IP may cause per hour. */
+  /** Link mails one client (IPv4 address, IPv6 /64) may cause per hour. */
   MAIL_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(30),
   /** Retries of a failed job (a mail the SMTP server refused, say) before it gives up. */
   JOB_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(12),
