@@ -73,6 +73,8 @@ if (!stopping) {
   const account = demoAccount
     ? `Demo account: ${demoAccount[1]} / ${demoAccount[2]}   (the password is shown only this once)`
     : 'Demo account: demo@example.com (its password was printed on the first start; delete auth-service/data/ for a new one)';
+  // Without SMTP_URL the service keeps every mail (verification and reset links) in its outbox page.
+  if (!process.env.SMTP_URL) lines.push(`    ${'mail outbox'.padEnd(width(0))}  ${serviceUrl}/dev/outbox`);
   console.log(`
   Userbox is running. Each host's launcher lists the others; sign in on one and every one shows you.
 

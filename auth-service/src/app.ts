@@ -24,6 +24,14 @@ import { createSessionService } from './services/sessions.js';
 import { createUserService } from './services/users.js';
 import { createMemoryFailureCounter, type FailureCounter } from './store/failure-counter.js';
 import type { Store } from './store/store.js';
+import type { JobQueue } from './jobs/job-queue.js';
+import { devOutboxRoutes } from './routes/dev-outbox.js';
+import { createEmailLinks } from './services/email-links.js';
+import { createEmailVerification } from './services/email-verification.js';
+import { createMailer, mailBox } from './services/mail.js';
+import { createMailLimits } from './services/mail-limits.js';
+import { createPasswordReset } from './services/password-reset.js';
+import { createAccountData } from './services/account-data.js';
 
 const skip = (): void => undefined;
 
@@ -33,7 +41,7 @@ export interface AppDependencies {
   /** The settings the app reads, as `loadConfig` gives them (every default is there). */
   config: Pick<
     Config,
-    'publicUrl' | 'session' | 'widgetDir' | 'trustProxy' | 'authRateLimitPerMinute' | 'loginThrottle' | 'oidc' | 'syncCookieDomain'
+    'publicUrl' | 'session' | 'widgetDir' | 'trustProxy' | 'authRateLimitPerMinute' | 'loginThrottle' | 'oidc' | 'syncCookieDomain' | 'mail' | 'devPages'
   > & {
     /** 32+ bytes: form tokens, encryption of signing keys at rest (server.ts finds or makes one when unset). */
     secretKey: Buffer;
@@ -43,6 +51,8 @@ export interface AppDependencies {
   /** Where per-IP rate-limit counters live; in memory unless given (Redis for several instances). */
   rateLimitStore?: RateLimitStore;
   store: Store;
+  /** Where work outside the request goes (mail); server.ts and the tests start its workers. */
+  jobs: JobQueue;
   /** Loaded (`reload()`ed) before the app serves requests. */
   registry: AppRegistry;
   logger: Logger;
@@ -50,11 +60,21 @@ export interface AppDependencies {
 }
 
 /** Builds the Express app from its dependencies; it does not listen, so tests drive it with supertest. */
-export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock }: AppDependencies): Express {
-  const throttle = createLoginThrottle({ counter: failureCounter ?? createMemoryFailureCounter(), policy: config.loginThrottle, clock });
-  const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock);
+export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock, jobs }: AppDependencies): Express {
+  const counter = failureCounter ?? createMemoryFailureCounter();
+  const throttle = createLoginThrottle({ counter, policy: config.loginThrottle, clock });
+  const devices = createKnownDevices(store, clock);
+  const sessions = createSessionService(store, config.session, throttle, devices, clock);
   const accounts = createBrowserAccounts(store, sessions, clock);
-  const users = createUserService(store, clock);
+  const mailer = createMailer(jobs, mailBox(config.secretKey));
+  const links = createEmailLinks(store, clock);
+  const mailLimits = createMailLimits(counter, config.mail.limits, clock);
+  const verification = createEmailVerification({ store, links, mailer, limits: mailLimits, publicUrl: config.publicUrl, clock });
+  const users = createUserService(store, clock, verification);
+  const passwordReset = createPasswordReset({ store, links, mailer, limits: mailLimits, jobs, devices, publicUrl: config.publicUrl, clock });
+  const accountData = createAccountData({ store, sessions, registry, mailer, clock });
+  // The reset job runs wherever the queue hands it (this instance or another): its handler is the app's wiring.
+  passwordReset.work().catch((err: unknown) => logger.error({ err }, 'password-reset worker did not start'));
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl, clock);
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
@@ -102,7 +122,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     (req, res, next) =>
       cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
   app.get('/api/me', behindApiChecks(enterApi), meRoute({ accounts, cookie, bearer: oidc.bearer }));
-  app.use('/api', behindApiChecks(apiRoutes({ sessions, accounts, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
+  app.use('/api', behindApiChecks(apiRoutes({ sessions, accounts, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -112,6 +132,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     res.json({ status: 'ready' });
   });
   app.use(widgetRoutes(config.widgetDir));
+  if (config.devPages) app.use(devOutboxRoutes(store.outbox));
   // App icons are shown by the launcher on other sites: let them be loaded cross-origin.
   app.use('/assets/icons', (_req, res, next) => {
     res.set('Cross-Origin-Resource-Policy', 'cross-origin');
@@ -122,7 +143,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
-  app.use(pageRoutes({ sessions, accounts, users, issuer: config.publicUrl, registry, cookie, deviceCookie, formTokens, authLimit }));
+  app.use(pageRoutes({ sessions, accounts, users, verification, passwordReset, accountData, issuer: config.publicUrl, registry, cookie, deviceCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ThrottlePolicy } from './services/login-throttle.js';
+import type { MailLimitPolicy } from './services/mail-limits.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,6 +64,23 @@ const schema = z.object({
    * under a public suffix of more than one label (`example.co.uk`).
    */
   SYNC_COOKIE_DOMAIN: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a domain name such as example.com').optional(),
+  /**
+   * Where mail goes: `smtp://user:pass@host:587` (STARTTLS when the server offers it) or `smtps://…:465`.
+   * Unset: the embedded outbox keeps every mail in the database, listed at `/dev/outbox` (development only).
+   */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** The From of every mail, `Name <address>` or an address. Default: `Userbox <no-reply@<PUBLIC_URL's host>>`. */
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  /** Link mails (verification, password reset) one address may be sent per hour; more are not sent. */
+  MAIL_LIMIT_PER_ADDRESS_PER_HOUR: z.coerce.number().int().positive().default(5),
+  /** Link mails one client (IPv4 address, IPv6 /64) may cause per hour. */
+  MAIL_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(30),
+  /** Retries of a failed job (a mail the SMTP server refused, say) before it gives up. */
+  JOB_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(12),
+  /** Wait before a failed job's first retry; each further retry waits twice as long (at most an hour). */
+  JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /** `production` turns the development pages (`/dev/outbox`) off, wherever the service listens. */
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: z.string().min(1).optional(),
 });
@@ -89,6 +107,21 @@ export interface Config {
   widgetDir: string;
   /** Undefined: derived from publicUrl (see SYNC_COOKIE_DOMAIN). */
   syncCookieDomain: string | undefined;
+  mail: MailSettings;
+  /**
+   * Whether `/dev/outbox` is served: only when NODE_ENV is not `production` and the service listens on loopback,
+   * so mail (and the links in it) can never be read from another machine.
+   */
+  devPages: boolean;
+  /** Defaults of every job (see jobs/job-queue.ts). */
+  jobRetry: { retryLimit: number; retryDelayMs: number };
+}
+
+export interface MailSettings {
+  /** Null: the embedded outbox (see SMTP_URL). */
+  smtpUrl: string | null;
+  from: string;
+  limits: MailLimitPolicy;
 }
 
 /** Lifetimes for the OpenID Connect provider (services/tokens.ts, services/signing-keys.ts, services/grants.ts). */
@@ -114,6 +147,10 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -161,5 +198,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? widgetDistDir(),
     syncCookieDomain: e.SYNC_COOKIE_DOMAIN,
+    devPages: e.NODE_ENV !== 'production' && isLoopbackHost(e.HOST),
+    mail: {
+      smtpUrl: e.SMTP_URL ?? null,
+      from: e.MAIL_FROM ?? `Userbox <no-reply@${new URL(publicUrl).hostname}>`,
+      limits: { perAddressPerHour: e.MAIL_LIMIT_PER_ADDRESS_PER_HOUR, perIpPerHour: e.MAIL_LIMIT_PER_IP_PER_HOUR },
+    },
+    jobRetry: { retryLimit: e.JOB_RETRY_LIMIT, retryDelayMs: e.JOB_RETRY_DELAY_SECONDS * 1000 },
   };
 }

@@ -37,6 +37,8 @@ export const errorTable = {
   UNAUTHENTICATED: { status: 401, message: 'You are not signed in.', expose: true },
   FORBIDDEN_ORIGIN: { status: 403, message: 'This origin may not make that request.', expose: true },
   INVALID_FORM_TOKEN: { status: 403, message: 'This form has expired. Go back, reload the page and try again.', expose: true },
+  LINK_INVALID: { status: 400, message: 'This link is not valid. It may be mistyped, or a newer link replaced it.', expose: true },
+  LINK_FOREIGN: { status: 400, message: 'This link belongs to another account. Sign out, then follow it again.', expose: true },
   NOT_FOUND: { status: 404, message: 'There is nothing here.', expose: true },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists.', expose: true },
   TOO_MANY_ACCOUNTS: {
@@ -44,6 +46,8 @@ export const errorTable = {
     message: 'This browser is already signed in to 5 accounts. Sign out of one of them to add another.',
     expose: true,
   },
+  LINK_USED: { status: 410, message: 'This link was already used. Links work only once.', expose: true },
+  LINK_EXPIRED: { status: 410, message: 'This link has expired. Ask for a new one.', expose: true },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', expose: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON (application/json).', expose: true },
   WEAK_PASSWORD: { status: 422, message: 'Choose a longer or less common password.', expose: true },

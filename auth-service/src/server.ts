@@ -15,6 +15,10 @@ import { withSessionCache } from './store/redis-session-cache.js';
 import { withLocalSessionCache } from './store/local-session-cache.js';
 import { openStore } from './store/store.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
+import type { JobQueue } from './jobs/job-queue.js';
+import { createPgBossJobQueue } from './jobs/pg-boss-job-queue.js';
+import { createTableJobQueue } from './jobs/table-job-queue.js';
+import { mailBox, mailTransportFor, workMail } from './services/mail.js';
 
 const config = loadConfig();
 // The one real clock: everything below that reads the time is given this.
@@ -30,7 +34,22 @@ const redis = config.redis ? connectRedis(config.redis.url, logger) : null;
 const store = redis && config.redis
   ? withSessionCache(database, { redis, subscriber: connectRedis(config.redis.url, logger, 'redis-subscriber'), prefix: config.redis.prefix, logger, clock })
   : withLocalSessionCache(database, { clock });
+// The job queue: pg-boss beside the tables on PostgreSQL (any number of instances), else the SQLite jobs table.
+const jobs: JobQueue = /^postgres(ql)?:\/\//.test(config.databaseUrl)
+  ? await createPgBossJobQueue({
+      connectionString: config.databaseUrl,
+      schema: `${config.databaseSchema ?? 'userbox'}_jobs`.slice(0, 63),
+      logger,
+      retry: config.jobRetry,
+    })
+  : createTableJobQueue({ jobs: database.jobs, clock, logger, retry: config.jobRetry });
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
+const mailTransport = mailTransportFor(config.mail, store.outbox, clock);
+if (!config.mail.smtpUrl && !config.devPages) {
+  // Nobody can read the outbox here: verification and reset mails would reach no one.
+  logger.warn('no SMTP_URL: mail is kept in the outbox table and not delivered (set SMTP_URL and MAIL_FROM)');
+}
+await workMail(jobs, mailTransport, mailBox(secretKey));
 for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
 const registry = createAppRegistry(store, config.publicUrl);
 await registry.reload();
@@ -89,6 +108,7 @@ function sharedRateLimitStore(connection: Redis, prefix: string): RateLimitStore
 const app = createApp({
   config: { ...config, secretKey },
   store,
+  jobs,
   registry,
   logger,
   clock,
@@ -111,7 +131,16 @@ server.on('error', (err: NodeJS.ErrnoException) => {
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, publicUrl: config.publicUrl, apps: registry.list().length }, 'userbox account service listening');
+  logger.info(
+    {
+      port,
+      publicUrl: config.publicUrl,
+      apps: registry.list().length,
+      mail: config.mail.smtpUrl ? 'smtp' : 'outbox',
+      ...(config.devPages ? { outbox: `${config.publicUrl}/dev/outbox` } : {}),
+    },
+    'userbox account service listening',
+  );
 });
 
 // The CLI (npx userbox apps …) changes the registry in the database; pick that up without a restart.
@@ -124,6 +153,7 @@ registryReload.unref();
 const sweep = setInterval(() => {
   store.sessions.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
   store.knownDevices.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'known-device sweep failed'));
+  store.emailLinks.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'email-link sweep failed'));
 }, 60 * 60_000);
 sweep.unref();
 
@@ -134,10 +164,16 @@ function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down');
   setTimeout(() => process.exit(1), 10_000).unref();
   server.close(() => {
-    void store.close().then(() => {
-      logDestination.flushSync();
-      process.exit(0);
-    });
+    // Running jobs finish (a mail half-sent is not cut off); waiting ones stay stored for the next start.
+    void jobs
+      .stop(5_000)
+      .catch((err: unknown) => logger.warn({ err }, 'job queue did not stop cleanly'))
+      .then(() => mailTransport.close())
+      .then(() => store.close())
+      .then(() => {
+        logDestination.flushSync();
+        process.exit(0);
+      });
   });
   // Keep-alive sockets of requests that finish now go idle later; close them as they do.
   server.closeIdleConnections();

@@ -108,6 +108,7 @@ describe('GET /api/me', () => {
       picture: null,
       initials: 'AL',
       color: expect.stringMatching(/^#[0-9a-f]{6}$/),
+      emailVerified: false,
     });
     expect(Date.parse(res.body.session.expiresAt)).toBeGreaterThan(t.now.value);
   });

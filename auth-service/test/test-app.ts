@@ -8,6 +8,8 @@ import type { ThrottlePolicy } from '../src/services/login-throttle.js';
 import type { AppRecord } from '../src/store/apps-repository.js';
 import { withLocalSessionCache } from '../src/store/local-session-cache.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { createTableJobQueue, type TableJobQueue } from '../src/jobs/table-job-queue.js';
+import { mailBox, mailTransportFor, workMail } from '../src/services/mail.js';
 
 export const serviceOrigin = 'http://accounts.example.test';
 // Registered apps must use https off loopback (services/apps.ts); the service itself may stay on http here.
@@ -30,6 +32,14 @@ export interface TestApp {
   secretKey: Buffer;
   /** The clock every part of the app reads (ms); it starts at the real time, and tests move it forward. */
   now: { value: number };
+  /**
+   * The app's job queue, worked by no loop of its own: `runJobs()` runs what is due on the test clock (mail goes
+   * to the outbox, or to SMTP_URL when `env` sets it).
+   */
+  jobs: TableJobQueue;
+  runJobs(): Promise<number>;
+  /** The mail the embedded outbox holds, newest first, as `/dev/outbox.json` answers it. */
+  outbox(): Promise<Array<{ to: string; subject: string; text: string; html: string }>>;
   /** GETs a form page with `agent` (so it holds the CSRF cookie) and returns the form's token. */
   formToken(path?: string): Promise<string>;
 }
@@ -85,11 +95,15 @@ export async function createTestApp(
   for (const [position, app] of apps.entries()) await store.apps.upsert({ ...app, position });
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const jobs = createTableJobQueue({ jobs: store.jobs, clock: () => now.value, logger, retry: config.jobRetry, pollMs: 0 });
+  await workMail(jobs, mailTransportFor(config.mail, store.outbox, () => now.value), mailBox(secretKey));
   const app = createApp({
     config,
     store,
+    jobs,
     registry,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger,
     clock: () => now.value,
   });
   const agent = supertest.agent(app).set('Origin', publicUrl);
@@ -102,6 +116,12 @@ export async function createTestApp(
     config,
     secretKey,
     now,
+    jobs,
+    runJobs: () => jobs.runDue(),
+    async outbox() {
+      await jobs.runDue();
+      return (await store.outbox.listNewest(1000)).map(({ to, subject, text, html }) => ({ to, subject, text, html }));
+    },
     async formToken(path = '/login') {
       const res = await agent.get(path).expect(200);
       const token = /name="csrf" value="([^"]+)"/.exec(res.text)?.[1];

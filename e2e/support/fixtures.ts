@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { test as base, expect, request, type BrowserContext } from '@playwright/test';
 import { startServices, type RunningServices } from './services.js';
+import type { Mailbox } from './mailbox.js';
 
 export interface TestUser {
   id: string;
@@ -123,7 +124,7 @@ export const test = base.extend<
     signedInUser: TestUser;
     makeUser: (fields?: { name?: string; email?: string }) => Promise<TestUser>;
   },
-  { services: RunningServices; urls: Urls; apps: RegisteredApp[] }
+  { services: RunningServices; urls: Urls; apps: RegisteredApp[]; mailbox: Mailbox }
 >({
   services: [
     // eslint-disable-next-line no-empty-pattern
@@ -151,6 +152,8 @@ export const test = base.extend<
     { scope: 'worker' },
   ],
   apps: [async ({ services }, use) => use(services.apps), { scope: 'worker' }],
+  /** The SMTP server the service mails to: the mail a test's actions sent, as it arrived. */
+  mailbox: [async ({ services }, use) => use(services.mailbox), { scope: 'worker' }],
   host: [undefined, { option: true }],
   hostUrl: async ({ host, urls, services }, use) => {
     if (!host) throw new Error('hostUrl needs a `host` option: run the shared specs through a host-* project');

@@ -14,6 +14,7 @@ import {
   type HostExample,
 } from '../../scripts/family.mjs';
 import { startHostPages } from './host-pages.js';
+import { startMailbox, type Mailbox } from './mailbox.js';
 
 export interface RunningServices {
   serviceUrl: string;
@@ -32,6 +33,8 @@ export interface RunningServices {
   ssrUrl: string;
   /** The registered apps, in the launcher's order. */
   apps: { id: string; name: string; url: string; icon: string | null }[];
+  /** The SMTP server the service sends its mail to. */
+  mailbox: Mailbox;
   /** Host examples that could not be started here (their folder has no server yet, or no python3), with why. */
   missingHosts: Record<string, string>;
   stop(): Promise<void>;
@@ -116,6 +119,7 @@ export async function startServices(): Promise<RunningServices> {
   ];
   writeFileSync(appsFile, JSON.stringify({ apps: registry }));
   const apps = registry.map(({ id, name, url, icon }) => ({ id, name, url, icon }));
+  const mailbox = await startMailbox();
 
   const service = startProcess(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: path.join(repoRoot, 'auth-service'),
@@ -130,6 +134,9 @@ export async function startServices(): Promise<RunningServices> {
       LOG_LEVEL: 'warn',
       // Every test signs up and in from 127.0.0.1; the per-IP limit has its own API tests.
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      // Mail goes through the real SMTP path, to the test's own server.
+      SMTP_URL: mailbox.url,
+      MAIL_FROM: 'Userbox <accounts@example.test>',
     },
   });
   const children = [service];
@@ -149,6 +156,7 @@ export async function startServices(): Promise<RunningServices> {
   const hostPages = await startHostPages({ port: hostPort, serviceUrl, tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } });
   const stop = async () => {
     await new Promise((resolve) => hostPages.close(resolve));
+    await mailbox.close();
     await Promise.all(
       children.map(
         ({ child }) =>
@@ -195,6 +203,7 @@ export async function startServices(): Promise<RunningServices> {
     pythonUrl: urlOf('python'),
     ssrUrl: urlOf('express-ssr'),
     apps,
+    mailbox,
     missingHosts,
     stop,
   };

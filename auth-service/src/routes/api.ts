@@ -14,6 +14,9 @@ import {
   type UserService,
 } from '../services/users.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
+import type { EmailVerification } from '../services/email-verification.js';
+import type { PasswordReset } from '../services/password-reset.js';
+import type { AccountData } from '../services/account-data.js';
 import { parseInput } from './validate.js';
 
 const credentialsSchema = z.strictObject({
@@ -37,6 +40,11 @@ export function accountHandle(req: Request): string | undefined {
   const { account } = req.query;
   return account === undefined ? undefined : parseInput(accountQuery, { account }).account;
 }
+const linkSchema = z.strictObject({ token: z.string().max(128) });
+const resetRequestSchema = z.strictObject({ email: z.string().max(254).transform(normalizeEmail) });
+const resetSchema = z.strictObject({ token: z.string().max(128), newPassword: newPasswordSchema });
+const deleteAccountSchema = z.strictObject({ password: z.string().max(1024) });
+const emailChangeSchema = z.strictObject({ password: z.string().max(1024), newEmail: emailSchema });
 
 /** Bodies must be JSON (415 otherwise) and small (413). */
 const jsonOnly: RequestHandler = (req, _res, next) => {
@@ -50,6 +58,9 @@ export interface ApiDependencies {
   sessions: SessionService;
   accounts: BrowserAccounts;
   users: UserService;
+  verification: EmailVerification;
+  passwordReset: PasswordReset;
+  accountData: AccountData;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -93,7 +104,7 @@ export function meRoute(deps: Pick<ApiDependencies, 'accounts' | 'cookie' | 'bea
 
 /** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
 export function apiRoutes(deps: ApiDependencies): Router {
-  const { sessions, accounts, users, registry, cookie, deviceCookie, authLimit } = deps;
+  const { sessions, accounts, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, authLimit } = deps;
   const router = Router();
   router.use(enterApi);
 
@@ -123,6 +134,63 @@ export function apiRoutes(deps: ApiDependencies): Router {
     const changed = await sessions.changePassword(me, currentPassword, newPassword, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
     cookie.set(res, held.map((a) => (a === current ? { token: changed.token, expiresAt: changed.expiresAt } : a)));
     deviceCookie.remember(req, res, changed.device);
+    res.status(204).end();
+  });
+
+  // Everything the service holds about the signed-in user, as a JSON download.
+  // For the user (the account page's link), not for the apps that may read /api/me with CORS: the export lists
+  // every session's address and every app used, which no app needs.
+  router.get('/me/export', async (req, res) => {
+    if (registry.isAppOrigin(req.headers.origin)) throw new AppError('FORBIDDEN_ORIGIN', 'Only the account page may download your data.');
+    const { me } = await requireSession(req);
+    res.set('Content-Disposition', 'attachment; filename="userbox-account.json"');
+    res.json(await accountData.exportFor(me.user.id, me.session.id));
+  });
+
+  // Leaving: needs the password; the account leaves the cookie (the browser's other accounts stay) and the sync
+  // cookie is renewed, so every tab's box updates.
+  router.delete('/me', authLimit, async (req, res) => {
+    const { held, me } = await requireSession(req);
+    const { password } = parseInput(deleteAccountSchema, req.body ?? {});
+    await accountData.deleteAccount(me.user.id, password, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
+    cookie.set(res, held.filter((a) => a.view.user.id !== me.user.id));
+    res.status(204).end();
+  });
+
+  // Another verification mail for the signed-in account (limited per address and IP: 429).
+  router.post('/me/email/verification', async (req, res) => {
+    const { me } = await requireSession(req);
+    await verification.resend(me.user.id, req.ip ?? '');
+    res.status(204).end();
+  });
+
+  // A new address: needs the password; a link goes to the new address, a notice to the old; nothing changes yet.
+  router.post('/me/email', authLimit, async (req, res) => {
+    const { me } = await requireSession(req);
+    const { password, newEmail } = parseInput(emailChangeSchema, req.body);
+    const user = await sessions.confirmPassword(me.user.id, password, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
+    await verification.requestChange(user, newEmail, req.ip ?? '');
+    res.status(202).json({ pendingEmail: newEmail });
+  });
+
+  // Following a verification or email-change link from a client of the API (the page is GET /verify-email).
+  router.post('/email/verify', async (req, res) => {
+    const { token } = parseInput(linkSchema, req.body);
+    const held = await accounts.read(cookie.read(req));
+    const verified = await verification.verify(token, held.map((a) => a.view.user.id));
+    res.json({ email: verified.email, emailVerified: true });
+  });
+
+  // "Forgot password?": the same 202 whether the address has an account or not.
+  router.post('/password-reset', authLimit, async (req, res) => {
+    const { email } = parseInput(resetRequestSchema, req.body);
+    await passwordReset.request(email, req.ip ?? '');
+    res.status(202).json({ status: 'sent-if-registered' });
+  });
+
+  router.post('/password-reset/confirm', authLimit, async (req, res) => {
+    const { token, newPassword } = parseInput(resetSchema, req.body);
+    await passwordReset.complete(token, newPassword);
     res.status(204).end();
   });
 

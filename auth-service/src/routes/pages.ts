@@ -7,7 +7,12 @@ import type { BrowserAccounts, BrowserSession } from '../services/browser-accoun
 import type { SessionService, SessionView } from '../services/sessions.js';
 import type { IssuedDevice } from '../services/known-devices.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
-import { accountPage, loginPage, signupPage } from '../views/pages.js';
+import { accountDeletedPage, accountPage, loginPage, signupPage, type AccountForm } from '../views/pages.js';
+import { confirmEmailPage, emailConfirmedPage, linkRefusedPage } from '../views/email-pages.js';
+import type { EmailVerification } from '../services/email-verification.js';
+import type { PasswordReset } from '../services/password-reset.js';
+import type { AccountData } from '../services/account-data.js';
+import { forgotPasswordPage, passwordResetDonePage, resetPasswordPage, resetSentPage } from '../views/password-reset-pages.js';
 import type { FormTokens } from './form-token.js';
 import type { DeviceCookie, SessionCookie } from './session-cookie.js';
 import { parseInput } from './validate.js';
@@ -34,6 +39,11 @@ const profileForm = z.object({
     .pipe(pictureSchema),
 });
 const passwordForm = z.object({ time_zone: text(64), current_password: text(1024), new_password: text(1024) });
+const emailForm = z.object({ password: text(1024), new_email: text(300).pipe(emailSchema) });
+const linkForm = z.object({ token: text(128) });
+const deleteForm = z.object({ password: text(1024) });
+const forgotForm = z.object({ email: text(254).transform(normalizeEmail) });
+const resetForm = z.object({ token: text(128), new_password: text(1024) });
 
 /** A posted form's fields; a rule it breaks is a 400 whose message is the rule's own, shown beside the form. */
 const readForm = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => parseInput(schema, input, { problems: 'first' });
@@ -52,6 +62,9 @@ interface PageDependencies {
   /** The service's public origin: where `/authorize` is. */
   issuer: string;
   users: UserService;
+  verification: EmailVerification;
+  passwordReset: PasswordReset;
+  accountData: AccountData;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -182,9 +195,9 @@ function signInPages(router: Router, kit: PageKit): void {
 
 /** The account page and its profile and password forms. */
 function accountPages(router: Router, kit: PageKit): void {
-  const { sessions, users, cookie, deviceCookie, formTokens, authLimit, html, meta, requirePageSession } = kit;
+  const { sessions, users, verification, accountData, cookie, deviceCookie, formTokens, authLimit, html, meta, requirePageSession } = kit;
 
-  async function renderAccount(req: Request, res: Response, page: PageSession, status = 200, error?: { form: 'profile' | 'password'; message: string }) {
+  async function renderAccount(req: Request, res: Response, page: PageSession, status = 200, error?: { form: AccountForm; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
     const { me, held, current } = page;
     const list = await sessions.list(me.user.id, me.session.id);
@@ -224,6 +237,131 @@ function accountPages(router: Router, kit: PageKit): void {
       const e = formError(err);
       res.set(e.headers);
       await renderAccount(req, res, page, e.status, { form: 'password', message: e.message });
+    }
+  });
+
+  router.post('/account/delete', authLimit, async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    try {
+      await accountData.deleteAccount(page.me.user.id, readForm(deleteForm, req.body).password, meta(req, ''));
+      // The account leaves this browser's cookie; its other accounts stay signed in.
+      cookie.set(res, page.held.filter((a) => a.view.user.id !== page.me.user.id));
+      html(res, 200, accountDeletedPage());
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, page, e.status, { form: 'delete', message: e.message });
+    }
+  });
+
+  router.post('/account/verification', async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    try {
+      await verification.resend(page.me.user.id, req.ip ?? '');
+      res.redirect(303, back(page, 'verification-sent'));
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, page, e.status, { form: 'verification', message: e.message });
+    }
+  });
+
+  router.post('/account/email', authLimit, async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    try {
+      const form = readForm(emailForm, req.body);
+      const user = await sessions.confirmPassword(page.me.user.id, form.password, meta(req, ''));
+      await verification.requestChange(user, form.new_email, req.ip ?? '');
+      res.redirect(303, back(page, 'email-change-sent'));
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, page, e.status, { form: 'email', message: e.message });
+    }
+  });
+
+}
+
+/** The page a verification or email-change link opens: confirm with a button, then the address is verified. */
+function emailLinkPages(router: Router, kit: PageKit): void {
+  const { accounts, verification, cookie, formTokens, html } = kit;
+  const refused = (res: Response, err: unknown) => {
+    const e = formError(err);
+    html(res, e.status, linkRefusedPage(e.message));
+  };
+
+  router.get('/verify-email', async (req, res) => {
+    const token = typeof req.query['token'] === 'string' ? req.query['token'].slice(0, 128) : '';
+    const signedIn = (await accounts.read(cookie.read(req))).map((a) => a.view.user.id);
+    try {
+      const { email } = await verification.check(token, signedIn);
+      html(res, 200, confirmEmailPage({ email, token, csrf: formTokens.issue(req, res) }));
+    } catch (err) {
+      refused(res, err);
+    }
+  });
+
+  router.post('/verify-email', async (req, res) => {
+    const { token } = readForm(linkForm, req.body);
+    const held = await accounts.read(cookie.read(req));
+    try {
+      const { email, userId } = await verification.verify(token, held.map((a) => a.view.user.id));
+      const account = held.find((a) => a.view.user.id === userId);
+      if (account) res.redirect(303, `/account?account=${encodeURIComponent(account.view.session.id)}&done=email-verified`);
+      else html(res, 200, emailConfirmedPage(email));
+    } catch (err) {
+      refused(res, err);
+    }
+  });
+}
+
+/** "Forgot password?": ask for a link, then choose a new password on the page it opens. */
+function passwordResetPages(router: Router, kit: PageKit): void {
+  const { passwordReset, formTokens, authLimit, html } = kit;
+  const tokenOf = (req: Request) => (typeof req.query['token'] === 'string' ? req.query['token'].slice(0, 128) : '');
+
+  router.get('/forgot-password', (req, res) => {
+    html(res, 200, forgotPasswordPage({ csrf: formTokens.issue(req, res) }));
+  });
+
+  router.post('/forgot-password', authLimit, async (req, res) => {
+    const { email } = readForm(forgotForm, req.body);
+    try {
+      await passwordReset.request(email, req.ip ?? '');
+      html(res, 200, resetSentPage());
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      html(res, e.status, forgotPasswordPage({ csrf: formTokens.issue(req, res), email, error: e.message }));
+    }
+  });
+
+  router.get('/reset-password', async (req, res) => {
+    const token = tokenOf(req);
+    try {
+      const { email } = await passwordReset.check(token);
+      html(res, 200, resetPasswordPage({ csrf: formTokens.issue(req, res), token, email }));
+    } catch (err) {
+      html(res, formError(err).status, linkRefusedPage(formError(err).message));
+    }
+  });
+
+  router.post('/reset-password', authLimit, async (req, res) => {
+    const form = readForm(resetForm, req.body);
+    try {
+      await passwordReset.complete(form.token, form.new_password);
+      html(res, 200, passwordResetDonePage());
+    } catch (err) {
+      const e = formError(err);
+      if (e.code !== 'WEAK_PASSWORD') {
+        html(res, e.status, linkRefusedPage(e.message));
+        return;
+      }
+      const { email } = await passwordReset.check(form.token);
+      html(res, e.status, resetPasswordPage({ csrf: formTokens.issue(req, res), token: form.token, email, error: e.message }));
     }
   });
 }
@@ -272,5 +410,7 @@ export function pageRoutes(deps: PageDependencies): Router {
   signInPages(router, kit);
   accountPages(router, kit);
   sessionPages(router, kit);
+  emailLinkPages(router, kit);
+  passwordResetPages(router, kit);
   return router;
 }

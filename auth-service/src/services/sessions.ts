@@ -98,7 +98,7 @@ export interface SessionService {
    * Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. `held` are the
    * browser's other accounts: when the password is one of theirs, that session is renewed instead (a new token,
    * signed in now; same id, so its grants stay) and the answer says which token it `replaces`; when the browser
-   * already holds `maxAccountsPerBrowser` others, `TOO_MANY_ACCOUNTS`.
+   * already holds `maxAccountsPerBrowser` others, `TOO_MANY_ACCOUNTS`. Voids the account's password-reset links.
    */
   signIn(email: string, password: string, meta: SignInMeta, held?: readonly BrowserSession[]): Promise<SignedIn>;
   /**
@@ -107,6 +107,11 @@ export interface SessionService {
    * token. Answers the cookies to set.
    */
   changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies>;
+  /**
+   * Checks the signed-in user's password before something that needs it (an email change, deleting the account),
+   * throttled like a sign-in: 401 INVALID_CREDENTIALS with `wrongMessage`, 429 when it must wait.
+   */
+  confirmPassword(userId: string, password: string, meta: PasswordCheckMeta): Promise<UserRecord>;
   /** The session behind a cookie value, or null when there is none or it has expired (then it is deleted). */
   authenticate(token: string | undefined): Promise<SessionView | null>;
   /** The live sessions behind a browser's tokens, in the cookie's order; ended ones are left out (and deleted). */
@@ -245,6 +250,8 @@ export function createSessionService(
         time_zone: knownTimeZone(meta.timeZone),
       };
       await store.sessions.insert(record);
+      // Whoever knows the password needs no reset link: one still in a mailbox stops working.
+      await store.emailLinks.deleteForUser(user.id, ['reset_password']);
       const device = await devices.issue(user.id, knownDevice);
       return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, device };
     },
@@ -266,6 +273,12 @@ export function createSessionService(
       await devices.endAll(user.id);
       const device = await devices.issue(user.id, knownDevice);
       return { token, expiresAt: Number(session.expires_at), device };
+    },
+
+    async confirmPassword(userId: string, password: string, meta: PasswordCheckMeta): Promise<UserRecord> {
+      const found = await store.users.findById(userId);
+      if (!found) throw new AppError('UNAUTHENTICATED');
+      return (await checkPassword(found.email, found, password, meta, 'The password is wrong.')).user;
     },
 
     async authenticate(token: string | undefined): Promise<SessionView | null> {

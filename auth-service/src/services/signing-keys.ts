@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   createLocalJWKSet,
   exportJWK,
@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { SigningKeyRecord } from '../store/signing-keys-repository.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
+import { createSealedBox } from './sealed-box.js';
 
 export const signingAlg = 'ES256';
 
@@ -38,27 +39,7 @@ export function retiredKeyRetentionMs(policy: SigningKeyPolicy): number {
 
 /** AES-256-GCM under a key derived from SECRET_KEY (never SECRET_KEY itself); the kid is the associated data. */
 function sealer(secretKey: Buffer) {
-  const key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'userbox oidc signing keys at rest v1', 32));
-  return {
-    seal(plaintext: string, kid: string): string {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(kid));
-      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return ['v1', iv, ciphertext, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
-    },
-    open(sealed: string, kid: string): string {
-      const [version, iv, ciphertext, tag] = sealed.split('.');
-      if (version !== 'v1' || !iv || !ciphertext || !tag) throw new Error(`signing key ${kid}: unknown encryption format`);
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
-        .setAAD(Buffer.from(kid))
-        .setAuthTag(Buffer.from(tag, 'base64url'));
-      try {
-        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
-      } catch (err) {
-        throw new Error(`signing key ${kid} cannot be decrypted: was SECRET_KEY changed?`, { cause: err });
-      }
-    },
-  };
+  return createSealedBox(secretKey, 'userbox oidc signing keys at rest v1', 'signing key');
 }
 
 interface LoadedKeys {

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { PublicUser } from './users.js';
+import type { UserRecord } from '../store/users-repository.js';
 import { AppError } from '../errors.js';
 import { signingAlg, type SigningKeys } from './signing-keys.js';
 import type { Clock } from '../clock.js';
 
 /** What a token is about: the user, the client, the account session it is tied to and what was granted. */
 export interface TokenSubject {
-  user: Pick<PublicUser, 'id' | 'name' | 'email' | 'picture'>;
+  user: Pick<UserRecord, 'id' | 'name' | 'email' | 'picture' | 'email_verified_at'>;
   clientId: string;
   sessionId: string;
   scope: string;
@@ -43,12 +43,12 @@ export interface IdTokenHint {
 const scopes = (scope: string) => new Set(scope.split(' '));
 
 /** The user claims a scope allows, for the ID token and `/userinfo`. */
-export function userClaims(user: TokenSubject['user'], scope: string): Record<string, string> {
+export function userClaims(user: TokenSubject['user'], scope: string): Record<string, string | boolean> {
   const granted = scopes(scope);
   return {
     sub: user.id,
     ...(granted.has('profile') ? { name: user.name, ...(user.picture ? { picture: user.picture } : {}) } : {}),
-    ...(granted.has('email') ? { email: user.email } : {}),
+    ...(granted.has('email') ? { email: user.email, email_verified: user.email_verified_at !== null } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { UniqueViolation, type UserRecord } from '../store/users-repository.js';
 import { assertStrongPassword } from './password-policy.js';
 import { hashPassword } from './passwords.js';
+import type { EmailVerification } from './email-verification.js';
 
 /** The user as the bar renders it; the shape of `user` in `/api/me`. */
 export interface PublicUser {
@@ -16,6 +17,8 @@ export interface PublicUser {
   initials: string;
   /** Background colour for the initials avatar, stable per user. */
   color: string;
+  /** Whether the owner of `email` proved it by following a link mailed to it. */
+  emailVerified: boolean;
 }
 
 /** Trims and lower-cases the domain; the local part is kept as typed (RFC 5321 lets it be case-sensitive). */
@@ -96,7 +99,7 @@ function hslToHex(h: number, s: number, l: number): string {
   return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
 
-export function toPublicUser(user: Pick<UserRecord, 'id' | 'name' | 'email' | 'picture'>): PublicUser {
+export function toPublicUser(user: Pick<UserRecord, 'id' | 'name' | 'email' | 'picture' | 'email_verified_at'>): PublicUser {
   return {
     id: user.id,
     name: user.name,
@@ -104,18 +107,23 @@ export function toPublicUser(user: Pick<UserRecord, 'id' | 'name' | 'email' | 'p
     picture: user.picture,
     initials: initialsOf(user.name),
     color: colorOf(user.id),
+    emailVerified: user.email_verified_at !== null,
   };
 }
 
 /** Creating accounts and changing profiles (passwords and sessions are the session service's). */
 export interface UserService {
-  /** Throws 422 WEAK_PASSWORD for a weak password and 409 EMAIL_TAKEN when the address has an account in any casing. */
+  /**
+   * Throws 422 WEAK_PASSWORD for a weak password and 409 EMAIL_TAKEN when the address has an account in any casing.
+   * Mails a link that verifies the address (queued: a mail server that is down does not fail the sign-up).
+   */
   create(input: NewUser): Promise<PublicUser>;
   /** Changes what is given and answers the user as it now is; 401 UNAUTHENTICATED when the user is gone. */
   updateProfile(userId: string, changes: { name?: string; picture?: string | null }): Promise<PublicUser>;
 }
 
-export function createUserService(store: Store, clock: Clock): UserService {
+/** Without `verification` (the demo seed, the CLI), no verification mail is sent. */
+export function createUserService(store: Store, clock: Clock, verification?: Pick<EmailVerification, 'send'>): UserService {
   return {
     async create(input) {
       assertStrongPassword(input.password, input.email);
@@ -126,6 +134,7 @@ export function createUserService(store: Store, clock: Clock): UserService {
         picture: null,
         password_hash: await hashPassword(input.password),
         created_at: clock(),
+        email_verified_at: null,
       };
       try {
         await store.users.insert(user);
@@ -133,6 +142,7 @@ export function createUserService(store: Store, clock: Clock): UserService {
         if (err instanceof UniqueViolation) throw new AppError('EMAIL_TAKEN');
         throw err;
       }
+      await verification?.send(user);
       return toPublicUser(user);
     },
 

@@ -13,6 +13,8 @@ export interface KnownDevicesRepository {
   deleteAllButNewest(userId: string, keep: number): Promise<number>;
   deleteAllForUser(userId: string): Promise<number>;
   deleteExpired(now: number): Promise<number>;
+  /** A user's known devices without their hashes (the account export). */
+  listByUser(userId: string): Promise<Array<Pick<KnownDeviceRecord, 'created_at' | 'expires_at'>>>;
 }
 
 export function createKnownDevicesRepository(db: Kysely<Database>): KnownDevicesRepository {
@@ -50,5 +52,7 @@ export function createKnownDevicesRepository(db: Kysely<Database>): KnownDevices
       const result = await db.deleteFrom('known_devices').where('expires_at', '<=', now).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    listByUser: (userId) =>
+      db.selectFrom('known_devices').select(['created_at', 'expires_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   };
 }

@@ -83,6 +83,11 @@ export function withLocalSessionCache(store: Store, options: { clock: Clock; ttl
         await store.users.update(id, changes);
         forgetUser(id);
       },
+      async delete(id) {
+        const deleted = await store.users.delete(id);
+        forgetUser(id);
+        return deleted;
+      },
     },
   };
 }

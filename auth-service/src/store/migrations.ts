@@ -142,6 +142,55 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0010_jobs_and_outbox': {
+    async up(db: Kysely<unknown>) {
+      // The job queue of a single SQLite instance (jobs/table-job-queue.ts); PostgreSQL runs pg-boss instead.
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('retry_limit', 'integer', (c) => c.notNull())
+        .addColumn('retry_delay_ms', 'bigint', (c) => c.notNull())
+        .addColumn('run_at', 'bigint', (c) => c.notNull())
+        .addColumn('locked_until', 'bigint')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('jobs_due').on('jobs').columns(['state', 'run_at']).execute();
+      // Mail kept instead of sent when no SMTP server is configured (development and the demo): /dev/outbox.
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('to', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('html', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('outbox_sent_at').on('outbox').column('sent_at').execute();
+    },
+  },
+  '0011_email_links': {
+    async up(db: Kysely<unknown>) {
+      // When the account's address was last proven (a verification link followed); null: never.
+      await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
+      // Links mailed to prove an address or reset a password; only the SHA-256 of each link's token is kept.
+      await db.schema
+        .createTable('email_links')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('email_links_user_purpose').on('email_links').columns(['user_id', 'purpose']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

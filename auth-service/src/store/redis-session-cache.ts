@@ -82,6 +82,11 @@ export function withSessionCache(
       await store.users.update(id, changes);
       await invalidate('u', id);
     },
+    async delete(id) {
+      const deleted = await store.users.delete(id);
+      await invalidate('u', id);
+      return deleted;
+    },
   };
 
   return {

@@ -14,6 +14,8 @@ export interface RefreshTokensRepository {
   /** Revokes a whole family (every token rotated from one authorization code); returns how many went. */
   deleteFamily(familyId: string): Promise<number>;
   deleteExpired(before: number): Promise<number>;
+  /** A user's tokens without their hashes, oldest first: which apps they used and when (the account export). */
+  listByUser(userId: string): Promise<Array<Pick<RefreshTokenRecord, 'client_id' | 'scope' | 'created_at' | 'expires_at' | 'used_at'>>>;
 }
 
 export function createRefreshTokensRepository(db: Kysely<Database>): RefreshTokensRepository {
@@ -47,5 +49,12 @@ export function createRefreshTokensRepository(db: Kysely<Database>): RefreshToke
       const result = await db.deleteFrom('refresh_tokens').where('expires_at', '<=', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    listByUser: (userId) =>
+      db
+        .selectFrom('refresh_tokens')
+        .select(['client_id', 'scope', 'created_at', 'expires_at', 'used_at'])
+        .where('user_id', '=', userId)
+        .orderBy('created_at')
+        .execute(),
   };
 }

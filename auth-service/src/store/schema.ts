@@ -11,6 +11,8 @@ export interface UsersTable {
   picture: string | null;
   password_hash: string;
   created_at: number;
+  /** When the address in `email` was proven by a followed link; null: not (yet). */
+  email_verified_at: number | null;
 }
 
 export interface SessionsTable {
@@ -110,6 +112,55 @@ export interface ClientChoicesTable {
   used_at: number;
 }
 
+/** A job of the SQLite job queue (jobs/table-job-queue.ts): waiting, running, or given up. */
+export interface JobsTable {
+  id: string;
+  name: string;
+  /** JSON; emptied when the job gives up, so what it carried (a mail's link) is not kept. */
+  payload: string;
+  state: 'queued' | 'running' | 'failed';
+  /** Attempts begun so far. */
+  attempts: number;
+  /** Retries after the first attempt before it gives up. */
+  retry_limit: number;
+  /** The wait before the first retry; each further one waits twice as long. */
+  retry_delay_ms: number;
+  /** When it may run next. */
+  run_at: number;
+  /** While running: when its worker's claim lapses (a worker that died), and another may take it. */
+  locked_until: number | null;
+  /** The last failure's message (never the payload). */
+  last_error: string | null;
+  created_at: number;
+}
+
+/** A mail the embedded outbox kept instead of sending (no SMTP_URL): listed at /dev/outbox. */
+export interface OutboxTable {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  sent_at: number;
+}
+
+/** What an email link does when followed. */
+export type EmailLinkPurpose = 'verify_email' | 'change_email' | 'reset_password';
+
+/** A link mailed to a user (verify an address, reset a password): single use, short-lived. */
+export interface EmailLinksTable {
+  /** SHA-256 of the link's token: the token itself is only in the mail. */
+  token_hash: string;
+  user_id: string;
+  purpose: EmailLinkPurpose;
+  /** The address the link went to and proves: the account's own, or for `change_email` the one it changes to. */
+  email: string;
+  created_at: number;
+  expires_at: number;
+  /** Set when followed; a used link is refused. */
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -119,4 +170,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   known_devices: KnownDevicesTable;
   client_choices: ClientChoicesTable;
+  jobs: JobsTable;
+  outbox: OutboxTable;
+  email_links: EmailLinksTable;
 }

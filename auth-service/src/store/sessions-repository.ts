@@ -26,16 +26,25 @@ function selectSessionWithUser(db: Kysely<Database>) {
       'users.picture as u_picture',
       'users.password_hash as u_password_hash',
       'users.created_at as u_created_at',
+      'users.email_verified_at as u_email_verified_at',
     ]);
 }
 
 type SessionUserRow = Awaited<ReturnType<ReturnType<typeof selectSessionWithUser>['executeTakeFirstOrThrow']>>;
 
 function toSessionWithUser(row: SessionUserRow): SessionWithUser {
-  const { u_email, u_name, u_picture, u_password_hash, u_created_at, ...session } = row;
+  const { u_email, u_name, u_picture, u_password_hash, u_created_at, u_email_verified_at, ...session } = row;
   return {
     ...session,
-    user: { id: session.user_id, email: u_email, name: u_name, picture: u_picture, password_hash: u_password_hash, created_at: u_created_at },
+    user: {
+      id: session.user_id,
+      email: u_email,
+      name: u_name,
+      picture: u_picture,
+      password_hash: u_password_hash,
+      created_at: u_created_at,
+      email_verified_at: u_email_verified_at,
+    },
   };
 }
 

@@ -14,6 +14,9 @@ import { createRefreshTokensRepository, type RefreshTokensRepository } from './r
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys-repository.js';
 import { createSessionsRepository, type SessionsRepository } from './sessions-repository.js';
 import { createUsersRepository, type UsersRepository } from './users-repository.js';
+import { createJobsRepository, type JobsRepository } from './jobs-repository.js';
+import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
+import { createEmailLinksRepository, type EmailLinksRepository } from './email-links-repository.js';
 
 /** The database and one repository per table. */
 export interface Store {
@@ -26,6 +29,10 @@ export interface Store {
   readonly refreshTokens: RefreshTokensRepository;
   readonly knownDevices: KnownDevicesRepository;
   readonly clientChoices: ClientChoicesRepository;
+  /** The SQLite job queue's table (PostgreSQL runs pg-boss in a schema of its own). */
+  readonly jobs: JobsRepository;
+  readonly outbox: OutboxRepository;
+  readonly emailLinks: EmailLinksRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -122,6 +129,9 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     refreshTokens: createRefreshTokensRepository(db),
     knownDevices: createKnownDevicesRepository(db),
     clientChoices: createClientChoicesRepository(db),
+    jobs: createJobsRepository(db),
+    outbox: createOutboxRepository(db),
+    emailLinks: createEmailLinksRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

@@ -17,7 +17,7 @@ export function emailKey(email: string): string {
   return email.toLowerCase();
 }
 
-const userColumns = ['id', 'email', 'name', 'picture', 'password_hash', 'created_at'] as const;
+const userColumns = ['id', 'email', 'name', 'picture', 'password_hash', 'created_at', 'email_verified_at'] as const;
 
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
@@ -35,7 +35,13 @@ export interface UsersRepository {
   findById(id: string): Promise<UserRecord | undefined>;
   /** The account of this address in any casing. */
   findByEmail(email: string): Promise<UserRecord | undefined>;
-  update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash'>>): Promise<void>;
+  /** A new `email` (its key follows) throws `UniqueViolation` when another account has it, in any casing. */
+  update(id: string, changes: Partial<Pick<UserRecord, 'name' | 'picture' | 'password_hash' | 'email' | 'email_verified_at'>>): Promise<void>;
+  /**
+   * Deletes the account and every row about it, in one transaction: authorization codes, refresh tokens, known
+   * devices, email links, sessions, then the user. False when there was no such user (nothing changes).
+   */
+  delete(id: string): Promise<boolean>;
   count(): Promise<number>;
 }
 
@@ -54,8 +60,26 @@ export function createUsersRepository(db: Kysely<Database>): UsersRepository {
     findByEmail: (email) =>
       db.selectFrom('users').select(userColumns).where('email_key', '=', emailKey(email)).executeTakeFirst(),
     async update(id, changes) {
-      await db.updateTable('users').set(changes).where('id', '=', id).execute();
+      const values = changes.email === undefined ? changes : { ...changes, email_key: emailKey(changes.email) };
+      try {
+        await db.updateTable('users').set(values).where('id', '=', id).execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new UniqueViolation('email taken', { cause: err });
+        throw err;
+      }
     },
+    delete: (id) =>
+      db.transaction().execute(async (trx) => {
+        // Named one by one rather than left to ON DELETE CASCADE: codes and refresh tokens hang off sessions, and
+        // a row added later without a cascade must not survive the account.
+        await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute();
+        await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute();
+        await trx.deleteFrom('known_devices').where('user_id', '=', id).execute();
+        await trx.deleteFrom('email_links').where('user_id', '=', id).execute();
+        await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+        const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      }),
     async count() {
       const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);

@@ -51,6 +51,7 @@ ${alert(opts.error, 'login-error')}
   <input id="password" name="password" type="password" autocomplete="current-password" required ${opts.email ? html`autofocus` : ''}>
   <button type="submit">Sign in</button>
 </form>
+<p class="aside"><a href="/forgot-password">Forgot password?</a></p>
 <p class="aside">No account yet? <a href="/signup?return_to=${encodeURIComponent(opts.returnTo)}">Create one</a></p>`,
   );
 }
@@ -77,9 +78,50 @@ ${alert(opts.error, 'signup-error')}
 
 const doneMessages: Record<string, string> = {
   profile: 'Your profile was saved.',
+  'verification-sent': 'We sent you a new link. Follow it to confirm your address.',
+  'email-change-sent': 'We sent a link to the new address. Your email changes once you follow it.',
+  'email-verified': 'Your email address is confirmed.',
   password: 'Your password was changed. Your other sessions were signed out.',
   session: 'That session was signed out.',
 };
+
+/** The account page's forms, each of which can show an error beside it. */
+export type AccountForm = 'profile' | 'password' | 'verification' | 'email' | 'delete';
+
+/** The words of the account page's data and leaving sections, and of the page after leaving. */
+const leavingMessages = {
+  dataHeading: 'Your data',
+  dataBody: 'Download everything the service holds about you, as JSON.',
+  download: 'Download your data',
+  deleteHeading: 'Delete the account',
+  deleteBody: 'This deletes your account, signs you out everywhere and cannot be undone.',
+  password: 'Password to confirm the deletion',
+  delete: 'Delete my account',
+  goneTitle: 'Your account was deleted',
+  goneBody: 'Your account and everything about it were deleted. A last mail confirms it.',
+  goneNext: 'Create a new account',
+} as const;
+
+export function accountDeletedPage(): string {
+  const m = leavingMessages;
+  return layout(m.goneTitle, html`<h1>${m.goneTitle}</h1>
+<p role="status" class="notice">${m.goneBody}</p>
+<p><a href="/signup">${m.goneNext}</a></p>`);
+}
+
+/** The words of the account page's email sections (for the later translations). */
+const emailMessages = {
+  verifyHeading: 'Verify your email',
+  verifyBody: (email: string) => `${email} is not confirmed yet. Follow the link we mailed you, or ask for a new one.`,
+  resend: 'Send a new link',
+  verified: 'Confirmed',
+  unverified: 'Not confirmed',
+  changeHeading: 'Email',
+  newEmail: 'New email',
+  password: 'Password to confirm the change',
+  change: 'Change email',
+  changeHint: 'We send a link to the new address; nothing changes until it is followed.',
+} as const;
 
 function formatTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ') + ' UTC';
@@ -102,12 +144,12 @@ export function accountPage(opts: {
   sessions: SessionSummary[];
   csrf: string;
   done?: string;
-  error?: { form: 'profile' | 'password'; message: string };
+  error?: { form: AccountForm; message: string };
 }): string {
   const { me, sessions, csrf } = opts;
   const account = hidden('account', me.session.id);
   const done = opts.done ? doneMessages[opts.done] : undefined;
-  const errorFor = (form: 'profile' | 'password') =>
+  const errorFor = (form: AccountForm) =>
     opts.error?.form === form ? alert(opts.error.message, `${form}-error`) : '';
   return layout(
     'Your account',
@@ -122,8 +164,33 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     <input id="name" name="name" autocomplete="name" required maxlength="80" value="${me.user.name}">
     <label for="picture">Picture URL (https)</label>
     <input id="picture" name="picture" type="url" inputmode="url" maxlength="2048" placeholder="https://…" value="${me.user.picture ?? ''}">
-    <p class="hint">Email: ${me.user.email}</p>
     <button type="submit">Save profile</button>
+  </form>
+</section>
+${me.user.emailVerified
+  ? ''
+  : html`<section aria-labelledby="verify-heading">
+  <h2 id="verify-heading">${emailMessages.verifyHeading}</h2>
+  ${errorFor('verification')}
+  <p>${emailMessages.verifyBody(me.user.email)}</p>
+  <form method="post" action="/account/verification">
+    ${hidden('csrf', csrf)}
+    <button type="submit" class="secondary">${emailMessages.resend}</button>
+  </form>
+</section>`}
+<section aria-labelledby="email-heading">
+  <h2 id="email-heading">${emailMessages.changeHeading}</h2>
+  ${errorFor('email')}
+  <p>${me.user.email} <span class="badge">${me.user.emailVerified ? emailMessages.verified : emailMessages.unverified}</span></p>
+  <form method="post" action="/account/email">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${me.user.email}">
+    <label for="new-email">${emailMessages.newEmail}</label>
+    <input id="new-email" name="new_email" type="email" autocomplete="email" required aria-describedby="new-email-hint">
+    <label for="email-password">${emailMessages.password}</label>
+    <input id="email-password" name="password" type="password" autocomplete="current-password" required>
+    <p class="hint" id="new-email-hint">${emailMessages.changeHint}</p>
+    <button type="submit">${emailMessages.change}</button>
   </form>
 </section>
 <section aria-labelledby="password-heading">
@@ -177,6 +244,23 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
   <form method="post" action="/account/sessions/revoke-all">
     ${hidden('csrf', csrf)}${account}
     <button type="submit" class="danger">Sign out everywhere</button>
+  </form>
+</section>
+<section aria-labelledby="data-heading">
+  <h2 id="data-heading">${leavingMessages.dataHeading}</h2>
+  <p>${leavingMessages.dataBody}</p>
+  <p><a href="/api/me/export" download>${leavingMessages.download}</a></p>
+</section>
+<section aria-labelledby="delete-heading">
+  <h2 id="delete-heading">${leavingMessages.deleteHeading}</h2>
+  ${errorFor('delete')}
+  <p>${leavingMessages.deleteBody}</p>
+  <form method="post" action="/account/delete">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${me.user.email}">
+    <label for="delete-password">${leavingMessages.password}</label>
+    <input id="delete-password" name="password" type="password" autocomplete="current-password" required>
+    <button type="submit" class="danger">${leavingMessages.delete}</button>
   </form>
 </section>`,
     true,

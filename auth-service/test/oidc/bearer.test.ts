@@ -35,7 +35,7 @@ describe('GET /userinfo', () => {
   it('answers the claims of the token’s scope', async () => {
     const { tokens, userId, email } = await signInWithCode(t);
     const res = await supertest(t.app).get('/userinfo').set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
-    expect(res.body).toEqual({ sub: userId, name: 'Ada Lovelace', email });
+    expect(res.body).toEqual({ sub: userId, name: 'Ada Lovelace', email, email_verified: false });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 

@@ -16,6 +16,8 @@ export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  // A service process on this schema keeps its job queue (pg-boss) beside it, in `<schema>_jobs` (server.ts).
+  await client.query(`DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
   await client.end();
 }
 

@@ -97,7 +97,7 @@ describe.each(kinds)('migration 0004_email_identity on %s', (_name, makeOldDatab
     try {
       expect(await store.users.findByEmail('dora.explorer@EXAMPLE.com')).toMatchObject({ id: dora, email: 'Dora.Explorer@example.com' });
       await expect(
-        store.users.insert({ id: 'u-new', email: 'Eve@example.com', name: 'E', picture: null, password_hash: 'h', created_at: 2 }),
+        store.users.insert({ id: 'u-new', email: 'Eve@example.com', name: 'E', picture: null, password_hash: 'h', created_at: 2, email_verified_at: null }),
       ).rejects.toBeInstanceOf(UniqueViolation);
     } finally {
       await store.close();

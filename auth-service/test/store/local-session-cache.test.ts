@@ -5,7 +5,7 @@ import { openStore, type Store } from '../../src/store/store.js';
 describe('in-process session cache', () => {
   it('does not keep a lookup that raced a sign-out', async () => {
     const base = await openStore(':memory:');
-    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
+    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1, email_verified_at: null });
     await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     // A database that answers the lookup only after the sign-out below has gone through.
     let release: () => void = () => undefined;
@@ -26,7 +26,7 @@ describe('in-process session cache', () => {
 
   it('serves a hit without the database until its time is up', async () => {
     const base = await openStore(':memory:');
-    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
+    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1, email_verified_at: null });
     await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     let reads = 0;
     const counted = { ...base, sessions: { ...base.sessions, findByTokenHash: (h: string) => ((reads += 1), base.sessions.findByTokenHash(h)) } };
@@ -45,7 +45,7 @@ describe('in-process session cache', () => {
 describe('in-process session cache invalidation', () => {
   async function setUp(): Promise<{ base: Store; store: Store }> {
     const base = await openStore(':memory:');
-    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
+    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1, email_verified_at: null });
     for (const n of [1, 2]) {
       await base.sessions.insert({ id: `s${n}`, token_hash: `th${n}`, user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     }
@@ -83,7 +83,7 @@ describe('in-process session cache invalidation', () => {
 
   it('forgets the old token of a session at once when its token is replaced', async () => {
     const base = await openStore(':memory:');
-    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
+    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1, email_verified_at: null });
     await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     const store = withLocalSessionCache(base, { clock: () => 0 });
     expect(await store.sessions.findByTokenHash('th1')).toBeDefined(); // cached now

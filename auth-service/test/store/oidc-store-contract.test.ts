@@ -12,7 +12,7 @@ describe.each(databases)('OIDC store contract on $name', (database) => {
 
   async function userWithSession() {
     const id = `u-${randomBytes(4).toString('hex')}`;
-    await store().users.insert({ id, email: `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: t0 });
+    await store().users.insert({ id, email: `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: t0, email_verified_at: null });
     const session = {
       id: `s-${randomBytes(4).toString('hex')}`,
       token_hash: `th-${randomBytes(4).toString('hex')}`,

@@ -32,7 +32,7 @@ describe.skipIf(redisUrl === 'skip')('Redis session cache', () => {
   it('serves no copy, from Redis or a process, longer than maxAgeMs after it was read from the database', async () => {
     const base = await openStore(':memory:');
     closing.push(() => base.close());
-    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1 });
+    await base.users.insert({ id: 'u1', email: 'a@example.test', name: 'A', picture: null, password_hash: 'h', created_at: 1, email_verified_at: null });
     await base.sessions.insert({ id: 's1', token_hash: 'th1', user_id: 'u1', created_at: 1, last_seen_at: 1, expires_at: 9e12, user_agent: '', ip: '', time_zone: null });
     const prefix = `userbox_cache_${randomBytes(5).toString('hex')}:`;
     const maxAgeMs = 400;

@@ -22,7 +22,7 @@ vi.mock('better-sqlite3', async (importOriginal) => {
 const dir = mkdtempSync(path.join(tmpdir(), 'userbox-fk-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const user = { id: 'u1', email: 'u1@example.test', name: 'Ada', picture: null, password_hash: 'h', created_at: 1_700_000_000_000 };
+const user = { id: 'u1', email: 'u1@example.test', name: 'Ada', picture: null, password_hash: 'h', created_at: 1_700_000_000_000, email_verified_at: null };
 const session = (userId: string) => ({
   id: `s-${userId}`,
   token_hash: `th-${userId}`,

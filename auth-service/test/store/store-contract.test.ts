@@ -9,7 +9,7 @@ const databases = testDatabases('userbox_test');
 
 function user(overrides: Partial<{ id: string; email: string }> = {}) {
   const id = overrides.id ?? `u-${randomBytes(4).toString('hex')}`;
-  return { id, email: overrides.email ?? `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: 1_700_000_000_000 };
+  return { id, email: overrides.email ?? `${id}@example.test`, name: 'Ada', picture: null, password_hash: 'h', created_at: 1_700_000_000_000, email_verified_at: null };
 }
 
 function session(userId: string, overrides: Partial<{ id: string; token_hash: string; last_seen_at: number; expires_at: number }> = {}) {
@@ -212,5 +212,33 @@ describe.each(databases)('store contract on $name', (database) => {
 
   it('refuses a session for a user that does not exist', async () => {
     await expect(store().sessions.insert(session(`u-missing-${randomBytes(4).toString('hex')}`))).rejects.toThrow(/foreign key/i);
+  });
+
+  it('deletes an account with all its rows in one transaction, and leaves other accounts alone', async () => {
+    const [gone, kept] = [user(), user()];
+    for (const u of [gone, kept]) {
+      await store().users.insert(u);
+      await store().sessions.insert(session(u.id));
+      await store().knownDevices.insert({ token_hash: `kd-${u.id}`, user_id: u.id, created_at: 1, expires_at: 2_000_000_000_000 });
+      await store().emailLinks.insert({ token_hash: `el-${u.id}`, user_id: u.id, purpose: 'verify_email', email: u.email, created_at: 1, expires_at: 2, used_at: null });
+    }
+    expect(await store().users.delete(gone.id)).toBe(true);
+    expect(await store().users.findById(gone.id)).toBeUndefined();
+    expect(await store().sessions.listByUser(gone.id)).toEqual([]);
+    expect(await store().knownDevices.listByUser(gone.id)).toEqual([]);
+    expect(await store().emailLinks.listByUser(gone.id)).toEqual([]);
+    expect(await store().users.findById(kept.id)).toEqual(kept);
+    expect(await store().sessions.listByUser(kept.id)).toHaveLength(1);
+    expect(await store().emailLinks.listByUser(kept.id)).toHaveLength(1);
+    expect(await store().users.delete(gone.id)).toBe(false);
+  });
+
+  it('marks an email link used once, however often it is asked', async () => {
+    const u = user();
+    await store().users.insert(u);
+    await store().emailLinks.insert({ token_hash: `el-${u.id}`, user_id: u.id, purpose: 'reset_password', email: u.email, created_at: 1, expires_at: 2, used_at: null });
+    const results = await Promise.all([1, 2, 3].map(() => store().emailLinks.markUsed(`el-${u.id}`, 5)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await store().emailLinks.findByTokenHash(`el-${u.id}`))?.used_at).toBe(5);
   });
 });
