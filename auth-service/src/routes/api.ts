@@ -95,6 +95,7 @@ export function apiRoutes(deps: ApiDependencies): Router {
     const me = await requireSession(req);
     const changes = parseInput(profileSchema, req.body);
     const user = await users.updateProfile(me.user.id, changes);
+    cookie.changed(res);
     res.json({ user, session: me.session });
   });
 

@@ -127,7 +127,7 @@ function signInPages(router: Router, kit: PageKit): void {
 
 /** The account page and its profile and password forms. */
 function accountPages(router: Router, kit: PageKit): void {
-  const { sessions, users, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
+  const { sessions, users, cookie, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
 
   async function renderAccount(req: Request, res: Response, me: SessionView, status = 200, error?: { form: 'profile' | 'password'; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
@@ -146,6 +146,7 @@ function accountPages(router: Router, kit: PageKit): void {
     try {
       const { name, picture } = readForm(profileForm, req.body);
       await users.updateProfile(me.user.id, { name, picture });
+      cookie.changed(res);
       res.redirect(303, '/account?done=profile');
     } catch (err) {
       await renderAccount(req, res, me, formError(err).status, { form: 'profile', message: (err as AppError).message });

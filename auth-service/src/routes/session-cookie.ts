@@ -37,10 +37,11 @@ export function defaultSyncDomain(publicUrl: string): string | undefined {
  * The session cookie. On https it is `__Host-` prefixed and `Secure` (bound to this exact host, path `/`);
  * always HttpOnly and SameSite=Lax, so same-site apps' fetches carry it and cross-site POSTs do not.
  *
- * Whenever it is set or cleared, the service also gives the whole site a new `userbox_sync` cookie: a random
- * value, readable by script (not HttpOnly), naming nobody. Every `<user-box>` on the site watches it, so a
- * sign-in or sign-out in one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin)
- * cannot reach.
+ * Whenever it is set or cleared, and whenever what the box shows of the user changes (`changed`), the service
+ * also gives the whole site a new `userbox_sync` cookie: 9 random bytes, readable by script (not HttpOnly),
+ * naming nobody and derived from nothing. Every `<user-box>` on the site watches it, so a sign-in or sign-out in
+ * one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin) cannot reach; and a box
+ * trusts the view it kept only while the cookie still has the value the view was fetched under.
  */
 export interface SessionCookie {
   /** The token in the request's session cookie (`__Host-userbox_session` on https, `userbox_session` on http). */
@@ -48,6 +49,8 @@ export interface SessionCookie {
   /** Sets the cookie until `expiresAt` (ms, on the same clock as the session's expiry). */
   set(res: Response, token: string, expiresAt: number): void;
   clear(res: Response): void;
+  /** The session stays but what the box shows of its user changed (name, picture): a new `userbox_sync` value. */
+  changed(res: Response): void;
 }
 
 export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain = defaultSyncDomain(publicUrl)): SessionCookie {
@@ -67,6 +70,7 @@ export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain 
       res.clearCookie(name, attributes);
       signal(res);
     },
+    changed: signal,
   };
 }
 
