@@ -42,14 +42,14 @@ function askWhenSyncCookieChanges(refresh: () => void): void {
 }
 
 /**
- * A client for `service`: with `token` options in token mode, a separate module the service serves and only
- * pages that need it load; else in cookie mode.
+ * A client for `service`: with `token` options in token mode, a chunk of its own that only pages that need it
+ * load (from beside the element's chunk); else in cookie mode.
  */
 function createClient(service: string, token: TokenModeOptions | undefined): SessionClient | Promise<SessionClient> {
   // Tabs of the same origin keep each other current through a channel named after the service.
   const channel = new BroadcastChannel(`userbox ${service}`);
   return token
-    ? (import(`${service}/userbox-token.js`) as Promise<typeof import('./token-session-client.js')>).then(
+    ? import('./token-session-client.js').then(
         (module) => new module.TokenSessionClient(service, token, undefined, channel),
         // Unreachable: a client that reports it like any failed request (a warning, userbox-error, retries).
         (error: Error) => new SessionClient(service, () => Promise.reject(error), channel),
