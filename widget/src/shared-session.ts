@@ -1,10 +1,13 @@
+import { ViewKeeper } from './kept-view.js';
 import { SessionClient } from './session-client.js';
 import type { TokenModeOptions } from './token-session-client.js';
 
-/** What a box asks of its session client: the box's `mode`, `client-id` and `redirect-uri`. */
+/** What a box asks of its session client: the box's `mode`, `client-id`, `redirect-uri` and `view-max-age`. */
 export interface SessionOptions extends TokenModeOptions {
   /** `cookie`, `token`, or undefined to choose by site (see `usesTokens`). */
   mode?: 'cookie' | 'token' | undefined;
+  /** Seconds a kept view is shown without asking (0: keep nothing). */
+  viewMaxAge: number;
 }
 
 /**
@@ -25,18 +28,21 @@ const usesTokens = (service: URL, mode: SessionOptions['mode']): boolean =>
  * A tab that comes back (visibilitychange, focus) asks again: that is how apps on other origins of the site
  * (out of the BroadcastChannel's reach) catch up with a sign-out elsewhere even when timers were slowed.
  */
-function askWhenShown(refresh: () => void): void {
-  const wake = () => document.visibilityState === 'visible' && refresh();
+function askWhenShown(shown: () => void): void {
+  const wake = () => document.visibilityState === 'visible' && shown();
   document.addEventListener('visibilitychange', wake);
   addEventListener('focus', wake);
 }
 
+/** The site's `userbox_sync` cookie ('' when there is none). It names nobody: 9 random bytes. */
+const syncSignal = (): string => /\buserbox_sync=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+
 /**
- * The service rotates the `userbox_sync` cookie of the whole site at every sign-in and sign-out: tabs of the
- * site's other origins (out of the channel's reach) see it change within half a second.
+ * The service rotates the `userbox_sync` cookie of the whole site at every sign-in, sign-out and profile change:
+ * tabs of the site's other origins (out of the channel's reach) see it change within half a second.
  */
 function askWhenSyncCookieChanges(refresh: () => void): void {
-  const signal = () => /\buserbox_sync=([^;]*)/.exec(document.cookie)?.[1];
+  const signal = syncSignal;
   let seen = signal();
   setInterval(() => seen !== (seen = signal()) && refresh(), 500);
 }
@@ -45,36 +51,56 @@ function askWhenSyncCookieChanges(refresh: () => void): void {
  * A client for `service`: with `token` options in token mode, a chunk of its own that only pages that need it
  * load (from beside the element's chunk); else in cookie mode.
  */
-function createClient(service: string, token: TokenModeOptions | undefined): SessionClient | Promise<SessionClient> {
+function createClient(service: string, token: TokenModeOptions | undefined, keeper: ViewKeeper): SessionClient | Promise<SessionClient> {
   // Tabs of the same origin keep each other current through a channel named after the service.
   const channel = new BroadcastChannel(`userbox ${service}`);
   return token
     ? import('./token-session-client.js').then(
-        (module) => new module.TokenSessionClient(service, token, undefined, channel),
+        (module) => new module.TokenSessionClient(service, token, undefined, channel, undefined, keeper),
         // Unreachable: a client that reports it like any failed request (a warning, userbox-error, retries).
-        (error: Error) => new SessionClient(service, () => Promise.reject(error), channel),
+        (error: Error) => new SessionClient(service, () => Promise.reject(error), channel, keeper),
       )
-    : new SessionClient(service, undefined, channel);
+    : new SessionClient(service, undefined, channel, keeper);
 }
 
-const clients = new Map<string, SessionClient | Promise<SessionClient>>();
+/**
+ * Where a box keeps its last view. Cookie mode: localStorage, so every tab and later visit of this origin
+ * shares it, gated by the site-wide `userbox_sync` cookie. Token mode: sessionStorage (this tab only, like its
+ * access token), gated by the token's life: another site cannot read the service's sync cookie.
+ */
+function createKeeper(service: string, token: boolean, maxAge: number): ViewKeeper {
+  let storage: Storage | undefined;
+  try {
+    storage = token ? sessionStorage : localStorage;
+  } catch {
+    // Storage disabled: keep nothing.
+  }
+  return new ViewKeeper(storage, `userbox:view:${service}`, token ? () => '' : syncSignal, maxAge * 1000);
+}
+
+const clients = new Map<string, { client: SessionClient | Promise<SessionClient>; keeper: ViewKeeper }>();
 
 /**
  * The one client per service and options for this page, so many boxes make one request, wired to the page's
- * events (`askWhenShown`, `askWhenSyncCookieChanges`). Token-mode boxes that differ in client id or redirect URI
- * get clients of their own.
+ * events (`askWhenShown`, `askWhenSyncCookieChanges`), with its keeper, which the box reads at once to paint a
+ * kept view in its first frame (a token-mode client arrives later, with its chunk). Token-mode boxes that differ
+ * in client id or redirect URI get clients of their own.
  */
-export function sharedSessionClient(serviceUrl: string, { mode, clientId, redirectUri }: SessionOptions): SessionClient | Promise<SessionClient> {
+export function sharedSessionClient(
+  serviceUrl: string,
+  { mode, clientId, redirectUri, viewMaxAge }: SessionOptions,
+): { client: SessionClient | Promise<SessionClient>; keeper: ViewKeeper } {
   const url = new URL(serviceUrl);
   const token = usesTokens(url, mode) ? { clientId, redirectUri } : undefined;
-  const key = token ? `${url.origin} ${clientId} ${redirectUri}` : url.origin;
-  let client = clients.get(key);
-  if (!client) {
-    const created = (client = createClient(url.origin, token));
-    const refresh = () => void Promise.resolve(created).then((c) => c.refresh());
-    askWhenShown(refresh);
-    askWhenSyncCookieChanges(refresh);
-    clients.set(key, created);
+  const key = `${url.origin} ${viewMaxAge}` + (token ? ` ${clientId} ${redirectUri}` : '');
+  let shared = clients.get(key);
+  if (!shared) {
+    const keeper = createKeeper(url.origin, !!token, viewMaxAge);
+    const client = createClient(url.origin, token, keeper);
+    const when = (what: (c: SessionClient) => Promise<void>) => () => void Promise.resolve(client).then(what);
+    askWhenShown(when((c) => c.shown()));
+    askWhenSyncCookieChanges(when((c) => c.refresh()));
+    clients.set(key, (shared = { client, keeper }));
   }
-  return client;
+  return shared;
 }
