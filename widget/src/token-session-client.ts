@@ -209,9 +209,10 @@ export class TokenSessionClient extends SessionClient {
     const configured = this.#options.clientId;
     if (configured) return configured;
     const origin = this.#win.location.origin;
-    // Found once per tab: a repeat page view need not ask for the list.
+    // Found once per tab when views are kept: a repeat page view need not ask for the list.
     const key = `userbox:client:${this.serviceUrl}`;
-    this.#clientId ??= this.#win.sessionStorage.getItem(key) ?? undefined;
+    const keep = this.keeper?.maxAgeMs;
+    if (keep) this.#clientId ??= this.#win.sessionStorage.getItem(key) ?? undefined;
     this.#clientId ??= (await this.apps()).find((app) => {
       try {
         return new URL(app.url).origin === origin;
@@ -220,7 +221,7 @@ export class TokenSessionClient extends SessionClient {
       }
     })?.id;
     if (!this.#clientId) throw new SessionError(`No app is registered for ${origin}; set client-id on <user-box>`, null);
-    this.#win.sessionStorage.setItem(key, this.#clientId);
+    if (keep) this.#win.sessionStorage.setItem(key, this.#clientId);
     return this.#clientId;
   }
 
