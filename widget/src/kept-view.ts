@@ -26,6 +26,8 @@ export class ViewKeeper {
   readonly #storage: ViewStorage | undefined;
   readonly #key: string;
   readonly #now: () => number;
+  /** Set for a page the user reloaded: show no kept view before asking once, as HTTP caches revalidate then. */
+  askFirst = false;
 
   constructor(
     storage: ViewStorage | undefined,
@@ -56,7 +58,7 @@ export class ViewKeeper {
     const now = this.#now();
     if (!kept?.me || kept.sync !== this.signal() || !(now < kept.expiresAt)) return;
     // A fresh view was fetched at most maxAge ago, also by a clock that was put back since.
-    if (!stale && !(now < kept.freshUntil && kept.freshUntil - now <= this.maxAgeMs)) return;
+    if (!stale && (this.askFirst || !(now < kept.freshUntil && kept.freshUntil - now <= this.maxAgeMs))) return;
     return kept.me;
   }
 
@@ -65,6 +67,7 @@ export class ViewKeeper {
    * stamped on an older answer), until `until` at the latest (token mode: the access token's life).
    */
   write(me: MeResponse, sync: string, until = Infinity): void {
+    this.askFirst = false;
     if (!this.maxAgeMs) return;
     const now = this.#now();
     const session = me.user ? Date.parse(me.session?.expiresAt ?? '') : Infinity;

@@ -75,7 +75,10 @@ function createKeeper(service: string, token: boolean, maxAge: number): ViewKeep
   } catch {
     // Storage disabled: keep nothing.
   }
-  return new ViewKeeper(storage, `userbox:view:${service}`, token ? () => '' : syncSignal, maxAge * 1000);
+  const keeper = new ViewKeeper(storage, `userbox:view:${service}`, token ? () => '' : syncSignal, maxAge * 1000);
+  // A reload is the user asking for the page afresh: the box asks too (and shows a kept view only if that fails).
+  keeper.askFirst = (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload';
+  return keeper;
 }
 
 const clients = new Map<string, { client: SessionClient | Promise<SessionClient>; keeper: ViewKeeper }>();

@@ -87,6 +87,17 @@ describe('ViewKeeper', () => {
     expect(keeper().read(true)).toBeUndefined();
   });
 
+  it('after a reload (askFirst) shows nothing fresh until one answer is kept, but still a stale one for an outage', () => {
+    const { w, keeper } = world();
+    keeper().write(signedIn(60 * minute), w.sync);
+    const reloaded = keeper();
+    reloaded.askFirst = true;
+    expect(reloaded.read()).toBeUndefined();
+    expect(reloaded.read(true)?.user).toEqual(ada);
+    reloaded.write(signedIn(60 * minute), w.sync);
+    expect(reloaded.read()?.user).toEqual(ada);
+  });
+
   it('keeps a signed-out view for maxAge too', () => {
     const { w, keeper } = world();
     keeper().write({ user: null }, w.sync);
