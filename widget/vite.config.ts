@@ -91,8 +91,9 @@ function stableLoaders(): Plugin {
         // The package's exports (the chunk exports more, for its lazy chunks), so `import { UserBox } from
         // '@userbox/widget'` keeps working.
         'userbox.js': `export{UserBox}from"${chunkOf('userbox', ['UserBox'])}";\n`,
-        // A classic script may import a module too, resolved here against the script's own address.
-        'userbox.iife.js': `import(new URL("${chunkOf('userbox')}",document.currentScript.src).href);\n`,
+        // A classic script may import a module too, resolved here against the script's own address. The global
+        // `Userbox` (the IIFE build's name) appears once the chunk has loaded.
+        'userbox.iife.js': `import(new URL("${chunkOf('userbox', ['UserBox'])}",document.currentScript.src).href).then(m=>self.Userbox={UserBox:m.UserBox});\n`,
         // Token mode is a chunk the element imports itself; this address stays for pages that named it.
         'userbox-token.js': `export{TokenSessionClient}from"${chunkOf('token-session-client', ['TokenSessionClient'])}";\n`,
         'userbox-host-sync.js': `import"${chunkOf('userbox-host-sync')}";\n`,
