@@ -66,6 +66,8 @@ test.describe('a repeat page view on the service’s site (cookie mode)', () => 
 
   test('a sign-out in another app changes the sync cookie: the next view asks and shows Sign in, never the kept user', async ({ page, context, urls, signedInUser: user }) => {
     await openShowingUser(page, `${urls.mail}/`, user);
+    // No Mail tab open to hear it (an open one would ask at once and keep the signed-out view).
+    await page.close();
     await signOutThroughBox(context, `${urls.news}/`, user);
     const next = await context.newPage();
     await recordFirstRender(next);

@@ -167,6 +167,8 @@ export class UserBox extends LitElement {
     setTimeout(() => this._user === undefined && this.#onSession({ error: new SessionError(this.service + ' did not answer', null) }), 2000);
     const client = await shared.client;
     this.#client = client;
+    // A token-mode box may have painted a kept view (or Sign in after 2 s) before its client came.
+    this.requestUpdate();
     this.#unsubscribe = client.subscribe(this.#onSession);
     // Another box on the page may already know the user: show it at once instead of a placeholder.
     if (client.last) this.#onSession({ me: client.last });
@@ -266,12 +268,12 @@ export class UserBox extends LitElement {
               ${this._apps && this.#renderApps?.(this._apps)}
             </div>
           </div>`;
-    // A user is only ever set by a client's answer, so `client` is there whenever `user` is known.
-    if (user === undefined || !client) {
+    // Sign in needs the client's login URL; a kept user is shown before token mode's client has come.
+    if (user === undefined || (!user && !client)) {
       return html`${launcher}<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
     }
     if (!user) {
-      return html`${launcher}<a part="sign-in" class="sign-in" href=${client.loginUrl(this.returnTo ?? location.href)}
+      return html`${launcher}<a part="sign-in" class="sign-in" href=${client!.loginUrl(this.returnTo ?? location.href)}
           >${t.signIn}</a
         >`;
     }
@@ -285,7 +287,7 @@ export class UserBox extends LitElement {
           <slot></slot>
         </div>
         <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus?.menuKeyDown} @click=${this.#menus?.menuClick}>
-          <a part="item" role="menuitem" tabindex="-1" href=${client.serviceUrl + '/account'}>${t.manage}</a>
+          <a part="item" role="menuitem" tabindex="-1" href=${new URL('/account', this.service).href}>${t.manage}</a>
           <slot name="menu-items"></slot>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>
