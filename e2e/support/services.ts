@@ -34,6 +34,8 @@ export interface RunningServices {
   apps: { id: string; name: string; url: string; icon: string | null }[];
   /** Host examples that could not be started here (their folder has no server yet, or no python3), with why. */
   missingHosts: Record<string, string>;
+  /** The self-signed certificate every server here presents (PEM file), for a browser that should trust it. */
+  certFile: string;
   stop(): Promise<void>;
 }
 
@@ -219,6 +221,7 @@ export async function startServices({ onServiceRequest }: StartOptions = {}): Pr
     ssrUrl: urlOf('express-ssr'),
     apps,
     missingHosts,
+    certFile: tls.cert,
     stop,
   };
 }
