@@ -24,12 +24,14 @@ const scriptOrigin = new URL(
 
 /**
  * @summary The shared account bar: who is signed in, their account menu, and a launcher for the family's apps.
+ * A repeat page view shows the view kept from the last one at once and asks the service nothing (`view-max-age`).
  * @tagname user-box
  *
  * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-change - The signed-in user became known or changed.
  * @event {CustomEvent<{ everywhere: boolean }>} userbox-signout - The user signed out through the box or `signOut()`.
  * @event {CustomEvent<{ error: SessionError }>} userbox-error - The service could not be reached or answered an
- *   error. The box keeps what it shows and retries with backoff.
+ *   error. The box keeps what it shows and retries with backoff; with nothing shown yet, it shows the view kept
+ *   from an earlier page view (if this browser's session still has one), else **Sign in**.
  *
  * @slot - Extra content in the account panel, under the name and email.
  * @slot menu-items - Custom menu items, between **Manage your account** and **Sign out**. Each slotted element
@@ -38,7 +40,8 @@ const scriptOrigin = new URL(
  * @csspart sign-in - The **Sign in** link shown when signed out.
  * @csspart button - The account button shown when signed in.
  * @csspart avatar - The picture or initials, in the button and in the panel.
- * @csspart placeholder - The neutral circle shown while loading.
+ * @csspart placeholder - The neutral circle shown while loading (at most 2 s; not on a repeat page view, which
+ *   paints the kept view in its first render).
  * @csspart panel - The account panel opened by the button.
  * @csspart menu - The list of actions in the account panel.
  * @csspart item - Each built-in action in the account menu.
