@@ -89,6 +89,24 @@ test.describe('a repeat page view on the service’s site (cookie mode)', () => 
     expect(await firstRender(page)).not.toBe('account button');
   });
 
+  test('a session ended on another device shows in an open tab at its next focus, kept view or not', async ({ page, browser, urls, signedInUser: user }) => {
+    const { box } = await openShowingUser(page, `${urls.mail}/`, user);
+    await openShowingUser(page, `${urls.mail}/cart`, user);
+    // Another device signs in and signs out everywhere: nothing this browser holds changes.
+    const laptop = await browser.newContext({ ignoreHTTPSErrors: true });
+    const other = await laptop.newPage();
+    await other.goto(`${urls.service}/login`);
+    await other.getByLabel('Email').fill(user.email);
+    await other.getByLabel('Password').fill(user.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.goto(`${urls.service}/account`);
+    await other.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expect(other).toHaveURL(`${urls.service}/login`);
+    await laptop.close();
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  });
+
   test('a name change on the account page shows on the next view of another app', async ({ page, urls, signedInUser: user }) => {
     await openShowingUser(page, `${urls.mail}/`, user);
     await page.goto(`${urls.service}/account`);

@@ -108,19 +108,14 @@ export class SessionClient {
   }
 
   /**
-   * On a page view, or when the page is shown again: the kept view when it is still trustworthy (same
-   * `userbox_sync` value, fresh, session not expired), asking nothing; else `refresh()`.
+   * On a page view: the kept view when it is still trustworthy (same `userbox_sync` value, fresh, session not
+   * expired), asking nothing; else `refresh()`. (A page shown again asks: `refresh()`.)
    */
   async revalidate(): Promise<void> {
     const kept = this.keeper?.read();
     if (!kept) return this.refresh();
     clearTimeout(this.#retryTimer);
     this.#set(kept, false);
-  }
-
-  /** The page is shown again (focus, a visible tab): here, as on a page view. */
-  shown(): Promise<void> {
-    return this.revalidate();
   }
 
   /** Asks who is signed in and tells the subscribers. Never rejects: a failure is reported and retried later. */

@@ -28,8 +28,8 @@ const usesTokens = (service: URL, mode: SessionOptions['mode']): boolean =>
  * A tab that comes back (visibilitychange, focus) asks again: that is how apps on other origins of the site
  * (out of the BroadcastChannel's reach) catch up with a sign-out elsewhere even when timers were slowed.
  */
-function askWhenShown(shown: () => void): void {
-  const wake = () => document.visibilityState === 'visible' && shown();
+function askWhenShown(refresh: () => void): void {
+  const wake = () => document.visibilityState === 'visible' && refresh();
   document.addEventListener('visibilitychange', wake);
   addEventListener('focus', wake);
 }
@@ -101,7 +101,10 @@ export function sharedSessionClient(
     const keeper = createKeeper(url.origin, !!token, viewMaxAge);
     const client = createClient(url.origin, token, keeper);
     const when = (what: (c: SessionClient) => Promise<void>) => () => void Promise.resolve(client).then(what);
-    askWhenShown(when((c) => c.shown()));
+    // Shown again, it asks even with a trustworthy kept view: a session ended where this browser's sync cookie
+    // could not change (another device, another site) shows at the next focus, as it always has. Focus is rare
+    // beside page views, which are what the kept view spares.
+    askWhenShown(when((c) => c.refresh()));
     askWhenSyncCookieChanges(when((c) => c.refresh()));
     clients.set(key, (shared = { client, keeper }));
   }

@@ -167,11 +167,6 @@ export class TokenSessionClient extends SessionClient {
     return super.revalidate();
   }
 
-  /** Shown again (focus): ask `/api/me`, so a sign-out on another site (no sync cookie here) shows now. */
-  override shown(): Promise<void> {
-    return this.refresh();
-  }
-
   protected override keep(me: MeResponse, sync: string): void {
     // Without an access token there is nothing to show for long: a signed-out view is kept until the next ask.
     this.keeper?.write(me, sync, this.#access?.expiresAt ?? 0);

@@ -442,7 +442,7 @@ describe('TokenSessionClient with a kept view (per tab)', () => {
     expect(heard.map((u) => u.me?.user?.id)).toEqual(['u1']);
 
     // Shown again: the kept access token asks /api/me, which tells a sign-out on another site.
-    await again.shown();
+    await again.refresh();
     expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me', '/api/me']);
     expect(new Headers(svc.calls.at(-1)!.init.headers).get('authorization')).toBe('Bearer at-1');
   });
@@ -468,7 +468,7 @@ describe('TokenSessionClient with a kept view (per tab)', () => {
     // Signed out everywhere elsewhere: the service refuses the tokens.
     svc.state.liveAccess.clear();
     svc.state.liveRefresh.clear();
-    await again.shown();
+    await again.refresh();
     expect(again.last?.user).toBeNull();
     // Neither the user nor a token is left in the tab (a prepared Sign in is).
     const kept = JSON.stringify([...page.sessionStorage.items.values()]);
