@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { startServices } from '../e2e/support/services.ts';
+import { saveResult } from './lib.mjs';
 
 const views = Number(process.env.BENCH_PAGE_VIEWS ?? 100);
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -138,6 +139,7 @@ try {
   await browser.close();
   await services.stop();
 }
+saveResult('page-views', { views, rows });
 const byRoute = Object.entries(rows).map(([name, row]) => [name, row['calls by route']]);
 for (const row of Object.values(rows)) delete row['calls by route'];
 console.log(`${views} page views of a signed-in user each (the first view of each app included):`);
