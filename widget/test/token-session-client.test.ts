@@ -185,8 +185,10 @@ describe('TokenSessionClient', () => {
     const { win, sessionStorage } = makeTab(`${shop}/cart?item=42#s5`);
     win.scrollY = 1234;
     const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, win);
-    expect(await settles(client.me())).toBe(false);
-    expect(win.location.assign).toHaveBeenCalledTimes(1);
+    const me = client.me();
+    // Waited for rather than timed: on a loaded machine the PKCE digest may take longer than a fixed pause.
+    await vi.waitFor(() => expect(win.location.assign).toHaveBeenCalledTimes(1));
+    expect(await settles(me)).toBe(false);
     const asked = new URL(win.location.assign.mock.calls[0]![0]);
     expect(asked.origin + asked.pathname).toBe(`${service}/authorize`);
     const q = Object.fromEntries(asked.searchParams);
