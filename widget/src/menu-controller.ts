@@ -5,7 +5,7 @@ export type Popup = 'account' | 'apps';
 type Host = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment };
 
 /**
- * Loaded as a chunk of its own at the first press of a trigger (the first paint does not need it).
+ * Part of the `menus` chunk, loaded after the first paint (which does not need it).
  *
  * The WAI-ARIA menu-button pattern for the box's two popups, the account menu and the app launcher. On the
  * trigger (a native button: Enter and Space click it) a click opens on the first item, ArrowDown too, ArrowUp

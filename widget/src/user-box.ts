@@ -106,9 +106,9 @@ export class UserBox extends LitElement {
   declare private _apps: UserboxApp[] | undefined;
   #client: SessionClient | undefined;
   #keeper: ViewKeeper | undefined;
-  /** The menus' keyboard and pointer rules: a chunk of their own, loaded at the first press of a trigger. */
+  /** The menus' keyboard and pointer rules and the launcher: a chunk of their own, loaded after the first paint. */
   #menus: InstanceType<Menus['MenuController']> | undefined;
-  #menusLoading: Promise<Menus> | undefined;
+  #menusLoading: Promise<unknown> | undefined;
   #renderApps: Menus['renderApps'] | undefined;
   #unsubscribe: (() => void) | undefined;
   #lastUserJson: string | undefined;
@@ -215,19 +215,30 @@ export class UserBox extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  /** A trigger's click or key: to the menus, loading them first if this is the first press that opens one. */
-  #trigger(event: Event, popup: Popup): void {
-    if (this.#menus) return this.#menus.trigger(event, popup);
-    if (event.type === 'keydown' && !/^Arrow(Up|Down)$/.test((event as KeyboardEvent).key)) return;
-    event.preventDefault();
-    this.#menusLoading ??= import('./menus.js').then((menus) => {
+  /**
+   * The menus chunk, asked for once the box has painted (from the cache on a repeat view), so that it is there
+   * before the first key press: a key pressed while it loads would be replayed with focus already elsewhere.
+   */
+  #loadMenus(): Promise<unknown> {
+    return (this.#menusLoading ??= import('./menus.js').then((menus) => {
       this.#menus = new menus.MenuController(this, (p) => this.#loadApps(p));
       this.#renderApps = menus.renderApps;
       const root = this.renderRoot as ShadowRoot;
       root.adoptedStyleSheets = [...root.adoptedStyleSheets, menus.launcherStyles.styleSheet!];
       return menus;
-    });
-    void this.#menusLoading.then(() => this.#menus!.trigger(event, popup));
+    }));
+  }
+
+  protected override firstUpdated(): void {
+    void this.#loadMenus();
+  }
+
+  /** A trigger's click or key: to the menus, once their chunk is there (a first press may come before it). */
+  #trigger(event: Event, popup: Popup): void {
+    if (this.#menus) return this.#menus.trigger(event, popup);
+    if (event.type === 'keydown' && !/^Arrow(Up|Down)$/.test((event as KeyboardEvent).key)) return;
+    event.preventDefault();
+    void this.#loadMenus().then(() => this.#menus!.trigger(event, popup));
   }
 
   #renderAvatar(user: UserboxUser) {
