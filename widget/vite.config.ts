@@ -68,58 +68,72 @@ function minifyTemplates(): Plugin {
   };
 }
 
-const quietImportMeta = {
-  onLog(level: 'info' | 'warn' | 'debug', log: { code?: string }, handler: (level: 'info' | 'warn' | 'debug', log: never) => void) {
-    // The IIFE build has no import.meta; user-box.ts reads document.currentScript there instead.
-    if (log.code === 'EMPTY_IMPORT_META') return;
-    handler(level, log as never);
-  },
-};
+/**
+ * The stable addresses every snippet names, each a few bytes that point at content-hashed chunks. The service
+ * serves these loaders with a short cache life and the chunks as immutable, so a repeat view fetches no script
+ * (the loader at most revalidates) and a new release reaches every page within the loader's cache life.
+ * Relative imports resolve against the loader's own URL, so the chunks come from wherever the loader came from
+ * (the service, or a host's bundler through the npm package).
+ */
+function stableLoaders(): Plugin {
+  return {
+    name: 'userbox-stable-loaders',
+    generateBundle(_options, bundle) {
+      /** The chunk of `name`, checked to export `names`, as a path relative to the loaders. */
+      const chunkOf = (name: string, names: string[] = []): string => {
+        const chunk = Object.values(bundle).find((c) => c.type === 'chunk' && c.name === name);
+        if (chunk?.type !== 'chunk') throw new Error(`no chunk ${name}`);
+        const missing = names.filter((n) => !chunk.exports.includes(n));
+        if (missing.length) throw new Error(`chunk ${name} does not export ${missing.join(', ')}`);
+        return './' + chunk.fileName;
+      };
+      const loaders: Record<string, string> = {
+        // The package's exports (the chunk exports more, for its lazy chunks), so `import { UserBox } from
+        // '@userbox/widget'` keeps working.
+        'userbox.js': `export{UserBox}from"${chunkOf('userbox', ['UserBox'])}";\n`,
+        // A classic script may import a module too, resolved here against the script's own address. The global
+        // `Userbox` (the IIFE build's name) appears once the chunk has loaded.
+        'userbox.iife.js': `import(new URL("${chunkOf('userbox', ['UserBox'])}",document.currentScript.src).href).then(m=>self.Userbox={UserBox:m.UserBox});\n`,
+        // Token mode is a chunk the element imports itself; this address stays for pages that named it.
+        'userbox-token.js': `export{TokenSessionClient}from"${chunkOf('token-session-client', ['TokenSessionClient'])}";\n`,
+        'userbox-host-sync.js': `import"${chunkOf('userbox-host-sync')}";\n`,
+      };
+      for (const [fileName, source] of Object.entries(loaders)) this.emitFile({ type: 'asset', fileName, source });
+    },
+  };
+}
 
 /**
- * Two builds: the element (`vite build`, ES and IIFE, within the 10 KB budget), and the modules the service serves
- * beside it (`vite build --mode token`): token mode, /userbox-token.js, which either bundle imports only on pages
- * of another site, and /userbox-host-sync.js, for server-rendered hosts (src/host-sync.ts).
+ * One ES build with code splitting: the element (src/index.ts, the code that paints a signed-in user, with Lit
+ * inside, within the 10 KB budget) and the SSR hosts' page sync (src/host-sync.ts) are entries; every `import()`
+ * in them becomes a chunk of its own, fetched only when used (token mode, the menus and the launcher), which
+ * imports what it shares with the element from the element's chunk. All land in dist/chunks/ as `[name]-[hash].js`, and stableLoaders()
+ * writes the addresses snippets use beside them. Adding a lazily loaded part is an `import('./part.js')` away.
  */
-export default defineConfig(({ mode }) =>
-  mode === 'token'
-    ? {
-        build: {
-          target: 'es2022',
-          sourcemap: true,
-          emptyOutDir: false,
-          lib: {
-            entry: { 'userbox-token': 'src/token-session-client.ts', 'userbox-host-sync': 'src/host-sync.ts' },
-            formats: ['es'],
-            fileName: (_format, name) => `${name}.js`,
-          },
-          rolldownOptions: { output: { minify: true } },
-        },
-      }
-    : {
-        plugins: [minifyTemplates()],
-        build: {
-          target: 'es2022',
-          // Maps are emitted beside the bundles; no sourceMappingURL line, which every page would download.
-          sourcemap: 'hidden',
-          minify: true,
-          lib: {
-            entry: 'src/index.ts',
-            name: 'Userbox',
-            formats: ['es', 'iife'],
-            fileName: (format) => (format === 'es' ? 'userbox.js' : 'userbox.iife.js'),
-          },
-          rolldownOptions: {
-            output: {
-              // Vite leaves whitespace in ES library builds for downstream bundlers; this file is served to browsers as is.
-              minify: true,
-              // Nor does it need Lit's /* @__PURE__ */ marks (the whole file is the element), or a Symbol.toStringTag
-              // on the IIFE's `Userbox` global: 28 and 25 bytes gzip.
-              comments: false,
-              generatedCode: { symbols: false },
-            },
-            ...quietImportMeta,
-          },
-        },
+export default defineConfig({
+  plugins: [minifyTemplates(), stableLoaders()],
+  build: {
+    target: 'es2022',
+    // Maps are emitted beside the chunks; no sourceMappingURL line, which every page would download.
+    sourcemap: 'hidden',
+    minify: true,
+    lib: {
+      entry: { userbox: 'src/index.ts', 'userbox-host-sync': 'src/host-sync.ts' },
+      formats: ['es'],
+    },
+    rolldownOptions: {
+      // Lets the element's chunk also export what its lazy chunks import from it (SessionClient for token mode),
+      // so those modules stay in it instead of a third chunk every page would wait for.
+      preserveEntrySignatures: 'allow-extension',
+      output: {
+        entryFileNames: 'chunks/[name]-[hash].js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        // Vite leaves whitespace in ES library builds for downstream bundlers; these files are served to browsers as is.
+        minify: true,
+        // Nor do they need Lit's /* @__PURE__ */ marks: 28 bytes gzip.
+        comments: false,
+        generatedCode: { symbols: false },
       },
-);
+    },
+  },
+});

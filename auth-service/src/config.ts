@@ -59,7 +59,8 @@ const schema = z.object({
   /** How long a refresh token that was just rotated still works, so two tabs refreshing at once both succeed. */
   OIDC_REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   /**
-   * Where the `userbox_sync` cookie (how the boxes of the site's apps hear of a sign-in or sign-out) is shared.
+   * Where the `userbox_sync` cookie is shared: how the boxes of the site's apps hear of a sign-in, sign-out or
+   * profile change, and whether the view a box kept from an earlier page view still holds.
    * Default: the service's host name without its first label (`accounts.example.com` → `example.com`). Set it
    * under a public suffix of more than one label (`example.co.uk`).
    */

@@ -44,6 +44,28 @@ describe('the site-wide sync cookie (how tabs of the site’s other apps hear of
     expect(values.size).toBe(3);
   });
 
+  it('changes when what the box shows changes without a sign-in: name or picture (API and account page), password', async () => {
+    const t = await createTestApp();
+    const user = await t.createUser();
+    const values = new Set<string>();
+    values.add(valueOf(syncCookie(await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200))));
+    values.add(valueOf(syncCookie(await t.agent.patch('/api/me').send({ name: 'Augusta Ada King' }).expect(200))));
+    const csrf = await t.formToken('/account');
+    const form = { name: 'Ada King', picture: 'https://img.example.test/ada.png', csrf };
+    values.add(valueOf(syncCookie(await t.agent.post('/account/profile').type('form').send(form).expect(303))));
+    const newPassword = 'entirely new passphrase';
+    values.add(valueOf(syncCookie(await t.agent.post('/api/me/password').send({ currentPassword: user.password, newPassword }).expect(204))));
+    expect(values.size).toBe(4);
+  });
+
+  it('is not sent when a change is refused (the view did not change)', async () => {
+    const t = await createTestApp();
+    const user = await t.createUser();
+    await t.agent.post('/api/session').send({ email: user.email, password: user.password }).expect(200);
+    const res = await t.agent.patch('/api/me').send({ picture: 'javascript:alert(1)' }).expect(400);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
   it('is not sent on requests that change no session (the hot /api/me)', async () => {
     const t = await createTestApp();
     const res = await t.agent.get('/api/me').expect(200);

@@ -60,8 +60,13 @@ export async function signIn(context: BrowserContext, urls: Urls, user: TestUser
   await api.dispose();
   const [, name, value] = /^([^=]+)=([^;]*)/.exec(setCookie) ?? [];
   expect(name, setCookie).toBe('__Host-userbox_session');
+  // And the site's userbox_sync cookie, as a browser signing in gets it: boxes trust a kept view only while it
+  // is unchanged, so a sign-in behind their back must change it, as every real sign-in does.
+  const sync = /^userbox_sync=([^;]*);.*Domain=([^;]+)/im.exec(setCookie);
+  expect(sync, setCookie).toBeTruthy();
   await context.addCookies([
     { name: name!, value: value!, domain: new URL(serviceUrl).hostname, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' },
+    { name: 'userbox_sync', value: sync![1]!, domain: `.${sync![2]!}`, path: '/', secure: true, httpOnly: false, sameSite: 'Lax' },
   ]);
 }
 

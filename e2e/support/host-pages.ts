@@ -4,7 +4,7 @@ import https from 'node:https';
 const icons: Record<string, string> = { mail: '#c5221f' };
 
 /** Attributes a test may put on the page's `<user-box>` through the query string. */
-const boxAttributes = ['theme', 'lang', 'hide-launcher', 'return-to', 'service', 'mode', 'client-id', 'redirect-uri'];
+const boxAttributes = ['theme', 'lang', 'hide-launcher', 'return-to', 'service', 'mode', 'client-id', 'redirect-uri', 'view-max-age'];
 
 const pageCss = `
 body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1f1f1f; background: #fff; }

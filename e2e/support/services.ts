@@ -37,6 +37,8 @@ export interface RunningServices {
   mailbox: Mailbox;
   /** Host examples that could not be started here (their folder has no server yet, or no python3), with why. */
   missingHosts: Record<string, string>;
+  /** The self-signed certificate every server here presents (PEM file), for a browser that should trust it. */
+  certFile: string;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,14 @@ function makeCertificate(dir: string): { cert: string; key: string } {
   return { cert, key };
 }
 
+export interface StartOptions {
+  /**
+   * Hears every request the service answered, from its own request log (the service then logs at `info`):
+   * what the page-views benchmark counts, as seen from outside the browser.
+   */
+  onServiceRequest?: (request: { method: string; path: string; status: number }) => void;
+}
+
 /** Where each host example runs in the tests: same site as the service (cookie mode) but for Express SSR. */
 const hostNames: Record<HostExample['id'], string> = {
   static: 'news.example.test',
@@ -89,7 +99,7 @@ const hostNames: Record<HostExample['id'], string> = {
  * test-only host pages, on a fresh SQLite file and a self-signed certificate. The hosts are registered and
  * started as `npm start` does it (scripts/family.mjs), on these names.
  */
-export async function startServices(): Promise<RunningServices> {
+export async function startServices({ onServiceRequest }: StartOptions = {}): Promise<RunningServices> {
   mkdirSync(path.join(repoRoot, '.e2e-tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(repoRoot, '.e2e-tmp', 'run-'));
   const tls = makeCertificate(dir);
@@ -131,7 +141,7 @@ export async function startServices(): Promise<RunningServices> {
       APPS_FILE: appsFile,
       TLS_CERT_FILE: tls.cert,
       TLS_KEY_FILE: tls.key,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: onServiceRequest ? 'info' : 'warn',
       // Every test signs up and in from 127.0.0.1; the per-IP limit has its own API tests.
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       // Mail goes through the real SMTP path, to the test's own server.
@@ -139,6 +149,21 @@ export async function startServices(): Promise<RunningServices> {
       MAIL_FROM: 'Userbox <accounts@example.test>',
     },
   });
+  if (onServiceRequest) {
+    let partial = '';
+    service.child.stdout?.on('data', (data: Buffer) => {
+      const lines = (partial + data.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; method?: string; path?: string; status?: number };
+          if (entry.msg === 'request') onServiceRequest({ method: entry.method ?? '', path: entry.path ?? '', status: entry.status ?? 0 });
+        } catch {
+          // Not a log line of ours.
+        }
+      }
+    });
+  }
   const children = [service];
   const missingHosts: Record<string, string> = {};
   const started: { example: (typeof examples)[number]; running: ReturnType<typeof startProcess> }[] = [];
@@ -205,6 +230,7 @@ export async function startServices(): Promise<RunningServices> {
     apps,
     mailbox,
     missingHosts,
+    certFile: tls.cert,
     stop,
   };
 }

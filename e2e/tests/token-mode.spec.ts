@@ -69,12 +69,15 @@ test.describe('<user-box> on another site (token mode)', () => {
       const page = await context.newPage();
       await recordPageEvents(page);
       const loaded: string[] = [];
-      page.on('response', (res) => res.url().endsWith('/userbox-token.js') && loaded.push(`${res.status()}`));
+      // Token mode is a content-hashed chunk beside the element's (widget/vite.config.ts).
+      page.on('response', (res) => /\/chunks\/token-session-client-[\w-]+\.js$/.test(res.url()) && loaded.push(`${res.status()}`));
       const { box, account } = await openShowingUser(page, `${urls.shop}/?csp&script=${script}`, user);
       await account.click();
       await expect(box.getByRole('menuitem', { name: 'Manage your account' })).toBeFocused();
-      // Once per page load: before the bounce, back at the redirect URI, and at the address again (it has a query).
-      expect(loaded).toEqual(['200', '200', '200']);
+      // Once per page load (before the bounce, back at the redirect URI, at the address again: it has a query),
+      // from the network or the browser's cache, where an immutable chunk stays.
+      expect(loaded.length).toBeGreaterThan(0);
+      expect(loaded.every((status) => status === '200')).toBe(true);
       const record = await pageRecord(page);
       expect(record.cspViolations).toEqual([]);
       expect(record.unhandled).toEqual([]);
@@ -84,7 +87,7 @@ test.describe('<user-box> on another site (token mode)', () => {
   test('a page on the service’s own site never loads token mode', async ({ context, urls, signedInUser: user }) => {
     const page = await context.newPage();
     const loaded: string[] = [];
-    page.on('request', (req) => req.url().endsWith('/userbox-token.js') && loaded.push(req.url()));
+    page.on('request', (req) => /\/userbox-token\.js$|\/chunks\/token-session-client-/.test(req.url()) && loaded.push(req.url()));
     await openShowingUser(page, `${urls.mail}/`, user);
     expect(loaded).toEqual([]);
   });

@@ -5,6 +5,8 @@ export type Popup = 'account' | 'apps';
 type Host = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment };
 
 /**
+ * Part of the `menus` chunk, loaded after the first paint (which does not need it).
+ *
  * The WAI-ARIA menu-button pattern for the box's two popups, the account menu and the app launcher. On the
  * trigger (a native button: Enter and Space click it) a click opens on the first item, ArrowDown too, ArrowUp
  * on the last. In the menu the arrows move and wrap (Left/Right as well, mirrored right-to-left, for the
@@ -86,14 +88,6 @@ export class MenuController implements ReactiveController {
     if ((event.target as Element).closest('[role=menuitem]')) this.close();
   };
 
-  /** Slotted custom items join the menu: the role and roving focus of the built-in ones. */
-  readonly slotChange = (event: Event): void => {
-    for (const el of (event.target as HTMLSlotElement).assignedElements()) {
-      if (!el.hasAttribute('role')) el.setAttribute('role', 'menuitem');
-      el.setAttribute('tabindex', '-1');
-    }
-  };
-
   #set(popup: Popup | undefined): void {
     this.open = popup;
     // Listen for a pointer down outside only while a popup is open.
@@ -101,12 +95,21 @@ export class MenuController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
-  /** The open menu's items in order, slotted ones included. */
+  /**
+   * The open menu's items in order, slotted ones included, which join the menu here (asked at every open and
+   * key press): the role and roving focus of the built-in ones.
+   */
   #items(): HTMLElement[] {
     const menu = this.#host.renderRoot.querySelector(`#${this.open}-menu`);
-    return [...(menu?.children ?? [])].flatMap((el) =>
-      el instanceof HTMLSlotElement ? (el.assignedElements() as HTMLElement[]) : [el as HTMLElement],
-    );
+    return [...(menu?.children ?? [])].flatMap((el) => {
+      if (!(el instanceof HTMLSlotElement)) return [el as HTMLElement];
+      const slotted = el.assignedElements() as HTMLElement[];
+      for (const item of slotted) {
+        if (!item.hasAttribute('role')) item.setAttribute('role', 'menuitem');
+        item.tabIndex = -1;
+      }
+      return slotted;
+    });
   }
 
   readonly #onDocumentPointerDown = (event: Event): void => {

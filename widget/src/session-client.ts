@@ -1,3 +1,5 @@
+import type { ViewKeeper } from './kept-view.js';
+
 /** A user as the account service's `/api/me` describes them. */
 export interface UserboxUser {
   id: string;
@@ -62,6 +64,9 @@ type Fetch = typeof fetch;
  * browser. Concurrent `me()` calls share one request; `refresh()` never rejects, retries with backoff after a
  * failure, and tells every subscriber. When the signed-in user changes it posts the new user id on `sync` (a
  * BroadcastChannel), and when another tab posts an id different from its own it asks the service again.
+ *
+ * With a `keeper`, each answer is kept (the public view, in Web Storage) and `revalidate()` shows a kept view that
+ * is still trustworthy instead of asking: a repeat page view costs the service nothing.
  */
 export class SessionClient {
   /** The last answer from `/api/me`; undefined until the first one. */
@@ -79,10 +84,12 @@ export class SessionClient {
     readonly serviceUrl: string,
     fetchImpl: Fetch = (...args) => fetch(...args),
     sync?: SyncChannel,
+    readonly keeper?: ViewKeeper,
   ) {
     this.#fetchImpl = fetchImpl;
     this.#sync = sync;
-    if (sync) sync.onmessage = ({ data }) => data !== this.#userId() && void this.refresh();
+    // The tab that posted has kept its answer already: revalidating finds it without asking.
+    if (sync) sync.onmessage = ({ data }) => data !== this.#userId() && void this.revalidate();
   }
 
   /** One request to `/api/me`; rejects with a SessionError. Most callers want `refresh()`. */
@@ -100,12 +107,26 @@ export class SessionClient {
     return this.#inflight;
   }
 
+  /**
+   * On a page view: the kept view when it is still trustworthy (same `userbox_sync` value, fresh, session not
+   * expired), asking nothing; else `refresh()`. (A page shown again asks: `refresh()`.)
+   */
+  async revalidate(): Promise<void> {
+    const kept = this.keeper?.read();
+    if (!kept) return this.refresh();
+    clearTimeout(this.#retryTimer);
+    this.#set(kept, false);
+  }
+
   /** Asks who is signed in and tells the subscribers. Never rejects: a failure is reported and retried later. */
   async refresh(): Promise<void> {
     clearTimeout(this.#retryTimer);
+    // Read before asking: a sign-out during the request must not be stamped on the older answer.
+    const sync = this.keeper?.signal() ?? '';
     try {
       const me = await this.me();
       this.#failures = 0;
+      this.keep(me, sync);
       this.#set(me);
     } catch (err) {
       const error = toSessionError(err);
@@ -132,6 +153,8 @@ export class SessionClient {
   /** Ends this session, or with `everywhere` all of the user's sessions; rejects with a SessionError. */
   async signOut(everywhere = false): Promise<void> {
     await this.#request('DELETE', everywhere ? '/api/sessions' : '/api/session');
+    // The answer gave the site a new userbox_sync value, which no kept view was fetched under.
+    this.keeper?.clear();
     this.#set({ user: null });
   }
 
@@ -150,14 +173,20 @@ export class SessionClient {
     return { credentials: 'include' };
   }
 
+  /** Keeps an answer fetched under `sync`; token mode bounds it by the access token's life. */
+  protected keep(me: MeResponse, sync: string): void {
+    this.keeper?.write(me, sync);
+  }
+
   #userId(): string | null | undefined {
     return this.last && (this.last.user?.id ?? null);
   }
 
-  #set(me: MeResponse): void {
+  /** Tells the subscribers; and the other tabs, when the user changed and the news is this tab's own (`post`). */
+  #set(me: MeResponse, post = true): void {
     const before = this.#userId();
     this.last = me;
-    if (this.#userId() !== before) this.#sync?.postMessage(this.#userId()!);
+    if (post && this.#userId() !== before) this.#sync?.postMessage(this.#userId()!);
     this.#emit({ me });
   }
 

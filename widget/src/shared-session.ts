@@ -1,10 +1,13 @@
+import { ViewKeeper } from './kept-view.js';
 import { SessionClient } from './session-client.js';
 import type { TokenModeOptions } from './token-session-client.js';
 
-/** What a box asks of its session client: the box's `mode`, `client-id` and `redirect-uri`. */
+/** What a box asks of its session client: the box's `mode`, `client-id`, `redirect-uri` and `view-max-age`. */
 export interface SessionOptions extends TokenModeOptions {
   /** `cookie`, `token`, or undefined to choose by site (see `usesTokens`). */
   mode?: 'cookie' | 'token' | undefined;
+  /** Seconds a kept view is shown without asking (0: keep nothing). */
+  viewMaxAge: number;
 }
 
 /**
@@ -31,50 +34,79 @@ function askWhenShown(refresh: () => void): void {
   addEventListener('focus', wake);
 }
 
+/** The site's `userbox_sync` cookie ('' when there is none). It names nobody: 9 random bytes. */
+const syncSignal = (): string => /\buserbox_sync=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+
 /**
- * The service rotates the `userbox_sync` cookie of the whole site at every sign-in and sign-out: tabs of the
- * site's other origins (out of the channel's reach) see it change within half a second.
+ * The service rotates the `userbox_sync` cookie of the whole site at every sign-in, sign-out and profile change:
+ * tabs of the site's other origins (out of the channel's reach) see it change within half a second.
  */
 function askWhenSyncCookieChanges(refresh: () => void): void {
-  const signal = () => /\buserbox_sync=([^;]*)/.exec(document.cookie)?.[1];
+  const signal = syncSignal;
   let seen = signal();
   setInterval(() => seen !== (seen = signal()) && refresh(), 500);
 }
 
 /**
- * A client for `service`: with `token` options in token mode, a separate module the service serves and only
- * pages that need it load; else in cookie mode.
+ * A client for `service`: with `token` options in token mode, a chunk of its own that only pages that need it
+ * load (from beside the element's chunk); else in cookie mode.
  */
-function createClient(service: string, token: TokenModeOptions | undefined): SessionClient | Promise<SessionClient> {
+function createClient(service: string, token: TokenModeOptions | undefined, keeper: ViewKeeper): SessionClient | Promise<SessionClient> {
   // Tabs of the same origin keep each other current through a channel named after the service.
   const channel = new BroadcastChannel(`userbox ${service}`);
   return token
-    ? (import(`${service}/userbox-token.js`) as Promise<typeof import('./token-session-client.js')>).then(
-        (module) => new module.TokenSessionClient(service, token, undefined, channel),
+    ? import('./token-session-client.js').then(
+        (module) => new module.TokenSessionClient(service, token, undefined, channel, undefined, keeper),
         // Unreachable: a client that reports it like any failed request (a warning, userbox-error, retries).
-        (error: Error) => new SessionClient(service, () => Promise.reject(error), channel),
+        (error: Error) => new SessionClient(service, () => Promise.reject(error), channel, keeper),
       )
-    : new SessionClient(service, undefined, channel);
+    : new SessionClient(service, undefined, channel, keeper);
 }
 
-const clients = new Map<string, SessionClient | Promise<SessionClient>>();
+/**
+ * Where a box keeps its last view. Cookie mode: localStorage, so every tab and later visit of this origin
+ * shares it, gated by the site-wide `userbox_sync` cookie. Token mode: sessionStorage (this tab only, like its
+ * access token), gated by the token's life: another site cannot read the service's sync cookie.
+ */
+function createKeeper(service: string, token: boolean, maxAge: number): ViewKeeper {
+  let storage: Storage | undefined;
+  try {
+    storage = token ? sessionStorage : localStorage;
+  } catch {
+    // Storage disabled: keep nothing.
+  }
+  const keeper = new ViewKeeper(storage, `userbox:view:${service}`, token ? () => '' : syncSignal, maxAge * 1000);
+  // A reload is the user asking for the page afresh: the box asks too (and shows a kept view only if that fails).
+  keeper.askFirst = (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload';
+  return keeper;
+}
+
+const clients = new Map<string, { client: SessionClient | Promise<SessionClient>; keeper: ViewKeeper }>();
 
 /**
  * The one client per service and options for this page, so many boxes make one request, wired to the page's
- * events (`askWhenShown`, `askWhenSyncCookieChanges`). Token-mode boxes that differ in client id or redirect URI
- * get clients of their own.
+ * events (`askWhenShown`, `askWhenSyncCookieChanges`), with its keeper, which the box reads at once to paint a
+ * kept view in its first frame (a token-mode client arrives later, with its chunk). Token-mode boxes that differ
+ * in client id or redirect URI get clients of their own.
  */
-export function sharedSessionClient(serviceUrl: string, { mode, clientId, redirectUri }: SessionOptions): SessionClient | Promise<SessionClient> {
+export function sharedSessionClient(
+  serviceUrl: string,
+  { mode, clientId, redirectUri, viewMaxAge }: SessionOptions,
+): { client: SessionClient | Promise<SessionClient>; keeper: ViewKeeper } {
   const url = new URL(serviceUrl);
   const token = usesTokens(url, mode) ? { clientId, redirectUri } : undefined;
-  const key = token ? `${url.origin} ${clientId} ${redirectUri}` : url.origin;
-  let client = clients.get(key);
-  if (!client) {
-    const created = (client = createClient(url.origin, token));
-    const refresh = () => void Promise.resolve(created).then((c) => c.refresh());
-    askWhenShown(refresh);
-    askWhenSyncCookieChanges(refresh);
-    clients.set(key, created);
+  const key = `${url.origin} ${viewMaxAge}` + (token ? ` ${clientId} ${redirectUri}` : '');
+  let shared = clients.get(key);
+  if (!shared) {
+    const keeper = createKeeper(url.origin, !!token, viewMaxAge);
+    const client = createClient(url.origin, token, keeper);
+    const when = (what: (c: SessionClient) => Promise<void>) => () => void Promise.resolve(client).then(what);
+    // Shown again, it asks even with a trustworthy kept view: a session ended where this browser's sync cookie
+    // could not change (another device, another site) shows at the next focus, as it always has. Focus is rare
+    // beside page views, which are what the kept view spares.
+    askWhenShown(when((c) => c.refresh()));
+    askWhenSyncCookieChanges(when((c) => c.refresh()));
+    clients.set(key, (shared = { client, keeper }));
   }
-  return client;
+  return shared;
 }

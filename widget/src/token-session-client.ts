@@ -1,3 +1,4 @@
+import type { ViewKeeper } from './kept-view.js';
 import { SessionClient, SessionError, type MeResponse, type SyncChannel } from './session-client.js';
 
 /** How token mode signs in; both optional. The box passes its `client-id` and `redirect-uri` here. */
@@ -27,6 +28,13 @@ interface PendingSignIn {
   redirectUri: string;
   returnUrl: string;
   scrollY: number;
+}
+
+/** An access token with its ID token; `expiresAt` (ms) is when it is renewed, a minute before it expires. */
+interface AccessToken {
+  token: string;
+  idToken: string;
+  expiresAt: number;
 }
 
 interface TokenAnswer {
@@ -61,16 +69,19 @@ const leaving = (): Promise<never> => new Promise<never>(() => undefined);
  * exchanges the code with PKCE over CORS, and then asks `/api/me` with `Authorization: Bearer`, which answers the
  * same body as the cookie does.
  *
- * The access token lives in memory only. The refresh token is kept in localStorage so a reload or a new tab does
- * not bounce again (docs/decisions/0004-token-mode-refresh-token-storage.md weighs that against XSS); every refresh
- * rotates it, and Web Locks make tabs take turns so no tab presents a token another tab has just spent.
+ * The refresh token is kept in localStorage so a reload or a new tab does not bounce again
+ * (docs/decisions/0004-token-mode-refresh-token-storage.md weighs that against XSS); every refresh rotates it, and
+ * Web Locks make tabs take turns so no tab presents a token another tab has just spent. With a `keeper` (the box's
+ * `view-max-age` above 0), the short-lived access token and the view are kept in this tab's sessionStorage for
+ * the token's life, so a repeat page view within it asks nothing; a page shown again (focus) asks `/api/me`, which
+ * is how a sign-out on another site shows here.
  */
 export class TokenSessionClient extends SessionClient {
   readonly #options: TokenModeOptions;
   readonly #win: TokenModeWindow;
   readonly #fetch: typeof fetch;
   #clientId: string | undefined;
-  #access: { token: string; idToken: string; expiresAt: number } | undefined;
+  #access: AccessToken | undefined;
   #obtaining: Promise<string | null> | undefined;
   /** The `/authorize` URL of **Sign in** and its `state`, made ready whenever the user is found signed out. */
   #signIn: { url: string; state: string } | undefined;
@@ -82,8 +93,9 @@ export class TokenSessionClient extends SessionClient {
     fetchImpl: typeof fetch = (...args) => fetch(...args),
     sync?: SyncChannel,
     win: TokenModeWindow = window,
+    keeper?: ViewKeeper,
   ) {
-    super(serviceUrl, fetchImpl, sync);
+    super(serviceUrl, fetchImpl, sync, keeper);
     this.#fetch = fetchImpl;
     this.#options = options;
     this.#win = win;
@@ -142,6 +154,24 @@ export class TokenSessionClient extends SessionClient {
     await this.refresh();
   }
 
+  /** A kept view is shown with its access token taken back from this tab, renewed when it runs out as usual. */
+  override async revalidate(): Promise<void> {
+    if (!this.#access && this.keeper?.read()) {
+      try {
+        const kept = JSON.parse(this.#win.sessionStorage.getItem(this.#accessKey()) ?? 'null') as AccessToken | null;
+        if (kept && kept.expiresAt > Date.now()) this.#hold(kept);
+      } catch {
+        // Unreadable: the kept view is shown, and the next request obtains a token as usual.
+      }
+    }
+    return super.revalidate();
+  }
+
+  protected override keep(me: MeResponse, sync: string): void {
+    // Without an access token there is nothing to show for long: a signed-out view is kept until the next ask.
+    this.keeper?.write(me, sync, this.#access?.expiresAt ?? 0);
+  }
+
   protected override auth(): RequestInit {
     return { credentials: 'omit', headers: this.#access ? { Authorization: `Bearer ${this.#access.token}` } : {} };
   }
@@ -149,6 +179,7 @@ export class TokenSessionClient extends SessionClient {
   /** A valid access token, or null when only the user can sign in. One attempt at a time per page. */
   #token(): Promise<string | null> {
     if (this.#access && this.#access.expiresAt > Date.now()) return Promise.resolve(this.#access.token);
+    this.#access = undefined;
     this.#obtaining ??= this.#obtain().finally(() => (this.#obtaining = undefined));
     return this.#obtaining;
   }
@@ -173,6 +204,10 @@ export class TokenSessionClient extends SessionClient {
     const configured = this.#options.clientId;
     if (configured) return configured;
     const origin = this.#win.location.origin;
+    // Found once per tab when views are kept: a repeat page view need not ask for the list.
+    const key = `userbox:client:${this.serviceUrl}`;
+    const keep = this.keeper?.maxAgeMs;
+    if (keep) this.#clientId ??= this.#win.sessionStorage.getItem(key) ?? undefined;
     this.#clientId ??= (await this.apps()).find((app) => {
       try {
         return new URL(app.url).origin === origin;
@@ -181,6 +216,7 @@ export class TokenSessionClient extends SessionClient {
       }
     })?.id;
     if (!this.#clientId) throw new SessionError(`No app is registered for ${origin}; set client-id on <user-box>`, null);
+    if (keep) this.#win.sessionStorage.setItem(key, this.#clientId);
     return this.#clientId;
   }
 
@@ -308,19 +344,32 @@ export class TokenSessionClient extends SessionClient {
     this.#win.localStorage.setItem(this.#refreshKey(clientId), body.refresh_token);
     // Renew a minute before expiry; this is also when a sign-out elsewhere shows at the latest.
     const renewInMs = Math.max(0, body.expires_in - 60) * 1000;
-    this.#access = { token: body.access_token, idToken: body.id_token, expiresAt: Date.now() + renewInMs };
+    this.#hold({ token: body.access_token, idToken: body.id_token, expiresAt: Date.now() + renewInMs });
+    return body.access_token;
+  }
+
+  /** Uses `access` until it is due for renewal, and keeps it in this tab when views are kept. */
+  #hold(access: AccessToken): void {
+    this.#access = access;
+    if (this.keeper?.maxAgeMs) this.#win.sessionStorage.setItem(this.#accessKey(), JSON.stringify(access));
     clearTimeout(this.#expiryTimer);
     this.#expiryTimer = setTimeout(() => {
       this.#access = undefined;
       void this.refresh();
-    }, renewInMs);
-    return body.access_token;
+    }, access.expiresAt - Date.now());
   }
 
   #forget(clientId: string): void {
     this.#access = undefined;
     clearTimeout(this.#expiryTimer);
     this.#win.localStorage.removeItem(this.#refreshKey(clientId));
+    this.#win.sessionStorage.removeItem(this.#accessKey());
+    this.keeper?.clear();
+  }
+
+  /** Where this tab keeps its access token (one per service: a page has one app). */
+  #accessKey(): string {
+    return `userbox:access:${this.serviceUrl}`;
   }
 
   /** Where this app's refresh token is kept, and the name of the lock its refreshes take. */

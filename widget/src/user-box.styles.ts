@@ -4,7 +4,7 @@ import { type CSSResult, unsafeCSS } from 'lit';
 // unsafeCSS, which Lit's fallback for browsers without adopted stylesheets needs anyway. Lit's own tag adds a check
 // of the values put into the text, 150 bytes gzip of the 10 KB budget for values these styles never have; the type
 // refuses any. (The name is what the build's template minifier looks for.)
-const css: (strings: TemplateStringsArray, ...values: never[]) => CSSResult = ([text]) => unsafeCSS(text);
+export const css: (strings: TemplateStringsArray, ...values: never[]) => CSSResult = ([text]) => unsafeCSS(text);
 
 // Custom properties and ::part names here are public API: documented on the element, changed with care.
 // Colours are light-dark() pairs: the theme attribute only sets color-scheme, so dark mode costs no second rule set.
@@ -131,9 +131,6 @@ export const styles = css`
     padding-top: 8px;
     border-top: 1px solid var(--_tint);
   }
-  #apps-menu {
-    grid-template-columns: repeat(3, 88px);
-  }
   [role='menuitem'],
   ::slotted([role='menuitem']) {
     display: flex;
@@ -149,30 +146,5 @@ export const styles = css`
     text-decoration: none;
     cursor: pointer;
     outline-offset: -2px;
-  }
-  [part='app'] {
-    flex-direction: column;
-    padding: 12px 4px;
-    text-align: center;
-  }
-  [aria-current] {
-    color: var(--_accent);
-    font-weight: 600;
-  }
-  .icon {
-    display: grid;
-    place-items: center;
-    width: 40px;
-    height: 40px;
-    border-radius: var(--_radius);
-    background: var(--_tint);
-    font-size: 20px;
-    object-fit: contain;
-  }
-  .label {
-    max-width: 100%;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
   }
 `;

@@ -1,17 +1,20 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { MenuController, type Popup } from './menu-controller.js';
+import type { ViewKeeper } from './kept-view.js';
+import type { Popup } from './menu-controller.js';
 import { messagesFor } from './messages.js';
 import { safeUrl } from './safe-url.js';
 import { sharedSessionClient } from './shared-session.js';
 import {
   type SessionClient,
-  type SessionError,
+  SessionError,
   type SessionUpdate,
   toSessionError,
   type UserboxApp,
   type UserboxUser,
 } from './session-client.js';
 import { styles } from './user-box.styles.js';
+
+type Menus = typeof import('./menus.js');
 
 // The origin this script was loaded from is the default account service. A classic script (the IIFE build)
 // learns it from document.currentScript, which is set only while it first runs; a module from import.meta.url.
@@ -21,12 +24,14 @@ const scriptOrigin = new URL(
 
 /**
  * @summary The shared account bar: who is signed in, their account menu, and a launcher for the family's apps.
+ * A repeat page view shows the view kept from the last one at once and asks the service nothing (`view-max-age`).
  * @tagname user-box
  *
  * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-change - The signed-in user became known or changed.
  * @event {CustomEvent<{ everywhere: boolean }>} userbox-signout - The user signed out through the box or `signOut()`.
  * @event {CustomEvent<{ error: SessionError }>} userbox-error - The service could not be reached or answered an
- *   error. The box keeps what it shows and retries with backoff.
+ *   error. The box keeps what it shows and retries with backoff; with nothing shown yet, it shows the view kept
+ *   from an earlier page view (if this browser's session still has one), else **Sign in**.
  *
  * @slot - Extra content in the account panel, under the name and email.
  * @slot menu-items - Custom menu items, between **Manage your account** and **Sign out**. Each slotted element
@@ -35,7 +40,8 @@ const scriptOrigin = new URL(
  * @csspart sign-in - The **Sign in** link shown when signed out.
  * @csspart button - The account button shown when signed in.
  * @csspart avatar - The picture or initials, in the button and in the panel.
- * @csspart placeholder - The neutral circle shown while loading.
+ * @csspart placeholder - The neutral circle shown while loading (at most 2 s; not on a repeat page view, which
+ *   paints the kept view in its first render).
  * @csspart panel - The account panel opened by the button.
  * @csspart menu - The list of actions in the account panel.
  * @csspart item - Each built-in action in the account menu.
@@ -65,6 +71,7 @@ export class UserBox extends LitElement {
     mode: {},
     clientId: { attribute: 'client-id' },
     redirectUri: { attribute: 'redirect-uri' },
+    viewMaxAge: { type: Number, attribute: 'view-max-age' },
     _user: { state: true },
     _apps: { state: true },
   };
@@ -86,12 +93,23 @@ export class UserBox extends LitElement {
   declare clientId: string | undefined;
   /** Token mode: where the service sends the browser back; must be registered. Unset: this page's URL without query and hash. */
   declare redirectUri: string | undefined;
+  /**
+   * Seconds the box shows the view it kept from an earlier page view without asking the service (default 300).
+   * Cookie mode keeps it in localStorage while the site's `userbox_sync` cookie is unchanged; token mode in this
+   * tab's sessionStorage for the access token's life; never past the session's expiry. `0` keeps nothing: every
+   * page view asks.
+   */
+  declare viewMaxAge: number;
 
   /** undefined while loading, null when signed out. */
   declare private _user: UserboxUser | null | undefined;
   declare private _apps: UserboxApp[] | undefined;
   #client: SessionClient | undefined;
-  readonly #menus = new MenuController(this, (popup) => this.#loadApps(popup));
+  #keeper: ViewKeeper | undefined;
+  /** The menus' keyboard and pointer rules and the launcher: a chunk of their own, loaded after the first paint. */
+  #menus: InstanceType<Menus['MenuController']> | undefined;
+  #menusLoading: Promise<unknown> | undefined;
+  #renderApps: Menus['renderApps'] | undefined;
   #unsubscribe: (() => void) | undefined;
   #lastUserJson: string | undefined;
 
@@ -99,6 +117,7 @@ export class UserBox extends LitElement {
     super();
     this.service = scriptOrigin;
     this.hideLauncher = false;
+    this.viewMaxAge = 300;
   }
 
   override connectedCallback(): void {
@@ -113,7 +132,7 @@ export class UserBox extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Any of these may choose another client.
-    if (['service', 'mode', 'clientId', 'redirectUri'].some((name) => changed.has(name as keyof UserBox))) void this.#connect();
+    if (['service', 'mode', 'clientId', 'redirectUri', 'viewMaxAge'].some((name) => changed.has(name as keyof UserBox))) void this.#connect();
   }
 
   /** Asks the service again who is signed in. Never rejects; a failure fires `userbox-error`. */
@@ -124,7 +143,7 @@ export class UserBox extends LitElement {
   /** Signs out of this session, or of every session of the user with `everywhere`. Never rejects. */
   async signOut({ everywhere = false }: { everywhere?: boolean } = {}): Promise<void> {
     const hadFocus = this.matches(':focus-within');
-    this.#menus.close();
+    this.#menus?.close();
     try {
       // Before the first answer there is no session to end.
       if (!this.#client) return;
@@ -139,17 +158,37 @@ export class UserBox extends LitElement {
 
   async #connect(): Promise<void> {
     this.#unsubscribe?.();
-    // The box is its own options (mode, clientId, redirectUri); the shared client takes a copy of them.
-    const client = await sharedSessionClient(this.service, this);
+    // The box is its own options (mode, clientId, redirectUri, viewMaxAge); the shared client takes a copy.
+    const shared = sharedSessionClient(this.service, this);
+    // Called from willUpdate: what is set before the first await is in this very render. A kept view is
+    // painted in the first frame, no placeholder in between (token mode's client comes with its chunk, later).
+    if (!(shared.client instanceof Promise)) this.#client = shared.client;
+    const kept = shared.keeper.read();
+    if (kept) this.#onSession({ me: kept });
+    // A service that does not answer at all: what the box would show if it failed, after 2 s at the latest.
+    this.#keeper = shared.keeper;
+    setTimeout(() => this._user === undefined && this.#onSession({ error: new SessionError(this.service + ' did not answer', null) }), 2000);
+    const client = await shared.client;
     this.#client = client;
+    // A token-mode box may have painted a kept view (or Sign in after 2 s) before its client came.
+    this.requestUpdate();
     this.#unsubscribe = client.subscribe(this.#onSession);
     // Another box on the page may already know the user: show it at once instead of a placeholder.
     if (client.last) this.#onSession({ me: client.last });
-    await client.refresh();
+    await client.revalidate();
   }
 
   readonly #onSession = ({ me, error }: SessionUpdate): void => {
-    if (error) return this.#emit('userbox-error', { error });
+    if (error) {
+      // Nothing to show yet (the service is down): the kept view, however old, while it is still this browser's
+      // session; else Sign in. Never an endless placeholder; the client keeps retrying and recovers by itself.
+      if (this._user === undefined) {
+        const stale = this.#keeper?.read(true);
+        if (stale) return this.#onSession({ me: stale });
+        this._user = null;
+      }
+      return this.#emit('userbox-error', { error });
+    }
     const json = JSON.stringify(me.user);
     if (json === this.#lastUserJson) return;
     this.#lastUserJson = json;
@@ -158,7 +197,7 @@ export class UserBox extends LitElement {
     // allows (a style="" attribute it would block). Only color-mix() reads it: a value that is not a colour
     // leaves the default grey, never a request.
     this.style.setProperty('--_color', me.user?.color ?? null);
-    this.#menus.close();
+    this.#menus?.close();
     this.#emit('userbox-change', { user: me.user });
   };
 
@@ -176,6 +215,32 @@ export class UserBox extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
+  /**
+   * The menus chunk, asked for once the box has painted (from the cache on a repeat view), so that it is there
+   * before the first key press: a key pressed while it loads would be replayed with focus already elsewhere.
+   */
+  #loadMenus(): Promise<unknown> {
+    return (this.#menusLoading ??= import('./menus.js').then((menus) => {
+      this.#menus = new menus.MenuController(this, (p) => this.#loadApps(p));
+      this.#renderApps = menus.renderApps;
+      const root = this.renderRoot as ShadowRoot;
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets, menus.launcherStyles.styleSheet!];
+      return menus;
+    }));
+  }
+
+  protected override firstUpdated(): void {
+    void this.#loadMenus();
+  }
+
+  /** A trigger's click or key: to the menus, once their chunk is there (a first press may come before it). */
+  #trigger(event: Event, popup: Popup): void {
+    if (this.#menus) return this.#menus.trigger(event, popup);
+    if (event.type === 'keydown' && !/^Arrow(Up|Down)$/.test((event as KeyboardEvent).key)) return;
+    event.preventDefault();
+    void this.#loadMenus().then(() => this.#menus!.trigger(event, popup));
+  }
+
   #renderAvatar(user: UserboxUser) {
     const src = safeUrl(user.picture, location.protocol == 'http:');
     return src
@@ -190,25 +255,12 @@ export class UserBox extends LitElement {
       type="button"
       aria-label=${label}
       aria-haspopup="menu"
-      aria-expanded=${this.#menus.open === popup}
-      @click=${(e: Event) => this.#menus.trigger(e, popup)}
-      @keydown=${(e: Event) => this.#menus.trigger(e, popup)}
+      aria-expanded=${this.#menus?.open === popup}
+      @click=${(e: Event) => this.#trigger(e, popup)}
+      @keydown=${(e: Event) => this.#trigger(e, popup)}
     >
       ${content}
     </button>`;
-  }
-
-  #renderApp(app: UserboxApp) {
-    const href = safeUrl(app.url, location.protocol == 'http:');
-    if (!href) return nothing;
-    const icon = safeUrl(app.icon, location.protocol == 'http:', true);
-    const current = new URL(href).origin === location.origin;
-    return html`<a part="app" role="menuitem" tabindex="-1" href=${href} aria-current=${current || nothing}>
-      ${icon
-        ? html`<img part="app-icon" class="icon" src=${icon} alt="" />`
-        : html`<span part="app-icon" class="icon" aria-hidden="true">${app.name[0]}</span>`}
-      <span class="label">${app.name}</span>
-    </a>`;
   }
 
   override render() {
@@ -225,32 +277,32 @@ export class UserBox extends LitElement {
               <path d="M5 5h0m7 0h0m7 0h0M5 12h0m7 0h0m7 0h0M5 19h0m7 0h0m7 0h0" />
             </svg>`,
           )}
-          <div part="launcher-panel" class="panel" ?hidden=${this.#menus.open !== 'apps'}>
-            <div id="apps-menu" role="menu" aria-label=${t.apps} @keydown=${this.#menus.menuKeyDown} @click=${this.#menus.menuClick}>
-              ${this._apps?.map((app) => this.#renderApp(app))}
+          <div part="launcher-panel" class="panel" ?hidden=${this.#menus?.open !== 'apps'}>
+            <div id="apps-menu" role="menu" aria-label=${t.apps} @keydown=${this.#menus?.menuKeyDown} @click=${this.#menus?.menuClick}>
+              ${this._apps && this.#renderApps?.(this._apps)}
             </div>
           </div>`;
-    // A user is only ever set by a client's answer, so `client` is there whenever `user` is known.
-    if (user === undefined || !client) {
+    // Sign in needs the client's login URL; a kept user is shown before token mode's client has come.
+    if (user === undefined || (!user && !client)) {
       return html`${launcher}<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
     }
     if (!user) {
-      return html`${launcher}<a part="sign-in" class="sign-in" href=${client.loginUrl(this.returnTo ?? location.href)}
+      return html`${launcher}<a part="sign-in" class="sign-in" href=${client!.loginUrl(this.returnTo ?? location.href)}
           >${t.signIn}</a
         >`;
     }
     const label = t.account + user.name;
     return html`${launcher}${this.#renderTrigger('account', 'button', label, this.#renderAvatar(user))}
-      <div part="panel" class="panel account" ?hidden=${this.#menus.open !== 'account'}>
+      <div part="panel" class="panel account" ?hidden=${this.#menus?.open !== 'account'}>
         <div class="who">
           ${this.#renderAvatar(user)}
           <span class="name">${user.name}</span>
           <span class="email">${user.email}</span>
           <slot></slot>
         </div>
-        <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus.menuKeyDown} @click=${this.#menus.menuClick}>
-          <a part="item" role="menuitem" tabindex="-1" href=${client.serviceUrl + '/account'}>${t.manage}</a>
-          <slot name="menu-items" @slotchange=${this.#menus.slotChange}></slot>
+        <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus?.menuKeyDown} @click=${this.#menus?.menuClick}>
+          <a part="item" role="menuitem" tabindex="-1" href=${new URL('/account', this.service).href}>${t.manage}</a>
+          <slot name="menu-items"></slot>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
           <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>
             ${t.signOutAll}

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ViewKeeper } from '../src/kept-view.js';
+import type { SessionUpdate } from '../src/session-client.js';
 import { TokenSessionClient, type TokenModeWindow } from '../src/token-session-client.js';
 
 const service = 'https://accounts.example.test';
@@ -117,7 +119,7 @@ function fakeService() {
     const bearer = new Headers(init.headers).get('authorization')?.replace('Bearer ', '');
     if (path === '/api/me') {
       if (!bearer || !state.liveAccess.has(bearer)) return json({ error: { code: 'UNAUTHENTICATED' } }, 401);
-      return json({ user: ada });
+      return json({ user: ada, session: { id: 's1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } });
     }
     if (path === '/api/sessions' && init.method === 'DELETE') {
       if (!bearer || !state.liveAccess.has(bearer)) return json({ error: { code: 'UNAUTHENTICATED' } }, 401);
@@ -183,8 +185,10 @@ describe('TokenSessionClient', () => {
     const { win, sessionStorage } = makeTab(`${shop}/cart?item=42#s5`);
     win.scrollY = 1234;
     const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, win);
-    expect(await settles(client.me())).toBe(false);
-    expect(win.location.assign).toHaveBeenCalledTimes(1);
+    const me = client.me();
+    // Waited for rather than timed: on a loaded machine the PKCE digest may take longer than a fixed pause.
+    await vi.waitFor(() => expect(win.location.assign).toHaveBeenCalledTimes(1));
+    expect(await settles(me)).toBe(false);
     const asked = new URL(win.location.assign.mock.calls[0]![0]);
     expect(asked.origin + asked.pathname).toBe(`${service}/authorize`);
     const q = Object.fromEntries(asked.searchParams);
@@ -203,7 +207,7 @@ describe('TokenSessionClient', () => {
     const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
 
     const client = clientIn(back, svc);
-    await expect(client.me()).resolves.toEqual({ user: ada });
+    await expect(client.me()).resolves.toMatchObject({ user: ada });
     expect(back.win.history.replaceState).toHaveBeenCalledWith(null, '', `${shop}/cart#s5`);
     expect(back.win.scrollTo).toHaveBeenCalledWith(0, 800);
     expect(back.win.location.replace).not.toHaveBeenCalled();
@@ -215,6 +219,7 @@ describe('TokenSessionClient', () => {
     expect(new Headers(me.init.headers).get('authorization')).toBe('Bearer at-1');
     expect(me.init.credentials).toBe('omit');
     expect(first.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBe('rt-1');
+    // The pending sign-in is spent (and no keeper here: nothing else is kept in the tab).
     expect([...back.sessionStorage.items.keys()]).toEqual([]);
   });
 
@@ -227,7 +232,7 @@ describe('TokenSessionClient', () => {
     expect(back.win.location.replace).toHaveBeenCalledWith(`${shop}/search?q=shoes`);
     // The next page starts from the stored refresh token, without a bounce.
     const next = makeTab(`${shop}/search?q=shoes`, first.shared);
-    await expect(clientIn(next, svc).me()).resolves.toEqual({ user: ada });
+    await expect(clientIn(next, svc).me()).resolves.toMatchObject({ user: ada });
     expect(next.win.location.assign).not.toHaveBeenCalled();
   });
 
@@ -308,7 +313,7 @@ describe('TokenSessionClient', () => {
       clientIn(a, svc).me(),
       clientIn(b, svc).me(),
     ]);
-    expect([meA, meB]).toEqual([{ user: ada }, { user: ada }]);
+    expect([meA, meB]).toMatchObject([{ user: ada }, { user: ada }]);
     const presented = svc.calls.filter((c) => c.form?.['grant_type'] === 'refresh_token').map((c) => c.form!['refresh_token']);
     expect(presented).toEqual(['rt-0', 'rt-1']);
     expect(a.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBe('rt-2');
@@ -350,7 +355,7 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const tab = signedInTab(svc, `${shop}/`);
     const client = clientIn(tab, svc);
-    await expect(client.me()).resolves.toEqual({ user: ada });
+    await expect(client.me()).resolves.toMatchObject({ user: ada });
     svc.state.liveAccess.clear(); // signed out at the service: tokens die with the session
     svc.state.liveRefresh.clear();
     await expect(client.me()).resolves.toEqual({ user: null });
@@ -413,5 +418,74 @@ describe('TokenSessionClient', () => {
 
     const stranger = makeTab('https://unregistered.test/');
     await expect(clientIn(stranger, svc).me()).rejects.toThrow(/No app is registered/);
+  });
+});
+
+describe('TokenSessionClient with a kept view (per tab)', () => {
+  /** The client a box with `view-max-age` makes on `tab`: the view kept in the tab's sessionStorage. */
+  const keptClientIn = (tab: Tab, svc: ReturnType<typeof fakeService>, maxAgeMs = 300_000) =>
+    new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win, new ViewKeeper(tab.sessionStorage, `userbox:view:${service}`, () => '', maxAgeMs));
+  /** The next page view in the same tab: a new page with the tab's sessionStorage. */
+  const nextPage = (tab: Tab, href: string) => returnFromProvider(tab, href);
+  const paths = (svc: ReturnType<typeof fakeService>) => svc.calls.map((c) => new URL(c.url).pathname);
+
+  it('asks /api/apps, /token and /api/me once; a repeat view in the tab asks nothing; focus asks /api/me', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    await keptClientIn(tab, svc).revalidate();
+    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me']);
+    expect(JSON.stringify([...tab.sessionStorage.items.values()])).not.toContain('rt-');
+
+    const again = keptClientIn(nextPage(tab, `${shop}/cart`), svc);
+    const heard: SessionUpdate[] = [];
+    again.subscribe((u) => heard.push(u));
+    await again.revalidate();
+    expect(paths(svc)).toHaveLength(3);
+    expect(heard.map((u) => u.me?.user?.id)).toEqual(['u1']);
+
+    // Shown again: the kept access token asks /api/me, which tells a sign-out on another site.
+    await again.refresh();
+    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me', '/api/me']);
+    expect(new Headers(svc.calls.at(-1)!.init.headers).get('authorization')).toBe('Bearer at-1');
+  });
+
+  it('asks again once the access token is due for renewal', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    await keptClientIn(tab, svc).revalidate();
+    // expires_in 600: renewed a minute early, so the kept view is trusted for 9 minutes at most.
+    vi.setSystemTime(Date.now() + 9 * 60_000);
+    await keptClientIn(nextPage(tab, `${shop}/`), svc).revalidate();
+    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me', '/token', '/api/me']);
+  });
+
+  it('shows a sign-out on another site at the next focus, and then keeps nothing of the user', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    await keptClientIn(tab, svc).revalidate();
+    const page = nextPage(tab, `${shop}/`);
+    const again = keptClientIn(page, svc);
+    await again.revalidate();
+    // Signed out everywhere elsewhere: the service refuses the tokens.
+    svc.state.liveAccess.clear();
+    svc.state.liveRefresh.clear();
+    await again.refresh();
+    expect(again.last?.user).toBeNull();
+    // Neither the user nor a token is left in the tab (a prepared Sign in is).
+    const kept = JSON.stringify([...page.sessionStorage.items.values()]);
+    expect(kept).not.toContain(ada.email);
+    expect(kept).not.toMatch(/at-\d/);
+    await keptClientIn(nextPage(page, `${shop}/`), svc).revalidate();
+    expect(svc.calls.filter((c) => new URL(c.url).pathname === '/api/me').length).toBe(2);
+  });
+
+  it('with view-max-age 0 keeps nothing in the tab: every page view asks as before', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    await keptClientIn(tab, svc, 0).revalidate();
+    expect(tab.sessionStorage.items.size).toBe(0);
+    await keptClientIn(nextPage(tab, `${shop}/`), svc, 0).revalidate();
+    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me', '/api/apps', '/token', '/api/me']);
   });
 });

@@ -122,6 +122,7 @@ export function apiRoutes(deps: ApiDependencies): Router {
     const { me } = await requireSession(req);
     const changes = parseInput(profileSchema, req.body);
     await users.updateProfile(me.user.id, changes);
+    cookie.changed(res);
     // Read again: the profile change dropped the cached sessions, and the list shows the new name too.
     const body = await accounts.lookup(cookie.read(req), me.session.id);
     if (!body) throw new AppError('UNAUTHENTICATED');

@@ -218,6 +218,7 @@ function accountPages(router: Router, kit: PageKit): void {
     try {
       const { name, picture } = readForm(profileForm, req.body);
       await users.updateProfile(page.me.user.id, { name, picture });
+      cookie.changed(res);
       res.redirect(303, back(page, 'profile'));
     } catch (err) {
       await renderAccount(req, res, page, formError(err).status, { form: 'profile', message: (err as AppError).message });

@@ -40,10 +40,12 @@ export function defaultSyncDomain(publicUrl: string): string | undefined {
  * tokens of the browser's accounts (ADR 0005): each a random 32 bytes (base64url) of its own session, joined by
  * `.`, the default account first. Nothing in it names an account; the service keeps only the tokens' hashes.
  *
- * Whenever it is set or cleared, the service also gives the whole site a new `userbox_sync` cookie: a random
- * value, readable by script (not HttpOnly), naming nobody. Every `<user-box>` on the site watches it, so a
- * sign-in or sign-out in one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin)
- * cannot reach. The cookie is set only when the browser's accounts change, so every change renews it.
+ * Whenever it is set or cleared, and whenever what the box shows of the user changes (`changed`), the service
+ * also gives the whole site a new `userbox_sync` cookie: 9 random bytes, readable by script (not HttpOnly),
+ * naming nobody and derived from nothing. Every `<user-box>` on the site watches it, so a sign-in or sign-out in
+ * one app reaches the tabs of the site's other apps, which a BroadcastChannel (one origin) cannot reach; and a box
+ * trusts the view it kept only while the cookie still has the value the view was fetched under. The cookie is set only when the
+ * browser's accounts change, so every change of accounts renews it too.
  */
 export interface SessionCookie {
   /**
@@ -54,6 +56,8 @@ export interface SessionCookie {
   /** Sets the cookie to these accounts' tokens, until the last of them expires (ms, on the session clock); clears it when there are none. */
   set(res: Response, accounts: ReadonlyArray<{ token: string; expiresAt: number }>): void;
   clear(res: Response): void;
+  /** The session stays but what the box shows of its user changed (name, picture): a new `userbox_sync` value. */
+  changed(res: Response): void;
 }
 
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -84,6 +88,7 @@ export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain 
       signal(res);
     },
     clear,
+    changed: signal,
   };
 }
 
