@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createAppRegistry, readAppsFile } from './services/apps.js';
+import { createClientSecrets } from './services/client-secrets.js';
 import { createUserService } from './services/users.js';
 import type { Redis } from 'ioredis';
 import type { Options as RateLimitOptions, Store as RateLimitStore } from 'express-rate-limit';
@@ -31,7 +32,12 @@ const store = redis && config.redis
   ? withSessionCache(database, { redis, subscriber: connectRedis(config.redis.url, logger, 'redis-subscriber'), prefix: config.redis.prefix, logger, clock })
   : withLocalSessionCache(database, { clock });
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
-for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
+const clientSecrets = createClientSecrets(store, config.oidc, clock);
+for (const entry of await readAppsFile(config.appsFile)) {
+  const { clientSecretHash, ...app } = entry;
+  await store.apps.upsert(app);
+  if (clientSecretHash !== undefined) await clientSecrets.adopt(app.id, clientSecretHash);
+}
 const registry = createAppRegistry(store, config.publicUrl);
 await registry.reload();
 

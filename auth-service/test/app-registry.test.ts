@@ -52,6 +52,33 @@ describe('the app registry: https, or plain http on loopback only', () => {
   });
 });
 
+describe('confidential apps in the registry file', () => {
+  const hash = 'x'.repeat(43);
+  const read = async (entry: Record<string, unknown>) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'userbox-apps-'));
+    try {
+      const file = path.join(dir, 'userbox.apps.json');
+      writeFileSync(file, JSON.stringify({ apps: [{ ...app(), ...entry }] }));
+      return await readAppsFile(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('takes the hash of a confidential app’s secret and its ID token algorithm', async () => {
+    expect(await read({ confidential: true, clientSecretHash: hash, idTokenSignedResponseAlg: 'RS256' })).toMatchObject([
+      { id: 'news', confidential: true, clientSecretHash: hash, idTokenSignedResponseAlg: 'RS256' },
+    ]);
+  });
+
+  it('refuses a secret for a public app, something that is not a SHA-256, a secret in clear, and other algorithms', async () => {
+    await expect(read({ clientSecretHash: hash })).rejects.toThrow('apps.0.clientSecretHash: only a confidential app');
+    await expect(read({ confidential: true, clientSecretHash: 'short' })).rejects.toThrow('apps.0.clientSecretHash: must be the SHA-256');
+    await expect(read({ confidential: true, clientSecret: 'hunter2' })).rejects.toThrow(/clientSecret/);
+    await expect(read({ idTokenSignedResponseAlg: 'HS256' })).rejects.toThrow('apps.0.idTokenSignedResponseAlg');
+  });
+});
+
 describe('the registries that ship', () => {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

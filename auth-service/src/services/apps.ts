@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AppRecord } from '../store/apps-repository.js';
+import { idTokenAlgs, type AppRecord } from '../store/apps-repository.js';
+import { clientSecretHashPattern } from './client-secrets.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -40,14 +41,36 @@ export const appSchema = z.strictObject({
   origins: z.array(origin).min(1),
   redirectUris: z.array(webUrl).default([]),
   position: z.number().int().optional(),
+  /** A confidential client authenticates with a client secret at `/token` and `/revoke` (a back end's app). */
+  confidential: z.boolean().default(false),
+  /** How its ID tokens are signed. */
+  idTokenSignedResponseAlg: z.enum(idTokenAlgs).default('ES256'),
 });
 
-const appsFileSchema = z.strictObject({ apps: z.array(appSchema) });
+/**
+ * An entry of the registry file: an app, and for a confidential one optionally the SHA-256 of its secret
+ * (base64url), never the secret itself. The service makes it the current secret at start.
+ */
+const appsFileEntrySchema = appSchema
+  .extend({
+    clientSecretHash: z.string().regex(clientSecretHashPattern, 'must be the SHA-256 of the secret, base64url (43 characters)').optional(),
+  })
+  .refine((a) => a.clientSecretHash === undefined || a.confidential, {
+    message: 'only a confidential app (confidential: true) has a client secret',
+    path: ['clientSecretHash'],
+  });
+
+const appsFileSchema = z.strictObject({ apps: z.array(appsFileEntrySchema) });
 
 export type AppInput = z.input<typeof appSchema>;
 
+/** An app as the registry file lists it: the record, and for a confidential one perhaps its secret's hash. */
+export interface AppsFileEntry extends AppRecord {
+  clientSecretHash?: string | undefined;
+}
+
 /** Reads and validates a `userbox.apps.json`; the error names the file and the bad field. */
-export async function readAppsFile(file: string): Promise<AppRecord[]> {
+export async function readAppsFile(file: string): Promise<AppsFileEntry[]> {
   const raw = JSON.parse(await readFile(file, 'utf8')) as unknown;
   const parsed = appsFileSchema.safeParse(raw);
   if (!parsed.success) {

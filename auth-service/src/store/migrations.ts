@@ -129,6 +129,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('known_devices_user_id').on('known_devices').columns(['user_id', 'created_at']).execute();
     },
   },
+  '0016_confidential_clients': {
+    // A confidential client authenticates at /token and /revoke with a secret; only the secret's SHA-256 is kept,
+    // and a rotated-out one keeps working until `expires_at` (null: the current one). The ID token's algorithm is
+    // chosen per client (OpenID Connect Core §15.1 makes RS256 mandatory to offer).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('confidential', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('id_token_signed_response_alg', 'text', (c) => c.notNull().defaultTo('ES256'))
+        .execute();
+      await db.schema
+        .createTable('client_secrets')
+        .addColumn('secret_hash', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('client_secrets_client_id').on('client_secrets').column('client_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

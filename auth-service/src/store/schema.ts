@@ -38,6 +38,20 @@ export interface AppsTable {
   /** JSON array of exact redirect URIs. */
   redirect_uris: string;
   position: Generated<number>;
+  /** 1: a confidential client, which authenticates with a secret (`client_secrets`); 0: public (PKCE only). */
+  confidential: Generated<number>;
+  /** `ES256` or `RS256`: how its ID tokens are signed. */
+  id_token_signed_response_alg: Generated<string>;
+}
+
+/** A confidential client's secret, kept only as its SHA-256. */
+export interface ClientSecretsTable {
+  /** SHA-256 of the secret, base64url. */
+  secret_hash: string;
+  client_id: string;
+  created_at: number;
+  /** Null while it is the current secret; once rotated out, when it stops working. */
+  expires_at: number | null;
 }
 
 /** An OIDC signing key pair; the private half only ever stored encrypted. */
@@ -107,4 +121,5 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   known_devices: KnownDevicesTable;
+  client_secrets: ClientSecretsTable;
 }

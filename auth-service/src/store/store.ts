@@ -7,6 +7,7 @@ import { postgresDirectRead, sqliteDirectRead, type DirectRead } from './direct-
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository, type AppsRepository } from './apps-repository.js';
+import { createClientSecretsRepository, type ClientSecretsRepository } from './client-secrets-repository.js';
 import { createAuthorizationCodesRepository, type AuthorizationCodesRepository } from './authorization-codes-repository.js';
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
 import { createRefreshTokensRepository, type RefreshTokensRepository } from './refresh-tokens-repository.js';
@@ -20,6 +21,7 @@ export interface Store {
   readonly users: UsersRepository;
   readonly sessions: SessionsRepository;
   readonly apps: AppsRepository;
+  readonly clientSecrets: ClientSecretsRepository;
   readonly signingKeys: SigningKeysRepository;
   readonly authorizationCodes: AuthorizationCodesRepository;
   readonly refreshTokens: RefreshTokensRepository;
@@ -115,6 +117,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     users: createUsersRepository(db),
     sessions: createSessionsRepository(db, directRead),
     apps: createAppsRepository(db),
+    clientSecrets: createClientSecretsRepository(db),
     signingKeys: createSigningKeysRepository(db),
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { clientAuthMethods } from '../../services/clients.js';
 import { signingAlg, type SigningKeys } from '../../services/signing-keys.js';
 
 /** The provider metadata (OpenID Connect Discovery 1.0) for an issuer: exactly what the endpoints implement. */
@@ -17,8 +18,8 @@ export function providerMetadata(issuer: string) {
     grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [signingAlg],
-    token_endpoint_auth_methods_supported: ['none'],
-    revocation_endpoint_auth_methods_supported: ['none'],
+    token_endpoint_auth_methods_supported: [...clientAuthMethods],
+    revocation_endpoint_auth_methods_supported: [...clientAuthMethods],
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'name', 'picture', 'email'],

@@ -44,7 +44,7 @@ export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; gra
   router.options('/token', cors);
   router.post('/token', answerErrorsInOAuthShape, cors, ...formBody, async (req, res) => {
     noStore(res);
-    const client = authenticateClient(clients, req);
+    const client = await authenticateClient(clients, req);
     const body: unknown = req.body;
     const grantType = requiredParam(body, 'grant_type', 50);
     if (grantType === 'authorization_code') {
