@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { clientAuthMethods } from '../../services/clients.js';
-import { signingAlg, type SigningKeys } from '../../services/signing-keys.js';
+import { signingAlgs, type SigningKeys } from '../../services/signing-keys.js';
 
 /** The provider metadata (OpenID Connect Discovery 1.0) for an issuer: exactly what the endpoints implement. */
 export function providerMetadata(issuer: string) {
@@ -17,7 +17,7 @@ export function providerMetadata(issuer: string) {
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [signingAlg],
+    id_token_signing_alg_values_supported: [...signingAlgs],
     token_endpoint_auth_methods_supported: [...clientAuthMethods],
     revocation_endpoint_auth_methods_supported: [...clientAuthMethods],
     code_challenge_methods_supported: ['S256'],
