@@ -58,7 +58,14 @@ export function createClients(registry: AppRegistry, secrets: ClientSecrets): Cl
   };
 }
 
-/** Where the provider may send a user after sign-out: one of the client's redirect URIs or its home page. */
+/**
+ * Where the provider may send a user after sign-out: one of the client's redirect URIs or its home page. They are
+ * compared as parsed URLs, so an empty path and `/` are one address (RFC 3986 §6.2.3): libraries send their base
+ * URL (`https://app.example`) where the registry has the home page (`https://app.example/`). Any other difference
+ * in path, query or host still fails.
+ */
 export function isPostLogoutRedirect(client: AppRecord, uri: string): boolean {
-  return client.redirectUris.includes(uri) || client.url === uri;
+  if (!URL.canParse(uri)) return false;
+  const href = new URL(uri).href;
+  return [...client.redirectUris, client.url].some((registered) => URL.canParse(registered) && new URL(registered).href === href);
 }

@@ -91,6 +91,14 @@ describe('a confidential client with RS256 ID tokens, through openid-client', ()
     expect(await challenge.response.json()).toMatchObject({ error: 'invalid_client' });
   });
 
+  it('is refused without a secret (client authentication none) → invalid_client with a Basic challenge', async () => {
+    const config = await discover(client.None());
+    const err = await signInAt(config).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(client.WWWAuthenticateChallengeError);
+    expect((err as client.WWWAuthenticateChallengeError).status).toBe(401);
+    expect(await (err as client.WWWAuthenticateChallengeError).response.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
   it('signs with the registered algorithm, not the one a client assumes: openid-client expecting ES256 refuses it', async () => {
     const config = await discover(client.ClientSecretBasic(secret), 'ES256');
     const err = await signInAt(config).catch((e: unknown) => e);
