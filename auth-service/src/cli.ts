@@ -8,7 +8,7 @@ import { createClientSecrets } from './services/client-secrets.js';
 const usage = `Usage:
   userbox apps list
   userbox apps add --id ID --name NAME --url URL --origin ORIGIN [--origin …] [--redirect-uri URI …] [--icon ICON] [--position N]
-                   [--confidential] [--id-token-alg ES256|RS256]
+                   [--confidential] [--id-token-alg ES256|RS256] [--hidden]
   userbox apps secret rotate ID
   userbox apps remove ID
   userbox keys rotate
@@ -27,7 +27,7 @@ async function appsCommand(args: string[]): Promise<number> {
       const apps = await store.apps.list();
       if (apps.length === 0) console.log('No apps registered.');
       for (const a of apps) {
-        console.log(`${a.id}\t${a.name}\t${a.url}\torigins: ${a.origins.join(' ')}\tredirects: ${a.redirectUris.join(' ') || '-'}\t${a.confidential ? 'confidential' : 'public'}\tid token: ${a.idTokenSignedResponseAlg}`);
+        console.log(`${a.id}\t${a.name}\t${a.url}\torigins: ${a.origins.join(' ')}\tredirects: ${a.redirectUris.join(' ') || '-'}\t${a.confidential ? 'confidential' : 'public'}\tid token: ${a.idTokenSignedResponseAlg}${a.hidden ? '\thidden' : ''}`);
       }
       return 0;
     }
@@ -44,6 +44,7 @@ async function appsCommand(args: string[]): Promise<number> {
           position: { type: 'string' },
           confidential: { type: 'boolean' },
           'id-token-alg': { type: 'string' },
+          hidden: { type: 'boolean' },
         },
         strict: true,
       });
@@ -56,6 +57,7 @@ async function appsCommand(args: string[]): Promise<number> {
         icon: values.icon ?? null,
         ...(values.position !== undefined ? { position: Number(values.position) } : {}),
         confidential: values.confidential ?? false,
+        hidden: values.hidden ?? false,
         ...(values['id-token-alg'] !== undefined ? { idTokenSignedResponseAlg: values['id-token-alg'] } : {}),
       });
       if (!parsed.success) {

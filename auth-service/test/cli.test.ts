@@ -27,7 +27,7 @@ describe('npx userbox apps', () => {
     expect(await main(['apps', 'add', '--id', 'mail', '--name', 'Mail', '--url', 'https://mail.example.test/', '--origin', 'https://mail.example.test', '--redirect-uri', 'https://mail.example.test/cb', '--icon', 'mail'])).toBe(0);
     const store = await openStore(process.env['DATABASE_URL']!);
     expect(await store.apps.list()).toEqual([
-      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256' },
+      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false },
     ]);
     await store.close();
     output.length = 0;
@@ -58,7 +58,7 @@ describe('npx userbox apps', () => {
     expect(first).toBeDefined();
     const store = await openStore(process.env['DATABASE_URL']!);
     try {
-      expect(await store.apps.list()).toMatchObject([{ id: 'books', confidential: true, idTokenSignedResponseAlg: 'RS256' }]);
+      expect(await store.apps.list()).toMatchObject([{ id: 'books', confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false }]);
       expect(JSON.stringify(await store.db.selectFrom('client_secrets').selectAll().execute())).not.toContain(first);
       output.length = 0;
       expect(await main(['apps', 'secret', 'rotate', 'books'])).toBe(0);

@@ -14,12 +14,13 @@ export function sendPage(res, status, html) {
 /**
  * @typedef {object} PageContext
  * @property {string} serviceUrl
+ * @property {string} [boxClientId]  The client the box uses in token mode (see HostConfig).
  * @property {import('./userbox-client.mjs').UserInfo | null} user
  * @property {string} [notice]
  */
 
 /** @param {string} title @param {string} main @param {PageContext} ctx */
-function layout(title, main, { serviceUrl, user, notice }) {
+function layout(title, main, { serviceUrl, boxClientId, user, notice }) {
   const service = escapeHtml(serviceUrl);
   // Signed out, the box offers Sign in (and pages their own link); signed in, this ends the host session too.
   const account = user ? `<form method="post" action="/logout"><button type="submit">Sign out</button></form>\n  ` : '';
@@ -37,7 +38,7 @@ function layout(title, main, { serviceUrl, user, notice }) {
   <a class="brand" href="/">Express SSR</a>
   <nav><a href="/">Home</a> <a href="/orders">Orders</a></nav>
   ${account}<script type="module" src="${service}/userbox.js"></script>
-  <user-box></user-box>
+  <user-box${boxClientId ? ` client-id="${escapeHtml(boxClientId)}"` : ''}></user-box>
 </header>
 <main>
 ${notice ? `<p class="notice" role="status">${escapeHtml(notice)}</p>\n` : ''}${main}

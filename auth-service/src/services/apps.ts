@@ -45,6 +45,8 @@ export const appSchema = z.strictObject({
   confidential: z.boolean().default(false),
   /** How its ID tokens are signed. */
   idTokenSignedResponseAlg: z.enum(idTokenAlgs).default('ES256'),
+  /** Not listed in the launcher (a second client of an app, e.g. its box's public client). */
+  hidden: z.boolean().default(false),
 });
 
 /**
@@ -127,7 +129,7 @@ export function createAppRegistry(store: Store, serviceOrigin: string): AppRegis
     version: () => version,
     list: () => apps,
     launcherEntries: () =>
-      apps.map(({ id, name, url, icon }) => ({
+      apps.filter((a) => !a.hidden).map(({ id, name, url, icon }) => ({
         id,
         name,
         url,

@@ -17,6 +17,11 @@ export interface AppRecord {
   /** A confidential client authenticates at `/token` and `/revoke` with a secret; a public one has none. */
   confidential: boolean;
   idTokenSignedResponseAlg: IdTokenAlg;
+  /**
+   * Not listed in the launcher: a second client of an app, such as the public client its pages' box uses in
+   * token mode when the app's own id is a confidential client for its back end.
+   */
+  hidden: boolean;
 }
 
 /** The `apps` table: the registry as stored (services/apps.ts keeps the copy the service reads). */
@@ -43,6 +48,7 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         position: Number(r.position),
         confidential: Number(r.confidential) === 1,
         idTokenSignedResponseAlg: r.id_token_signed_response_alg === 'RS256' ? 'RS256' : 'ES256',
+        hidden: Number(r.hidden) === 1,
       }));
     },
     async upsert(app) {
@@ -56,6 +62,7 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         position: app.position,
         confidential: app.confidential ? 1 : 0,
         id_token_signed_response_alg: app.idTokenSignedResponseAlg,
+        hidden: app.hidden ? 1 : 0,
       };
       await db
         .insertInto('apps')

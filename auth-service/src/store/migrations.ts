@@ -132,8 +132,10 @@ const migrations: Record<string, Migration> = {
   '0016_confidential_clients': {
     // A confidential client authenticates at /token and /revoke with a secret; only the secret's SHA-256 is kept,
     // and a rotated-out one keeps working until `expires_at` (null: the current one). The ID token's algorithm is
-    // chosen per client (OpenID Connect Core §15.1 makes RS256 mandatory to offer).
+    // chosen per client (OpenID Connect Core §15.1 makes RS256 mandatory to offer). A hidden app is a client the
+    // launcher does not list: the public client of the box on the pages of an app whose back end is confidential.
     async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable('apps').addColumn('confidential', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema
         .alterTable('apps')

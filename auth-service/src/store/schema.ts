@@ -42,6 +42,8 @@ export interface AppsTable {
   confidential: Generated<number>;
   /** `ES256` or `RS256`: how its ID tokens are signed. */
   id_token_signed_response_alg: Generated<string>;
+  /** 1: a client the launcher does not list (the box's public client beside a confidential app). */
+  hidden: Generated<number>;
 }
 
 /** A confidential client's secret, kept only as its SHA-256. */

@@ -16,7 +16,11 @@ const secrets = () => createClientSecrets(t.store, t.config.oidc, () => t.now.va
 
 beforeEach(async () => {
   t = await createOidcTestApp({
-    apps: [{ id: 'books', name: 'Books', url: `${booksOrigin}/`, icon: null, origins: [booksOrigin], redirectUris: [booksRedirect], confidential: true }],
+    apps: [
+      { id: 'books', name: 'Books', url: `${booksOrigin}/`, icon: null, origins: [booksOrigin], redirectUris: [booksRedirect], confidential: true },
+      // The public client of the box on Books' pages (token mode), which cannot hold a secret.
+      { id: 'books-box', name: 'Books', url: `${booksOrigin}/`, icon: null, origins: [booksOrigin], redirectUris: [`${booksOrigin}/`], hidden: true },
+    ],
     env: { OIDC_CLIENT_SECRET_GRACE_HOURS: String(graceHours) },
   });
   await t.registry.reload();
@@ -178,6 +182,19 @@ describe('secret rotation', () => {
   it('removing the app removes its secrets', async () => {
     await t.store.apps.remove('books');
     expect(await t.store.db.selectFrom('client_secrets').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('a hidden public client beside a confidential app (its pages’ box)', () => {
+  it('is not in the launcher, and redeems its codes from the app’s pages with PKCE alone', async () => {
+    const { body } = await supertest(t.app).get('/api/apps').set('Origin', booksOrigin).expect(200);
+    expect((body as { apps: Array<{ id: string }> }).apps.map((a) => a.id)).toEqual(['news', 'shop', 'books']);
+    const { code, verifier } = await codeFor('books-box', `${booksOrigin}/`);
+    const form = { grant_type: 'authorization_code', code, redirect_uri: `${booksOrigin}/`, code_verifier: verifier, client_id: 'books-box' };
+    await postForm(t.app, '/token', form, booksOrigin).expect(200);
+    // The confidential client itself still cannot be used so.
+    const other = await codeFor();
+    expectInvalidClient(await postForm(t.app, '/token', exchangeForm(other.code, other.verifier, { client_id: 'books' }), booksOrigin), true);
   });
 });
 
