@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { keysCommand } from './keys-command.js';
@@ -8,7 +9,7 @@ import { createClientSecrets } from './services/client-secrets.js';
 const usage = `Usage:
   userbox apps list
   userbox apps add --id ID --name NAME --url URL --origin ORIGIN [--origin …] [--redirect-uri URI …] [--icon ICON] [--position N]
-                   [--confidential] [--id-token-alg ES256|RS256] [--hidden]
+                   [--confidential] [--id-token-alg ES256|RS256] [--hidden] [--jwks-file FILE]
   userbox apps secret rotate ID
   userbox apps remove ID
   userbox keys rotate
@@ -45,6 +46,7 @@ async function appsCommand(args: string[]): Promise<number> {
           confidential: { type: 'boolean' },
           'id-token-alg': { type: 'string' },
           hidden: { type: 'boolean' },
+          'jwks-file': { type: 'string' },
         },
         strict: true,
       });
@@ -58,6 +60,7 @@ async function appsCommand(args: string[]): Promise<number> {
         ...(values.position !== undefined ? { position: Number(values.position) } : {}),
         confidential: values.confidential ?? false,
         hidden: values.hidden ?? false,
+        ...(values['jwks-file'] !== undefined ? { jwks: JSON.parse(await readFile(values['jwks-file'], 'utf8')) as unknown } : {}),
         ...(values['id-token-alg'] !== undefined ? { idTokenSignedResponseAlg: values['id-token-alg'] } : {}),
       });
       if (!parsed.success) {

@@ -77,6 +77,14 @@ describe('confidential apps in the registry file', () => {
     await expect(read({ confidential: true, clientSecret: 'hunter2' })).rejects.toThrow(/clientSecret/);
     await expect(read({ idTokenSignedResponseAlg: 'HS256' })).rejects.toThrow('apps.0.idTokenSignedResponseAlg');
   });
+
+  it('takes a confidential app’s public keys for private_key_jwt, never a private key, never for a public app', async () => {
+    const key = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' };
+    expect(await read({ confidential: true, jwks: { keys: [key] } })).toMatchObject([{ jwks: { keys: [key] } }]);
+    await expect(read({ confidential: true, jwks: { keys: [{ ...key, d: 'secret' }] } })).rejects.toThrow('apps.0.jwks: must hold public keys only');
+    await expect(read({ confidential: true, jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } })).rejects.toThrow('apps.0.jwks.keys.0.kty');
+    await expect(read({ jwks: { keys: [key] } })).rejects.toThrow('apps.0.jwks: only a confidential app');
+  });
 });
 
 describe('the registries that ship', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -27,7 +27,7 @@ describe('npx userbox apps', () => {
     expect(await main(['apps', 'add', '--id', 'mail', '--name', 'Mail', '--url', 'https://mail.example.test/', '--origin', 'https://mail.example.test', '--redirect-uri', 'https://mail.example.test/cb', '--icon', 'mail'])).toBe(0);
     const store = await openStore(process.env['DATABASE_URL']!);
     expect(await store.apps.list()).toEqual([
-      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false },
+      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null },
     ]);
     await store.close();
     output.length = 0;
@@ -58,7 +58,7 @@ describe('npx userbox apps', () => {
     expect(first).toBeDefined();
     const store = await openStore(process.env['DATABASE_URL']!);
     try {
-      expect(await store.apps.list()).toMatchObject([{ id: 'books', confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false }]);
+      expect(await store.apps.list()).toMatchObject([{ id: 'books', confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null }]);
       expect(JSON.stringify(await store.db.selectFrom('client_secrets').selectAll().execute())).not.toContain(first);
       output.length = 0;
       expect(await main(['apps', 'secret', 'rotate', 'books'])).toBe(0);
@@ -74,6 +74,22 @@ describe('npx userbox apps', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('registers a confidential app’s public keys for private_key_jwt from a file', async () => {
+    const file = path.join(dir, 'jwks.json');
+    const key = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' };
+    writeFileSync(file, JSON.stringify({ keys: [key] }));
+    expect(await main(['apps', 'add', '--id', 'books', '--name', 'Books', '--url', 'https://books.example.test/', '--origin', 'https://books.example.test', '--confidential', '--jwks-file', file])).toBe(0);
+    const store = await openStore(process.env['DATABASE_URL']!);
+    try {
+      expect(await store.apps.list()).toMatchObject([{ id: 'books', jwks: { keys: [key] } }]);
+    } finally {
+      await store.close();
+    }
+    writeFileSync(file, JSON.stringify({ keys: [{ ...key, d: 'private' }] }));
+    expect(await main(['apps', 'add', '--id', 'books', '--name', 'Books', '--url', 'https://books.example.test/', '--origin', 'https://books.example.test', '--confidential', '--jwks-file', file])).toBe(2);
+    expect(output.join('\n')).toContain('jwks: must hold public keys only');
   });
 
   it('refuses to rotate the secret of a public or unknown app', async () => {

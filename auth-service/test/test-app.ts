@@ -47,8 +47,8 @@ export interface TestAppOptions {
   /** More settings, as the environment gives them to `loadConfig` (`OIDC_REFRESH_GRACE_SECONDS: '10'`). */
   env?: Record<string, string>;
   /** More registered apps, after News. */
-  apps?: (Omit<AppRecord, 'position' | 'confidential' | 'idTokenSignedResponseAlg' | 'hidden'> &
-    Partial<Pick<AppRecord, 'confidential' | 'idTokenSignedResponseAlg' | 'hidden'>>)[];
+  apps?: (Omit<AppRecord, 'position' | 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks'> &
+    Partial<Pick<AppRecord, 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks'>>)[];
   /** The database to run on (the caller closes it); an in-memory SQLite one by default. */
   store?: Store;
 }
@@ -85,7 +85,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.apps ?? []),
   ];
   for (const [position, app] of apps.entries()) {
-    await store.apps.upsert({ confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, ...app, position });
+    await store.apps.upsert({ confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, ...app, position });
   }
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();

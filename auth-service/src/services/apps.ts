@@ -33,6 +33,19 @@ const iconSchema = z
     { message: `must be an https:// URL or one of the bundled icons: ${bundledIcons.join(', ')}` },
   );
 
+/** Members of a JWK that belong to its private half (RFC 7518 §6): a registered key set must not carry them. */
+const privateJwkMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const publicJwks = z
+  .strictObject({
+    keys: z
+      .array(z.looseObject({ kty: z.enum(['EC', 'RSA', 'OKP']), kid: z.string().max(200).optional(), alg: z.string().max(20).optional() }))
+      .min(1)
+      .max(10),
+  })
+  .refine((set) => set.keys.every((key) => privateJwkMembers.every((m) => !(m in key))), {
+    message: 'must hold public keys only (no d, p, q, dp, dq, qi, oth or k)',
+  });
+
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
   name: z.string().trim().min(1).max(60),
@@ -47,6 +60,8 @@ export const appSchema = z.strictObject({
   idTokenSignedResponseAlg: z.enum(idTokenAlgs).default('ES256'),
   /** Not listed in the launcher (a second client of an app, e.g. its box's public client). */
   hidden: z.boolean().default(false),
+  /** A confidential client's public keys (a JWK Set), for `private_key_jwt`. */
+  jwks: publicJwks.nullable().default(null),
 });
 
 /**
@@ -60,6 +75,10 @@ const appsFileEntrySchema = appSchema
   .refine((a) => a.clientSecretHash === undefined || a.confidential, {
     message: 'only a confidential app (confidential: true) has a client secret',
     path: ['clientSecretHash'],
+  })
+  .refine((a) => a.jwks === null || a.confidential, {
+    message: 'only a confidential app (confidential: true) authenticates with its keys',
+    path: ['jwks'],
   });
 
 const appsFileSchema = z.strictObject({ apps: z.array(appsFileEntrySchema) });

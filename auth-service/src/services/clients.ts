@@ -1,15 +1,17 @@
 import type { AppRegistry } from './apps.js';
+import type { ClientAssertions } from './client-assertions.js';
 import type { ClientSecrets } from './client-secrets.js';
 import type { AppRecord } from '../store/apps-repository.js';
 import { AppError } from '../errors.js';
 
 /** The client authentication methods `/token` and `/revoke` accept (RFC 6749 §2.3, OpenID Connect Core §9). */
-export const clientAuthMethods = ['none', 'client_secret_basic', 'client_secret_post'] as const;
+export const clientAuthMethods = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
 /** How a request at `/token` or `/revoke` names its client, as read at the edge (routes/oidc/oauth-http.ts). */
 export type ClientCredentials =
   | { method: 'none'; clientId: string | undefined }
-  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string };
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
+  | { method: 'private_key_jwt'; clientId: string; assertion: string };
 
 /** The registered apps as OAuth clients. */
 export interface Clients {
@@ -17,7 +19,8 @@ export interface Clients {
   find(clientId: string | undefined): AppRecord | undefined;
   /**
    * The client at `/token` and `/revoke`. A public client sends only its `client_id` (and proves the code with
-   * PKCE); a confidential one must send a secret that works now, by either method, and a public one none. A
+   * PKCE); a confidential one must send a secret that works now, by either method, or an assertion signed with
+   * one of its registered keys (`private_key_jwt`), and a public one neither. A
    * browser must call from one of the client's own origins; back ends send no `Origin`. Throws `invalid_client`
    * (with `WWW-Authenticate: Basic` where Basic was used or is expected, RFC 6749 §5.2).
    */
@@ -32,7 +35,7 @@ export const basicChallenge = { 'WWW-Authenticate': 'Basic realm="userbox", char
  * public (the `<user-box>` widget in a browser: PKCE, no secret); an app with a back end may be registered as
  * confidential and then authenticates with a client secret as well.
  */
-export function createClients(registry: AppRegistry, secrets: ClientSecrets): Clients {
+export function createClients(registry: AppRegistry, secrets: ClientSecrets, assertions: ClientAssertions): Clients {
   const find = (clientId: string | undefined): AppRecord | undefined =>
     clientId === undefined ? undefined : registry.list().find((a) => a.id === clientId);
 
@@ -46,9 +49,14 @@ export function createClients(registry: AppRegistry, secrets: ClientSecrets): Cl
       if (!client) throw refuse('Unknown client_id.', basic);
       if (credentials.method === 'none') {
         if (client.confidential) throw refuse('This client is confidential: authenticate with its client secret.', true);
-      } else {
-        if (!client.confidential) throw refuse('This client is public: it has no client secret; use PKCE alone.', basic);
-        if (!(await secrets.verify(client.id, credentials.secret))) throw refuse('The client secret is wrong.', basic);
+      } else if (!client.confidential) {
+        throw refuse('This client is public: it has no client secret; use PKCE alone.', basic);
+      } else if (credentials.method === 'private_key_jwt') {
+        if (!(await assertions.verify(client, credentials.assertion))) {
+          throw refuse('The client assertion is invalid, expired, already used, or not signed by a registered key.', false);
+        }
+      } else if (!(await secrets.verify(client.id, credentials.secret))) {
+        throw refuse('The client secret is wrong.', basic);
       }
       if (origin !== undefined && !client.origins.includes(origin)) {
         throw refuse('This origin is not registered for the client.', basic);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { JSONWebKeySet } from 'jose';
 import type { Database } from './schema.js';
 
 /** How a client's ID tokens are signed (OpenID Connect Core §15.1: RS256 must be offered; ES256 is ours). */
@@ -22,6 +23,8 @@ export interface AppRecord {
    * token mode when the app's own id is a confidential client for its back end.
    */
   hidden: boolean;
+  /** A confidential client's public keys, for `private_key_jwt`; null when it authenticates with secrets only. */
+  jwks: JSONWebKeySet | null;
 }
 
 /** The `apps` table: the registry as stored (services/apps.ts keeps the copy the service reads). */
@@ -49,6 +52,7 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         confidential: Number(r.confidential) === 1,
         idTokenSignedResponseAlg: r.id_token_signed_response_alg === 'RS256' ? 'RS256' : 'ES256',
         hidden: Number(r.hidden) === 1,
+        jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
       }));
     },
     async upsert(app) {
@@ -63,6 +67,7 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         confidential: app.confidential ? 1 : 0,
         id_token_signed_response_alg: app.idTokenSignedResponseAlg,
         hidden: app.hidden ? 1 : 0,
+        jwks: app.jwks === null ? null : JSON.stringify(app.jwks),
       };
       await db
         .insertInto('apps')

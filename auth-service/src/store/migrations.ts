@@ -151,6 +151,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('client_secrets_client_id').on('client_secrets').column('client_id').execute();
     },
   },
+  '0017_client_assertions': {
+    // private_key_jwt (RFC 7523, OpenID Connect Core §9): a confidential client may register its public keys and
+    // sign an assertion instead of sending a secret. Each assertion's `jti` is kept until it expires, so one cannot
+    // be used twice.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('jwks', 'text').execute();
+      await db.schema
+        .createTable('client_assertions')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('jti', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('client_assertions_pk', ['client_id', 'jti'])
+        .execute();
+      await db.schema.createIndex('client_assertions_expires_at').on('client_assertions').column('expires_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

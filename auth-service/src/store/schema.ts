@@ -44,6 +44,15 @@ export interface AppsTable {
   id_token_signed_response_alg: Generated<string>;
   /** 1: a client the launcher does not list (the box's public client beside a confidential app). */
   hidden: Generated<number>;
+  /** JSON JWK Set of a confidential client's public keys, for `private_key_jwt`; null when it has none. */
+  jwks: string | null;
+}
+
+/** A `private_key_jwt` assertion already used (its `jti`), kept until it expires so it cannot be replayed. */
+export interface ClientAssertionsTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
 }
 
 /** A confidential client's secret, kept only as its SHA-256. */
@@ -124,4 +133,5 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   known_devices: KnownDevicesTable;
   client_secrets: ClientSecretsTable;
+  client_assertions: ClientAssertionsTable;
 }

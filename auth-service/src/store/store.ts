@@ -7,6 +7,7 @@ import { postgresDirectRead, sqliteDirectRead, type DirectRead } from './direct-
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository, type AppsRepository } from './apps-repository.js';
+import { createClientAssertionsRepository, type ClientAssertionsRepository } from './client-assertions-repository.js';
 import { createClientSecretsRepository, type ClientSecretsRepository } from './client-secrets-repository.js';
 import { createAuthorizationCodesRepository, type AuthorizationCodesRepository } from './authorization-codes-repository.js';
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
@@ -22,6 +23,7 @@ export interface Store {
   readonly sessions: SessionsRepository;
   readonly apps: AppsRepository;
   readonly clientSecrets: ClientSecretsRepository;
+  readonly clientAssertions: ClientAssertionsRepository;
   readonly signingKeys: SigningKeysRepository;
   readonly authorizationCodes: AuthorizationCodesRepository;
   readonly refreshTokens: RefreshTokensRepository;
@@ -118,6 +120,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     sessions: createSessionsRepository(db, directRead),
     apps: createAppsRepository(db),
     clientSecrets: createClientSecretsRepository(db),
+    clientAssertions: createClientAssertionsRepository(db),
     signingKeys: createSigningKeysRepository(db),
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),

@@ -20,7 +20,7 @@ describe('GET /.well-known/openid-configuration and /jwks.json', () => {
       end_session_endpoint: `${t.issuer}/end_session`,
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       id_token_signing_alg_values_supported: ['ES256', 'RS256'],
     });
     expect(res.headers['access-control-allow-origin']).toBe('*');

@@ -202,8 +202,8 @@ describe('discovery', () => {
   it('lists exactly the client authentication methods that work', async () => {
     const { body } = await supertest(t.app).get('/.well-known/openid-configuration').expect(200);
     expect(body).toMatchObject({
-      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
-      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     });
   });
 });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { clientAssertionAlgs } from '../../services/client-assertions.js';
 import { clientAuthMethods } from '../../services/clients.js';
 import { signingAlgs, type SigningKeys } from '../../services/signing-keys.js';
 
@@ -20,6 +21,8 @@ export function providerMetadata(issuer: string) {
     id_token_signing_alg_values_supported: [...signingAlgs],
     token_endpoint_auth_methods_supported: [...clientAuthMethods],
     revocation_endpoint_auth_methods_supported: [...clientAuthMethods],
+    token_endpoint_auth_signing_alg_values_supported: [...clientAssertionAlgs],
+    revocation_endpoint_auth_signing_alg_values_supported: [...clientAssertionAlgs],
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'name', 'picture', 'email'],

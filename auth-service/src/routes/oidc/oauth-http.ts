@@ -1,5 +1,7 @@
 import { urlencoded, type Request, type RequestHandler, type Response } from 'express';
+import { decodeJwt } from 'jose';
 import { AppError } from '../../errors.js';
+import { clientAssertionType } from '../../services/client-assertions.js';
 import { appOriginCors } from '../../middleware/origin-checks.js';
 import type { AppRegistry } from '../../services/apps.js';
 import { basicChallenge, type ClientCredentials, type Clients } from '../../services/clients.js';
@@ -66,13 +68,32 @@ function formDecode(value: string): string {
 
 /**
  * How the request authenticates its client: `client_secret_basic` (the `Authorization: Basic` header, id and
- * secret each form-urlencoded), `client_secret_post` (`client_secret` in the form), or `none` (only
- * `client_id`, a public client). Using two methods at once is refused (RFC 6749 §2.3).
+ * secret each form-urlencoded), `client_secret_post` (`client_secret` in the form), `private_key_jwt`
+ * (`client_assertion` and its type, RFC 7523), or `none` (only `client_id`, a public client). Using two methods
+ * at once is refused (RFC 6749 §2.3).
  */
 export function readClientCredentials(req: Request): ClientCredentials {
   const bodyId = param(req.body, 'client_id', 100);
   const bodySecret = param(req.body, 'client_secret', 512);
+  const assertionType = param(req.body, 'client_assertion_type', 200);
+  const assertion = param(req.body, 'client_assertion', 8192);
   const header = req.headers.authorization;
+  if (assertionType !== undefined || assertion !== undefined) {
+    if (header !== undefined || bodySecret !== undefined) throw new AppError('INVALID_REQUEST', 'Use one client authentication method, not two.');
+    if (assertionType !== clientAssertionType || assertion === undefined) {
+      throw new AppError('INVALID_CLIENT', `client_assertion_type must be ${clientAssertionType}, with a client_assertion.`);
+    }
+    // The assertion names its client (`iss`); it is checked against the registered keys, `client_id` too.
+    let claimed: unknown;
+    try {
+      claimed = decodeJwt(assertion).iss;
+    } catch {
+      throw new AppError('INVALID_CLIENT', 'The client assertion is not a JWT.');
+    }
+    const clientId = bodyId ?? (typeof claimed === 'string' ? claimed : undefined);
+    if (clientId === undefined) throw new AppError('INVALID_CLIENT', 'The client assertion names no client.');
+    return { method: 'private_key_jwt', clientId, assertion };
+  }
   if (header !== undefined) {
     const basic = /^Basic +([A-Za-z0-9+/=]{1,2000}) *$/i.exec(header);
     if (!basic) {
