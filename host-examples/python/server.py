@@ -281,7 +281,7 @@ def main() -> None:
     scheme = "https" if server.tls else "http"
     print(
         f"python host listening on {scheme}://{config.host}:{server.server_address[1]} as {config.public_url} "
-        f"(client {config.client_id}, service {config.service_url})",
+        f"({'confidential' if config.client_secret else 'public'} client {config.client_id}, service {config.service_url})",
         flush=True,
     )
     server.serve_forever()
