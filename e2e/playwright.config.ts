@@ -13,6 +13,25 @@ const chromium = {
   },
 };
 
+// A second engine: Debian's Firefox ESR, driven by Playwright 1.64.1 (pinned; 1.65 cannot drive it here). Firefox has
+// no --host-resolver-rules; `network.dns.forceResolve` sends every name (so every *.test) to this machine, and
+// each host name is still its own site, with Total Cookie Protection partitioning third-party cookies.
+const firefoxPath = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
+const firefox = {
+  browserName: 'firefox' as const,
+  channel: 'moz-firefox',
+  launchOptions: {
+    executablePath: existsSync(firefoxPath) ? firefoxPath : undefined,
+    firefoxUserPrefs: {
+      'network.dns.forceResolve': '127.0.0.1',
+      // Playwright's profile turns Firefox's cookie protection off ("cookieBehavior0"); a user's Firefox partitions
+      // third-party cookies (Total Cookie Protection, cookie behaviour 5, Firefox's default), as here.
+      'browser.contentblocking.features.standard': '-tp,tpPrivate,cookieBehavior5,cookieBehaviorPBM5,-cm,-fp',
+      'network.cookie.cookieBehavior': 5,
+    },
+  },
+};
+
 // The shared specs (tests/hosts/) run once per host example, so each host proves the same behaviour.
 const hosts: HostName[] = ['static', 'react', 'python', 'express-ssr'];
 
@@ -33,5 +52,8 @@ export default defineConfig<{ host: HostName | undefined }>({
     { name: 'chromium', use: chromium, testIgnore: [/screenshots\.spec\.ts/, /[\\/]hosts[\\/]/] },
     ...hosts.map((host) => ({ name: `host-${host}`, use: { ...chromium, host }, testMatch: /[\\/]hosts[\\/].*\.spec\.ts/ })),
     { name: 'screenshots', use: chromium, testMatch: /screenshots\.spec\.ts/ },
+    // Firefox: the widget's token mode, and the shared host suite once per host.
+    { name: 'firefox', use: firefox, testMatch: /[\\/]token-mode\.spec\.ts/ },
+    ...hosts.map((host) => ({ name: `firefox-host-${host}`, use: { ...firefox, host }, testMatch: /[\\/]hosts[\\/].*\.spec\.ts/ })),
   ],
 });

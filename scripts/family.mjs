@@ -3,6 +3,7 @@
 // variables each host is started with, and how to tell that a server is up. One place, so the demo and the
 // tests cannot drift apart.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -42,12 +43,34 @@ export const hostDir = (host) => path.join(repoRoot, 'host-examples', host.id);
  * @returns {string[]}
  */
 export function redirectUris(host, url) {
-  if (host.signIn === 'back-end') return [`${url}/callback`, `${url}/`, `${url}/orders`];
+  if (host.signIn === 'back-end') return [`${url}/callback`];
   return host.signIn === 'page' ? [`${url}/`] : [];
 }
 
 /**
- * The host's entry in the service's app registry (APPS_FILE).
+ * Hosts that sign in from their back end are confidential clients: they authenticate to /token with a secret.
+ * @param {HostExample} host
+ */
+export const isConfidential = (host) => host.signIn === 'back-end';
+
+/** @type {Map<string, string>} */
+const clientSecrets = new Map();
+
+/**
+ * The host's client secret for this run: random, made once per process, so the registry entry (its hash) and the
+ * host's environment (the secret) agree. A new run registers a new one; the service keeps the previous one
+ * working for its grace period.
+ * @param {HostExample} host
+ */
+export function clientSecret(host) {
+  let secret = clientSecrets.get(host.id);
+  if (secret === undefined) clientSecrets.set(host.id, (secret = randomBytes(32).toString('base64url')));
+  return secret;
+}
+
+/**
+ * The host's entry in the service's app registry (APPS_FILE). A confidential host's entry carries the SHA-256 of its
+ * secret (`clientSecretHash`), never the secret.
  * @param {HostExample} host
  * @param {string} url  The host's origin.
  */
@@ -58,6 +81,9 @@ export const appEntry = (host, url) => ({
   icon: host.icon,
   origins: [url],
   redirectUris: redirectUris(host, url),
+  ...(isConfidential(host)
+    ? { confidential: true, clientSecretHash: createHash('sha256').update(clientSecret(host)).digest('base64url') }
+    : {}),
 });
 
 /** @param {string} command */
@@ -82,7 +108,27 @@ export function unavailable(host) {
 }
 
 /**
- * The variables every host example reads (each host's README lists them).
+ * The public client of a confidential host's box: on another site than the service the box signs in itself
+ * (token mode) and returns to the page, and a page can hold no secret. Not listed in the launcher.
+ * @param {HostExample} host
+ */
+export const boxClientId = (host) => `${host.id}-box`;
+
+/**
+ * Every registry entry of a host: its own, and for a confidential host its box's public client.
+ * @param {HostExample} host
+ * @param {string} url  The host's origin.
+ */
+export function appEntries(host, url) {
+  const own = appEntry(host, url);
+  if (!isConfidential(host)) return [own];
+  const box = { id: boxClientId(host), name: host.name, url: `${url}/`, icon: host.icon, origins: [url], redirectUris: [`${url}/`, `${url}/orders`], hidden: true };
+  return [own, box];
+}
+
+/**
+ * The variables every host example reads (each host's README lists them); a confidential host also gets its
+ * client secret (USERBOX_CLIENT_SECRET) and its box's client id (USERBOX_BOX_CLIENT_ID).
  * @param {{ host: HostExample, url: string, port: number, serviceUrl: string, serviceInternalUrl: string,
  *   tls?: { cert: string, key: string } }} options  `tls`: certificate and key files; the certificate is also
  *   the one authority the host's back end trusts for the service.
@@ -96,6 +142,7 @@ export function hostEnv({ host, url, port, serviceUrl, serviceInternalUrl, tls }
     USERBOX_SERVICE_URL: serviceUrl,
     USERBOX_SERVICE_INTERNAL_URL: serviceInternalUrl,
     USERBOX_CLIENT_ID: host.id,
+    ...(isConfidential(host) ? { USERBOX_CLIENT_SECRET: clientSecret(host), USERBOX_BOX_CLIENT_ID: boxClientId(host) } : {}),
     ...(tls
       ? { TLS_CERT_FILE: tls.cert, TLS_KEY_FILE: tls.key, USERBOX_CA_FILE: tls.cert, NODE_EXTRA_CA_CERTS: tls.cert }
       : {}),

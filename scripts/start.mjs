@@ -2,7 +2,7 @@
 // Ctrl-C stops them all. DEMO_BASE_PORT moves the whole set (default 4000: service 4000, hosts 4001–4004).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { appEntry, hostDir, hostEnv, hostExamples, repoRoot, startProcess, unavailable, waitUntilAnswering } from './family.mjs';
+import { appEntries, hostDir, hostEnv, hostExamples, repoRoot, startProcess, unavailable, waitUntilAnswering } from './family.mjs';
 
 const base = Number(process.env.DEMO_BASE_PORT ?? 4000);
 const serviceUrl = `http://localhost:${base}`;
@@ -17,7 +17,7 @@ const running = hosts.filter((h) => !skipped.has(h.id));
 const dataDir = path.join(repoRoot, 'auth-service', 'data');
 mkdirSync(dataDir, { recursive: true });
 const appsFile = path.join(dataDir, 'demo-apps.json');
-writeFileSync(appsFile, `${JSON.stringify({ apps: running.map((h) => appEntry(h, h.url)) }, null, 2)}\n`);
+writeFileSync(appsFile, `${JSON.stringify({ apps: running.flatMap((h) => appEntries(h, h.url)) }, null, 2)}\n`);
 
 const children = [];
 let demoAccount = null;

@@ -59,6 +59,11 @@ const schema = z.object({
   /** How long a refresh token that was just rotated still works, so two tabs refreshing at once both succeed. */
   OIDC_REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   /**
+   * How long a confidential client's previous secret keeps working after `npx userbox apps secret rotate` (or a
+   * new hash in the registry file), so the app can be redeployed with the new one meanwhile (0–720 hours).
+   */
+  OIDC_CLIENT_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
+  /**
    * Where the `userbox_sync` cookie is shared: how the boxes of the site's apps hear of a sign-in, sign-out or
    * profile change, and whether the view a box kept from an earlier page view still holds.
    * Default: the service's host name without its first label (`accounts.example.com` → `example.com`). Set it
@@ -131,6 +136,8 @@ export interface OidcPolicy {
   tokenTtlMs: number;
   keyRotationMs: number;
   refreshGraceMs: number;
+  /** How long a rotated-out client secret still works. */
+  clientSecretGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlMs: e.OIDC_TOKEN_SECONDS * 1000,
       keyRotationMs: e.OIDC_KEY_ROTATION_DAYS * 86_400_000,
       refreshGraceMs: e.OIDC_REFRESH_GRACE_SECONDS * 1000,
+      clientSecretGraceMs: Math.round(e.OIDC_CLIENT_SECRET_GRACE_HOURS * 3_600_000),
     },
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     loginThrottle: {

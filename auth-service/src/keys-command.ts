@@ -5,7 +5,7 @@ import { openStore } from './store/store.js';
 import { createSigningKeys, retiredKeyRetentionMs } from './services/signing-keys.js';
 
 /**
- * `userbox keys rotate`: a new signing key signs from now on (every instance picks it up within a minute, or at
+ * `userbox keys rotate`: a new signing key of each algorithm (ES256, RS256) signs from now on (every instance picks it up within a minute, or at
  * once on an unknown kid); the old public key stays in the JWKS until the tokens it signed have expired.
  */
 export async function keysCommand(args: string[]): Promise<number> {
@@ -24,9 +24,12 @@ export async function keysCommand(args: string[]): Promise<number> {
   try {
     const policy = config.oidc;
     const keyPolicy = { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs };
-    const kid = await createSigningKeys(store, secretKey, keyPolicy, Date.now).rotate();
+    const kids = await createSigningKeys(store, secretKey, keyPolicy, Date.now).rotate();
     const minutes = Math.ceil(retiredKeyRetentionMs(keyPolicy) / 60_000);
-    console.log(`New signing key ${kid}. Running services sign with it within a minute; earlier keys stay published for ${minutes} minutes.`);
+    console.log(
+      `New signing keys ${kids.ES256} (ES256) and ${kids.RS256} (RS256). Running services sign with them within a minute; ` +
+        `earlier keys stay published for ${minutes} minutes.`,
+    );
     return 0;
   } finally {
     await store.close();

@@ -13,6 +13,8 @@ import { revocationRoutes } from './routes/oidc/revoke.js';
 import { tokenRoutes } from './routes/oidc/token.js';
 import { userinfoRoutes } from './routes/oidc/userinfo.js';
 import { createBearerAuthentication, type BearerAuthentication } from './services/bearer-authentication.js';
+import { createClientAssertions } from './services/client-assertions.js';
+import { createClientSecrets } from './services/client-secrets.js';
 import { createClients } from './services/clients.js';
 import { createGrants } from './services/grants.js';
 import { createSigningKeys, type SigningKeys } from './services/signing-keys.js';
@@ -54,7 +56,7 @@ export function createOidcProvider(deps: OidcProviderDependencies): OidcProvider
   const keys = createSigningKeys(store, deps.secretKey, { rotationMs: policy.keyRotationMs, tokenTtlMs: policy.tokenTtlMs }, clock, deps.logger);
   const tokens = createTokens({ issuer, keys, ttlMs: policy.tokenTtlMs, clock });
   const grants = createGrants(store, policy, clock, deps.secretKey);
-  const clients = createClients(registry);
+  const clients = createClients(registry, createClientSecrets(store, policy, clock), createClientAssertions({ issuer, store, clock }));
   const bearer = createBearerAuthentication({ issuer, tokens, clients, sessions });
 
   const router = Router();

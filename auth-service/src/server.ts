@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createAppRegistry, readAppsFile } from './services/apps.js';
+import { createClientSecrets } from './services/client-secrets.js';
 import { createUserService } from './services/users.js';
 import type { Redis } from 'ioredis';
 import type { Options as RateLimitOptions, Store as RateLimitStore } from 'express-rate-limit';
@@ -50,7 +51,12 @@ if (!config.mail.smtpUrl && !config.devPages) {
   logger.warn('no SMTP_URL: mail is kept in the outbox table and not delivered (set SMTP_URL and MAIL_FROM)');
 }
 await workMail(jobs, mailTransport, mailBox(secretKey));
-for (const app of await readAppsFile(config.appsFile)) await store.apps.upsert(app);
+const clientSecrets = createClientSecrets(store, config.oidc, clock);
+for (const entry of await readAppsFile(config.appsFile)) {
+  const { clientSecretHash, ...app } = entry;
+  await store.apps.upsert(app);
+  if (clientSecretHash !== undefined) await clientSecrets.adopt(app.id, clientSecretHash);
+}
 const registry = createAppRegistry(store, config.publicUrl);
 await registry.reload();
 

@@ -52,6 +52,41 @@ describe('the app registry: https, or plain http on loopback only', () => {
   });
 });
 
+describe('confidential apps in the registry file', () => {
+  const hash = 'x'.repeat(43);
+  const read = async (entry: Record<string, unknown>) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'userbox-apps-'));
+    try {
+      const file = path.join(dir, 'userbox.apps.json');
+      writeFileSync(file, JSON.stringify({ apps: [{ ...app(), ...entry }] }));
+      return await readAppsFile(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('takes the hash of a confidential app’s secret and its ID token algorithm', async () => {
+    expect(await read({ confidential: true, clientSecretHash: hash, idTokenSignedResponseAlg: 'RS256' })).toMatchObject([
+      { id: 'news', confidential: true, clientSecretHash: hash, idTokenSignedResponseAlg: 'RS256' },
+    ]);
+  });
+
+  it('refuses a secret for a public app, something that is not a SHA-256, a secret in clear, and other algorithms', async () => {
+    await expect(read({ clientSecretHash: hash })).rejects.toThrow('apps.0.clientSecretHash: only a confidential app');
+    await expect(read({ confidential: true, clientSecretHash: 'short' })).rejects.toThrow('apps.0.clientSecretHash: must be the SHA-256');
+    await expect(read({ confidential: true, clientSecret: 'hunter2' })).rejects.toThrow(/clientSecret/);
+    await expect(read({ idTokenSignedResponseAlg: 'HS256' })).rejects.toThrow('apps.0.idTokenSignedResponseAlg');
+  });
+
+  it('takes a confidential app’s public keys for private_key_jwt, never a private key, never for a public app', async () => {
+    const key = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' };
+    expect(await read({ confidential: true, jwks: { keys: [key] } })).toMatchObject([{ jwks: { keys: [key] } }]);
+    await expect(read({ confidential: true, jwks: { keys: [{ ...key, d: 'secret' }] } })).rejects.toThrow('apps.0.jwks: must hold public keys only');
+    await expect(read({ confidential: true, jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } })).rejects.toThrow('apps.0.jwks.keys.0.kty');
+    await expect(read({ jwks: { keys: [key] } })).rejects.toThrow('apps.0.jwks: only a confidential app');
+  });
+});
+
 describe('the registries that ship', () => {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -46,28 +46,30 @@ export interface TestApp {
 
 let counter = 0;
 
+/** What `createTestApp` can change from its defaults. */
+export interface TestAppOptions {
+  publicUrl?: string;
+  trustProxy?: boolean | number | string;
+  authRateLimitPerMinute?: number;
+  loginThrottle?: ThrottlePolicy;
+  logger?: Logger;
+  widgetDir?: string;
+  /** More settings, as the environment gives them to `loadConfig` (`OIDC_REFRESH_GRACE_SECONDS: '10'`). */
+  env?: Record<string, string>;
+  /** More registered apps, after News. */
+  apps?: (Omit<AppRecord, 'position' | 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks'> &
+    Partial<Pick<AppRecord, 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks'>>)[];
+  /** The database to run on (the caller closes it); an in-memory SQLite one by default. */
+  store?: Store;
+}
+
 /**
  * A fresh app on its own in-memory database (or on `store`), with one registered app at `appOrigin` and then
  * `apps`, in that order. Its settings are `loadConfig`'s defaults except: sessions idle out after an hour and end
  * after a day, 1000 password checks per IP per minute, a fixed SECRET_KEY, no widget files; then `env` and the
  * options below on top.
  */
-export async function createTestApp(
-  options: {
-    publicUrl?: string;
-    trustProxy?: boolean | number | string;
-    authRateLimitPerMinute?: number;
-    loginThrottle?: ThrottlePolicy;
-    logger?: Logger;
-    widgetDir?: string;
-    /** More settings, as the environment gives them to `loadConfig` (`OIDC_REFRESH_GRACE_SECONDS: '10'`). */
-    env?: Record<string, string>;
-    /** More registered apps, after News. */
-    apps?: Omit<AppRecord, 'position'>[];
-    /** The database to run on (the caller closes it); an in-memory SQLite one by default. */
-    store?: Store;
-  } = {},
-): Promise<TestApp> {
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const secretKey = Buffer.alloc(32, 7);
   const loaded = loadConfig({
     PUBLIC_URL: options.publicUrl ?? serviceOrigin,
@@ -92,7 +94,9 @@ export async function createTestApp(
     { id: 'news', name: 'News', url: `${appOrigin}/`, icon: null, origins: [appOrigin], redirectUris: [`${appOrigin}/callback`] },
     ...(options.apps ?? []),
   ];
-  for (const [position, app] of apps.entries()) await store.apps.upsert({ ...app, position });
+  for (const [position, app] of apps.entries()) {
+    await store.apps.upsert({ confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, ...app, position });
+  }
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
   const logger = options.logger ?? pino({ level: 'silent' });

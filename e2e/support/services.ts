@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net from 'node:net';
 import path from 'node:path';
 import {
+  appEntries,
   appEntry,
   hostDir,
   hostEnv,
@@ -125,10 +126,11 @@ export async function startServices({ onServiceRequest }: StartOptions = {}): Pr
     // Another site: its box signs in through the OIDC provider (token mode), returning to its pages.
     { id: 'shop', name: 'Shop', url: `${shopUrl}/`, origins: [shopUrl], icon: null, redirectUris: [`${shopUrl}/`, `${shopUrl}/cart`] },
     // The other host examples, each proving the same behaviour in its own project.
-    ...examples.filter((e) => e.host.id !== 'static').map((e) => appEntry(e.host, e.url)),
+    ...examples.filter((e) => e.host.id !== 'static').flatMap((e) => appEntries(e.host, e.url)),
   ];
   writeFileSync(appsFile, JSON.stringify({ apps: registry }));
-  const apps = registry.map(({ id, name, url, icon }) => ({ id, name, url, icon }));
+  // What the launcher lists: the hidden entries are clients, not apps.
+  const apps = registry.filter((a) => !('hidden' in a && a.hidden)).map(({ id, name, url, icon }) => ({ id, name, url, icon }));
   const mailbox = await startMailbox();
 
   const service = startProcess(process.execPath, ['--import', 'tsx', 'src/server.ts'], {

@@ -22,6 +22,8 @@ const accountSwitchJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 
  * @property {string} publicUrl   This app's origin as browsers see it.
  * @property {string} serviceUrl  The account service as browsers see it, and the tokens' `iss`.
  * @property {string} clientId    This app's id in the service's registry.
+ * @property {string} [boxClientId]  The public client the page's box signs in with in token mode, when `clientId`
+ *   is confidential (a secret cannot live in a page); unset, the box uses the app's own id.
  *
  * @typedef {object} HostContext  What the route groups share, built once per app.
  * @property {HostConfig} config
@@ -52,7 +54,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
     currentUser: createCurrentUserCheck({ client, sessions, cookies, warn }),
     startSignIn: createStartSignIn({ client, sessions, cookies }),
   };
-  const page = { serviceUrl: config.serviceUrl, user: null };
+  const page = { serviceUrl: config.serviceUrl, boxClientId: config.boxClientId, user: null };
 
   const app = express();
   app.disable('x-powered-by');

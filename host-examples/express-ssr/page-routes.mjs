@@ -8,7 +8,7 @@ const unavailableNotice = 'The account service cannot be reached just now, so yo
 
 /** `/` and `/orders`. @param {import('./app.mjs').HostContext} ctx */
 export function pageRoutes({ config, cookies, currentUser, startSignIn }) {
-  const { serviceUrl } = config;
+  const { serviceUrl, boxClientId } = config;
   const router = express.Router();
 
   router.get('/', async (req, res) => {
@@ -22,16 +22,16 @@ export function pageRoutes({ config, cookies, currentUser, startSignIn }) {
       cookies.markChecked(res);
       return startSignIn(res, safeReturnPath(req.originalUrl) ?? '/', 'none');
     }
-    sendPage(res, 200, homePage({ serviceUrl, user, ...(unavailable ? { notice: unavailableNotice } : {}) }));
+    sendPage(res, 200, homePage({ serviceUrl, boxClientId, user, ...(unavailable ? { notice: unavailableNotice } : {}) }));
   });
 
   router.get('/orders', async (req, res) => {
     const { user, unavailable } = await currentUser(req, res);
     if (unavailable) {
-      return sendPage(res, 503, errorPage('Orders are unavailable', unavailableNotice, { serviceUrl, user: null }));
+      return sendPage(res, 503, errorPage('Orders are unavailable', unavailableNotice, { serviceUrl, boxClientId, user: null }));
     }
     if (!user) return startSignIn(res, '/orders', undefined);
-    sendPage(res, 200, ordersPage({ serviceUrl, user }));
+    sendPage(res, 200, ordersPage({ serviceUrl, boxClientId, user }));
   });
 
   return router;

@@ -14,13 +14,14 @@ export function sendPage(res, status, html) {
 /**
  * @typedef {object} PageContext
  * @property {string} serviceUrl
+ * @property {string} [boxClientId]  The client the box uses in token mode (see HostConfig).
  * @property {import('./userbox-client.mjs').UserInfo | null} user
  * @property {string} [notice]
  * @property {string} [path]  This page's path, where "Switch account" comes back to (default `/`).
  */
 
 /** @param {string} title @param {string} main @param {PageContext} ctx */
-function layout(title, main, { serviceUrl, user, notice, path = '/' }) {
+function layout(title, main, { serviceUrl, boxClientId, user, notice, path = '/' }) {
   const service = escapeHtml(serviceUrl);
   // Signed out, the box offers Sign in (and pages their own link); signed in, this ends the host session too.
   // "Switch account" asks the service's account chooser, then this server signs in as the account chosen.
@@ -43,7 +44,7 @@ function layout(title, main, { serviceUrl, user, notice, path = '/' }) {
   <a class="brand" href="/">Express SSR</a>
   <nav><a href="/">Home</a> <a href="/orders">Orders</a></nav>
   ${account}<script type="module" src="${service}/userbox.js"></script>
-  <user-box></user-box>
+  <user-box${boxClientId ? ` client-id="${escapeHtml(boxClientId)}"` : ''}></user-box>
 </header>
 <main>
 ${notice ? `<p class="notice" role="status">${escapeHtml(notice)}</p>\n` : ''}${main}

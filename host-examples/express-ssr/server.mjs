@@ -31,16 +31,21 @@ const publicUrl = origin('PUBLIC_URL', env.PUBLIC_URL || `${tls ? 'https' : 'htt
 const serviceUrl = origin('USERBOX_SERVICE_URL', env.USERBOX_SERVICE_URL || 'http://localhost:4000');
 const internalUrl = origin('USERBOX_SERVICE_INTERNAL_URL', env.USERBOX_SERVICE_INTERNAL_URL || serviceUrl);
 const clientId = env.USERBOX_CLIENT_ID || 'express-ssr';
+// Registered as a confidential client, the host authenticates to /token with this secret; unset, it is public.
+const clientSecret = env.USERBOX_CLIENT_SECRET || undefined;
+// The public client the page's box uses in token mode (on another site than the service) beside a confidential one.
+const boxClientId = env.USERBOX_BOX_CLIENT_ID || undefined;
 const ca = env.USERBOX_CA_FILE ? readFileSync(env.USERBOX_CA_FILE) : undefined;
 
 const client = createUserboxClient({
   serviceUrl,
   internalUrl,
   clientId,
+  clientSecret,
   redirectUri: `${publicUrl}/callback`,
   fetch: backChannelFetch(ca),
 });
-const { app, sessions } = createApp({ config: { publicUrl, serviceUrl, clientId }, client });
+const { app, sessions } = createApp({ config: { publicUrl, serviceUrl, clientId, boxClientId }, client });
 
 const server = tls ? https.createServer(tls, app) : http.createServer(app);
 server.on('error', (/** @type {NodeJS.ErrnoException} */ err) => {
@@ -49,7 +54,7 @@ server.on('error', (/** @type {NodeJS.ErrnoException} */ err) => {
 server.listen(port, host, () => {
   const address = server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
-  console.log(`express-ssr host listening on ${tls ? 'https' : 'http'}://${host}:${actual} as ${publicUrl} (client ${clientId}, service ${serviceUrl})`);
+  console.log(`express-ssr host listening on ${tls ? 'https' : 'http'}://${host}:${actual} as ${publicUrl} (${clientSecret ? 'confidential' : 'public'} client ${clientId}, service ${serviceUrl})`);
 });
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {

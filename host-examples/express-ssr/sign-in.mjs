@@ -42,7 +42,7 @@ export function createStartSignIn({ client, sessions, cookies }) {
 /** `/login` and `/callback`. @param {import('./app.mjs').HostContext} ctx */
 export function signInRoutes(ctx) {
   const { config, cookies, sessions, startSignIn } = ctx;
-  const { serviceUrl } = config;
+  const { serviceUrl, boxClientId } = config;
   const router = express.Router();
 
   router.get('/login', (req, res) => {
@@ -54,7 +54,7 @@ export function signInRoutes(ctx) {
       return sendPage(
         res,
         400,
-        errorPage('Invalid sign-in link', 'return_to must be a path on this site, such as /orders, and prompt and login_hint given at most once.', { serviceUrl, user: null }),
+        errorPage('Invalid sign-in link', 'return_to must be a path on this site, such as /orders, and prompt and login_hint given at most once.', { serviceUrl, boxClientId, user: null }),
       );
     }
     if (prompt === 'none') cookies.markChecked(res);
@@ -66,7 +66,7 @@ export function signInRoutes(ctx) {
     const q = req.query;
     const state = typeof q['state'] === 'string' ? q['state'] : '';
     const pending = sessions.takeSignIn(requestCookies.get(cookies.names.signIn), state);
-    const page = { serviceUrl, user: null };
+    const page = { serviceUrl, boxClientId, user: null };
     if (!pending) {
       // An old or foreign callback: never exchange a code this browser did not ask for (login CSRF).
       // A silent check that lost to a newer one in another tab; the marker cookie proves cookies work (no loop).
@@ -95,7 +95,7 @@ export function signInRoutes(ctx) {
  * @param {string} code @param {import('./host-sessions.mjs').PendingSignIn} pending
  */
 async function finishSignIn({ config, client, sessions, cookies, warn }, req, res, code, pending) {
-  const page = { serviceUrl: config.serviceUrl, user: null };
+  const page = { serviceUrl: config.serviceUrl, boxClientId: config.boxClientId, user: null };
   try {
     const { tokens, claims } = await client.exchangeCode(code, pending);
     sessions.delete(cookies.of(req).get(cookies.names.session));
@@ -108,7 +108,7 @@ async function finishSignIn({ config, client, sessions, cookies, warn }, req, re
     cookies.markChecked(res);
     // The box's token mode remembers a silent check that found nobody (widget README); now there is somebody,
     // so let it check again on the next page and show the same user as the server.
-    res.clearCookie(`userbox_tried_${encodeURIComponent(config.clientId)}`, { path: '/', secure: cookies.secure, sameSite: 'lax' });
+    res.clearCookie(`userbox_tried_${encodeURIComponent(config.boxClientId ?? config.clientId)}`, { path: '/', secure: cookies.secure, sameSite: 'lax' });
     res.redirect(303, pending.returnTo);
   } catch (err) {
     if (err instanceof ServiceUnavailableError) {

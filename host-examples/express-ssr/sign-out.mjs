@@ -5,7 +5,7 @@ import { confirmSignOutPage, errorPage, sendPage } from './pages.mjs';
 
 /** @param {import('./app.mjs').HostContext} ctx */
 export function signOutRoutes({ config, client, sessions, cookies }) {
-  const { publicUrl, serviceUrl } = config;
+  const { publicUrl, serviceUrl, boxClientId } = config;
   const router = express.Router();
 
   /** @param {import('express').Request} req @param {import('express').Response} res */
@@ -21,7 +21,7 @@ export function signOutRoutes({ config, client, sessions, cookies }) {
   router.post('/logout', (req, res) => {
     const origin = req.headers.origin;
     if ((origin !== undefined && origin !== publicUrl) || req.headers['sec-fetch-site'] === 'cross-site') {
-      return sendPage(res, 403, errorPage('Sign-out refused', 'Sign out from this site’s own pages.', { serviceUrl, user: null }));
+      return sendPage(res, 403, errorPage('Sign-out refused', 'Sign out from this site’s own pages.', { serviceUrl, boxClientId, user: null }));
     }
     signOut(req, res);
   });
@@ -30,7 +30,7 @@ export function signOutRoutes({ config, client, sessions, cookies }) {
   router.get('/logout', (req, res) => {
     const site = req.headers['sec-fetch-site'];
     if (site === 'same-origin' || site === 'none') return signOut(req, res);
-    sendPage(res, 200, confirmSignOutPage({ serviceUrl, user: null }));
+    sendPage(res, 200, confirmSignOutPage({ serviceUrl, boxClientId, user: null }));
   });
 
   return router;

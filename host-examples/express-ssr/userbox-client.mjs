@@ -1,6 +1,6 @@
 // @ts-check
-// The host's side of OpenID Connect with the account service: a public client (PKCE S256, state, nonce) that
-// signs the user in from its back end, checks the tokens with jose (the access token through @userbox/verify), and
+// The host's side of OpenID Connect with the account service: a confidential client (its secret from the
+// environment, sent as client_secret_basic; PKCE S256, state, nonce as well) that signs the user in from its back end, checks the tokens with jose (the access token through @userbox/verify), and
 // asks /userinfo whether the account session is still alive. Browser-facing URLs use the service's public URL;
 // back-channel calls use the internal one.
 import { createHash, randomBytes } from 'node:crypto';
@@ -84,15 +84,27 @@ export function backChannelFetch(ca) {
     });
 }
 
+/** One half of client_secret_basic's credentials: form-urlencoded, then joined and base64'd (RFC 6749 §2.3.1). @param {string} value */
+const formEncode = (value) => new URLSearchParams([['', value]]).toString().slice(1);
+
+/**
+ * The `Authorization` header of a confidential client at /token (client_secret_basic).
+ * @param {string} clientId @param {string} clientSecret
+ */
+export function basicAuthorization(clientId, clientSecret) {
+  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString('base64')}`;
+}
+
 /**
  * @param {object} options
  * @param {string} options.serviceUrl   The service as browsers see it: redirects, and the tokens' `iss`.
  * @param {string} options.internalUrl  Where this back end reaches it: /token, /userinfo, /jwks.json.
  * @param {string} options.clientId     This app's id in the service's registry.
+ * @param {string} [options.clientSecret]  Its client secret (a confidential client); without one it is public.
  * @param {string} options.redirectUri  `${PUBLIC_URL}/callback`.
  * @param {typeof fetch} [options.fetch]
  */
-export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirectUri, fetch: fetchImpl = fetch }) {
+export function createUserboxClient({ serviceUrl, internalUrl, clientId, clientSecret, redirectUri, fetch: fetchImpl = fetch }) {
   const jwks = createRemoteJWKSet(new URL(`${internalUrl}/jwks.json`), { [customFetch]: fetchImpl });
   const clockTolerance = 5;
   // One key set for both tokens. Each access token is checked once, when /token hands it over: nothing to remember.
@@ -113,7 +125,12 @@ export function createUserboxClient({ serviceUrl, internalUrl, clientId, redirec
    * @param {Record<string, string>} form
    */
   async function token(form) {
-    const res = await call('/token', { method: 'POST', body: new URLSearchParams({ ...form, client_id: clientId }) });
+    const res = await call(
+      '/token',
+      clientSecret
+        ? { method: 'POST', headers: { authorization: basicAuthorization(clientId, clientSecret) }, body: new URLSearchParams(form) }
+        : { method: 'POST', body: new URLSearchParams({ ...form, client_id: clientId }) },
+    );
     const body = await res.json().catch(() => ({}));
     if (res.status === 400 && body.error === 'invalid_grant') throw new SignedOutError('The grant is no longer valid.');
     if (!res.ok) throw new ServiceUnavailableError(`/token answered ${res.status} ${typeof body.error === 'string' ? body.error : ''}`);

@@ -14,6 +14,10 @@ class Config:
     service_url: str
     internal_url: str
     client_id: str
+    # Set when the host is registered as a confidential client: sent to /token as client_secret_basic.
+    client_secret: str | None
+    # The public client the page's box uses in token mode beside a confidential back end (a page holds no secret).
+    box_client_id: str | None
     tls_cert: str | None
     tls_key: str | None
     ca_file: str | None
@@ -50,6 +54,8 @@ def load_config(env: dict[str, str]) -> Config:
         service_url=service_url,
         internal_url=origin("USERBOX_SERVICE_INTERNAL_URL", env.get("USERBOX_SERVICE_INTERNAL_URL") or service_url),
         client_id=env.get("USERBOX_CLIENT_ID") or "python",
+        client_secret=env.get("USERBOX_CLIENT_SECRET") or None,
+        box_client_id=env.get("USERBOX_BOX_CLIENT_ID") or None,
         tls_cert=cert,
         tls_key=key,
         ca_file=env.get("USERBOX_CA_FILE") or None,

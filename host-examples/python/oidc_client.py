@@ -6,6 +6,7 @@ Browser-facing URLs use the service's public URL; back-channel calls go to the i
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -29,6 +30,12 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(32)
     return verifier, pkce_challenge(verifier)
 
+
+
+def basic_authorization(client_id: str, client_secret: str) -> str:
+    """The Authorization header of client_secret_basic: id and secret form-urlencoded, joined, base64."""
+    pair = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(client_secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
 class SignedOut(Exception):
@@ -79,12 +86,18 @@ class ServiceClient:
         return f"{self.config.service_url}/authorize?{urllib.parse.urlencode(query)}"
 
     def token(self, form: dict[str, str]) -> dict:
-        body = urllib.parse.urlencode({**form, "client_id": self.config.client_id}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+        if self.config.client_secret:
+            # A confidential client: client_secret_basic, both halves form-urlencoded first (RFC 6749 section 2.3.1).
+            headers["Authorization"] = basic_authorization(self.config.client_id, self.config.client_secret)
+            fields = form
+        else:
+            fields = {**form, "client_id": self.config.client_id}
         request = urllib.request.Request(
             f"{self.config.internal_url}/token",
-            data=body,
+            data=urllib.parse.urlencode(fields).encode(),
             method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+            headers=headers,
         )
         status, answer = self._call(request)
         if status == 400 and answer.get("error") == "invalid_grant":

@@ -13,7 +13,7 @@ def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def layout(title: str, main: str, *, service_url: str, user: dict | None, notice: str | None = None, path: str = "/") -> str:
+def layout(title: str, main: str, *, service_url: str, user: dict | None, notice: str | None = None, path: str = "/", box_client_id: str | None = None) -> str:
     # Signed out, the box offers Sign in (and pages their own link); signed in, this ends the host session too.
     # "Switch account" asks the service's account chooser, then this server signs in as the account chosen.
     switch = "/login?" + urllib.parse.urlencode({"prompt": "select_account", "return_to": path})
@@ -24,6 +24,8 @@ def layout(title: str, main: str, *, service_url: str, user: dict | None, notice
         else ""
     )
     notice_html = f'<p class="notice" role="status">{escape(notice)}</p>\n' if notice else ""
+    # Beside a confidential back end, the box signs in (token mode, on another site) as its own public client.
+    box_attributes = f' client-id="{escape(box_client_id)}"' if box_client_id else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -39,7 +41,7 @@ def layout(title: str, main: str, *, service_url: str, user: dict | None, notice
   <a class="brand" href="/">Python</a>
   <nav><a href="/">Home</a> <a href="/orders">Orders</a></nav>
   {account}<script type="module" src="{escape(service_url)}/userbox.js"></script>
-  <user-box></user-box>
+  <user-box{box_attributes}></user-box>
 </header>
 <main>
 {notice_html}{main}
@@ -53,7 +55,7 @@ def display_name(user: dict) -> str:
     return str(user.get("name") or user.get("email") or "there")
 
 
-def home_page(*, service_url: str, user: dict | None, notice: str | None = None) -> str:
+def home_page(*, service_url: str, user: dict | None, notice: str | None = None, box_client_id: str | None = None) -> str:
     if user:
         main = (
             f"<h1>Hello, {escape(display_name(user))}</h1>\n"
@@ -65,10 +67,10 @@ def home_page(*, service_url: str, user: dict | None, notice: str | None = None)
             '<p>You are not signed in. <a href="/login?return_to=%2F">Sign in</a> to see your '
             '<a href="/orders">orders</a>.</p>'
         )
-    return layout("Home", main, service_url=service_url, user=user, notice=notice)
+    return layout("Home", main, service_url=service_url, user=user, notice=notice, box_client_id=box_client_id)
 
 
-def orders_page(*, service_url: str, user: dict) -> str:
+def orders_page(*, service_url: str, user: dict, box_client_id: str | None = None) -> str:
     who = escape(user.get("email") or display_name(user))
     main = f"""<h1>Your orders</h1>
 <p>Signed in as {who}.</p>
@@ -78,15 +80,15 @@ def orders_page(*, service_url: str, user: dict) -> str:
 <tr><td>#2001</td><td>Kettle</td><td>€34.00</td></tr>
 </tbody>
 </table>"""
-    return layout("Orders", main, service_url=service_url, user=user, path="/orders")
+    return layout("Orders", main, service_url=service_url, user=user, path="/orders", box_client_id=box_client_id)
 
 
-def error_page(title: str, message: str, *, service_url: str) -> str:
+def error_page(title: str, message: str, *, service_url: str, box_client_id: str | None = None) -> str:
     main = f'<h1>{escape(title)}</h1>\n<p role="alert">{escape(message)}</p>\n<p><a href="/">Back to the home page</a></p>'
-    return layout(title, main, service_url=service_url, user=None)
+    return layout(title, main, service_url=service_url, user=None, box_client_id=box_client_id)
 
 
-def confirm_sign_out_page(*, service_url: str) -> str:
+def confirm_sign_out_page(*, service_url: str, box_client_id: str | None = None) -> str:
     """Signing out from a link on another site needs a click here first."""
     main = '<h1>Sign out?</h1>\n<form method="post" action="/logout"><button type="submit">Sign out</button></form>'
-    return layout("Sign out", main, service_url=service_url, user=None)
+    return layout("Sign out", main, service_url=service_url, user=None, box_client_id=box_client_id)

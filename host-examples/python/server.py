@@ -122,7 +122,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "same-origin")
 
     def page_error(self, status: int, title: str, message: str, set_cookies: list[str] | None = None) -> None:
-        self.send(status, error_page(title, message, service_url=self.app.config.service_url), set_cookies or [])
+        self.send(status, error_page(title, message, service_url=self.app.config.service_url, box_client_id=self.app.config.box_client_id), set_cookies or [])
 
     # --- Dispatch
 
@@ -170,7 +170,7 @@ class Handler(BaseHTTPRequestHandler):
             set_cookies.append(app.cookie(app.cookie_checked, "1"))
             return self.redirect(app.start_sign_in(safe_return_path(self.path) or "/", "none", set_cookies), set_cookies)
         notice = UNAVAILABLE if unavailable else None
-        self.send(200, home_page(service_url=app.config.service_url, user=user, notice=notice), set_cookies)
+        self.send(200, home_page(service_url=app.config.service_url, user=user, notice=notice, box_client_id=app.config.box_client_id), set_cookies)
 
     def orders(self, query: dict[str, list[str]], cookies: dict[str, str], set_cookies: list[str]) -> None:
         app = self.app
@@ -179,7 +179,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.page_error(503, "Orders are unavailable", UNAVAILABLE, set_cookies)
         if not user:
             return self.redirect(app.start_sign_in("/orders", None, set_cookies), set_cookies)
-        self.send(200, orders_page(service_url=app.config.service_url, user=user), set_cookies)
+        self.send(200, orders_page(service_url=app.config.service_url, user=user, box_client_id=app.config.box_client_id), set_cookies)
 
     # --- Sign-in and sign-out
 
@@ -229,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
         set_cookies.append(app.cookie(app.cookie_checked, "1"))
         # The box's token mode remembers a silent check that found nobody (widget README); now there is
         # somebody, so let it check again on the next page and show the same user as the server.
-        tried = f"userbox_tried_{urllib.parse.quote(config.client_id, safe='')}"
+        tried = f"userbox_tried_{urllib.parse.quote(config.box_client_id or config.client_id, safe='')}"
         set_cookies.append(f"{tried}=; Path=/; SameSite=Lax; Max-Age=0" + ("; Secure" if config.secure else ""))
         self.redirect(pending.return_to, set_cookies)
 
@@ -237,7 +237,7 @@ class Handler(BaseHTTPRequestHandler):
         # Typed, or a link on this site: sign out. A link from another site asks first.
         if self.headers.get("Sec-Fetch-Site") in ("same-origin", "none"):
             return self.sign_out(cookies)
-        self.send(200, confirm_sign_out_page(service_url=self.app.config.service_url), [])
+        self.send(200, confirm_sign_out_page(service_url=self.app.config.service_url, box_client_id=self.app.config.box_client_id), [])
 
     def sign_out(self, cookies: dict[str, str]) -> None:
         """Ends the host session, then RP-initiated logout at the service, back to the home page."""
@@ -300,7 +300,7 @@ def main() -> None:
     scheme = "https" if server.tls else "http"
     print(
         f"python host listening on {scheme}://{config.host}:{server.server_address[1]} as {config.public_url} "
-        f"(client {config.client_id}, service {config.service_url})",
+        f"({'confidential' if config.client_secret else 'public'} client {config.client_id}, service {config.service_url})",
         flush=True,
     )
     server.serve_forever()

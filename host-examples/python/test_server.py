@@ -16,6 +16,7 @@ import threading
 import time
 import unittest
 import urllib.parse
+import urllib.request
 
 import config
 import host_app
@@ -278,6 +279,45 @@ class ConfigTest(unittest.TestCase):
 
     def test_cookies(self):
         self.assertEqual(server.parse_cookies("a=1; b=x=y;c"), {"a": "1", "b": "x=y"})
+
+    def test_client_secret_comes_from_the_environment(self):
+        self.assertIsNone(config.load_config({"PORT": "1"}).client_secret)
+        self.assertEqual(config.load_config({"PORT": "1", "USERBOX_CLIENT_SECRET": "s3"}).client_secret, "s3")
+
+
+class BoxClientTest(unittest.TestCase):
+    def test_the_box_gets_its_own_public_client_beside_a_confidential_back_end(self):
+        self.assertIn('<user-box client-id="python-box&quot;"></user-box>', pages.home_page(service_url="https://a.test", user=None, box_client_id='python-box"'))
+        self.assertIn("<user-box></user-box>", pages.home_page(service_url="https://a.test", user=None))
+        self.assertEqual(config.load_config({"PORT": "1", "USERBOX_BOX_CLIENT_ID": "python-box"}).box_client_id, "python-box")
+
+
+class TokenRequestTest(unittest.TestCase):
+    """What the host sends to /token: client_secret_basic when it has a secret, client_id alone when it has none."""
+
+    def sent(self, env: dict[str, str]) -> "urllib.request.Request":
+        client = oidc_client.ServiceClient(config.load_config({"PORT": "1", **env}))
+        requests = []
+        client._call = lambda request: (requests.append(request), (400, {"error": "invalid_grant"}))[1]
+        with self.assertRaises(oidc_client.SignedOut):
+            client.token({"grant_type": "authorization_code", "code": "c", "code_verifier": "v"})
+        return requests[0]
+
+    def test_basic_encodes_both_halves_as_a_form_first(self):
+        header = oidc_client.basic_authorization("python", "a+b c/d:\u00e9")
+        self.assertEqual(base64.b64decode(header.removeprefix("Basic ")).decode(), "python:a%2Bb+c%2Fd%3A%C3%A9")
+
+    def test_a_confidential_host_authenticates_with_its_secret(self):
+        request = self.sent({"USERBOX_CLIENT_SECRET": "sekret"})
+        self.assertEqual(request.get_header("Authorization"), oidc_client.basic_authorization("python", "sekret"))
+        form = urllib.parse.parse_qs(request.data.decode())
+        self.assertNotIn("client_id", form)
+        self.assertEqual(form["code_verifier"], ["v"])
+
+    def test_a_public_host_sends_only_its_client_id(self):
+        request = self.sent({})
+        self.assertIsNone(request.get_header("Authorization"))
+        self.assertEqual(urllib.parse.parse_qs(request.data.decode())["client_id"], ["python"])
 
 
 class FakeService:

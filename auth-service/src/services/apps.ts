@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AppRecord } from '../store/apps-repository.js';
+import { idTokenAlgs, type AppRecord } from '../store/apps-repository.js';
+import { clientSecretHashPattern } from './client-secrets.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -32,6 +33,19 @@ const iconSchema = z
     { message: `must be an https:// URL or one of the bundled icons: ${bundledIcons.join(', ')}` },
   );
 
+/** Members of a JWK that belong to its private half (RFC 7518 §6): a registered key set must not carry them. */
+const privateJwkMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const publicJwks = z
+  .strictObject({
+    keys: z
+      .array(z.looseObject({ kty: z.enum(['EC', 'RSA', 'OKP']), kid: z.string().max(200).optional(), alg: z.string().max(20).optional() }))
+      .min(1)
+      .max(10),
+  })
+  .refine((set) => set.keys.every((key) => privateJwkMembers.every((m) => !(m in key))), {
+    message: 'must hold public keys only (no d, p, q, dp, dq, qi, oth or k)',
+  });
+
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
   name: z.string().trim().min(1).max(60),
@@ -40,14 +54,44 @@ export const appSchema = z.strictObject({
   origins: z.array(origin).min(1),
   redirectUris: z.array(webUrl).default([]),
   position: z.number().int().optional(),
+  /** A confidential client authenticates with a client secret at `/token` and `/revoke` (a back end's app). */
+  confidential: z.boolean().default(false),
+  /** How its ID tokens are signed. */
+  idTokenSignedResponseAlg: z.enum(idTokenAlgs).default('ES256'),
+  /** Not listed in the launcher (a second client of an app, e.g. its box's public client). */
+  hidden: z.boolean().default(false),
+  /** A confidential client's public keys (a JWK Set), for `private_key_jwt`. */
+  jwks: publicJwks.nullable().default(null),
 });
 
-const appsFileSchema = z.strictObject({ apps: z.array(appSchema) });
+/**
+ * An entry of the registry file: an app, and for a confidential one optionally the SHA-256 of its secret
+ * (base64url), never the secret itself. The service makes it the current secret at start.
+ */
+const appsFileEntrySchema = appSchema
+  .extend({
+    clientSecretHash: z.string().regex(clientSecretHashPattern, 'must be the SHA-256 of the secret, base64url (43 characters)').optional(),
+  })
+  .refine((a) => a.clientSecretHash === undefined || a.confidential, {
+    message: 'only a confidential app (confidential: true) has a client secret',
+    path: ['clientSecretHash'],
+  })
+  .refine((a) => a.jwks === null || a.confidential, {
+    message: 'only a confidential app (confidential: true) authenticates with its keys',
+    path: ['jwks'],
+  });
+
+const appsFileSchema = z.strictObject({ apps: z.array(appsFileEntrySchema) });
 
 export type AppInput = z.input<typeof appSchema>;
 
+/** An app as the registry file lists it: the record, and for a confidential one perhaps its secret's hash. */
+export interface AppsFileEntry extends AppRecord {
+  clientSecretHash?: string | undefined;
+}
+
 /** Reads and validates a `userbox.apps.json`; the error names the file and the bad field. */
-export async function readAppsFile(file: string): Promise<AppRecord[]> {
+export async function readAppsFile(file: string): Promise<AppsFileEntry[]> {
   const raw = JSON.parse(await readFile(file, 'utf8')) as unknown;
   const parsed = appsFileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -104,7 +148,7 @@ export function createAppRegistry(store: Store, serviceOrigin: string): AppRegis
     version: () => version,
     list: () => apps,
     launcherEntries: () =>
-      apps.map(({ id, name, url, icon }) => ({
+      apps.filter((a) => !a.hidden).map(({ id, name, url, icon }) => ({
         id,
         name,
         url,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { UserRecord } from '../store/users-repository.js';
 import { AppError } from '../errors.js';
-import { signingAlg, type SigningKeys } from './signing-keys.js';
+import { accessTokenAlg, signingAlgs, type SigningAlg, type SigningKeys } from './signing-keys.js';
 import type { Clock } from '../clock.js';
 
 /** What a token is about: the user, the client, the account session it is tied to and what was granted. */
@@ -61,10 +61,13 @@ export interface Tokens {
   readonly ttlSeconds: number;
   /** An access token: `typ: at+jwt`, `aud` = the client id, `sid` = the account session. */
   accessToken(subject: TokenSubject): Promise<string>;
-  /** An ID token with the user claims the scope allows, and `nonce` when the request had one. */
-  idToken(subject: TokenSubject, nonce: string | null): Promise<string>;
   /**
-   * Checks an access token: signature by one of our keys (ES256 only, so `alg: none` and HMAC tricks fail),
+   * An ID token with the user claims the scope allows, and `nonce` when the request had one, signed with `alg`
+   * (the client's `idTokenSignedResponseAlg`).
+   */
+  idToken(subject: TokenSubject, nonce: string | null, alg: SigningAlg): Promise<string>;
+  /**
+   * Checks an access token: signature by one of our keys (ES256 only, so RS256 keys, `alg: none` and HMAC tricks fail),
    * `typ`, issuer and expiry. Throws `invalid_token`. The session behind `sid` is checked by the caller.
    */
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
@@ -87,11 +90,11 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
   const verified = new Map<string, AccessTokenClaims>();
   const seconds = (ms: number) => Math.floor(ms / 1000);
 
-  async function sign(payload: JWTPayload, typ: string): Promise<string> {
-    const { kid, key } = await keys.signer();
+  async function sign(payload: JWTPayload, typ: string, alg: SigningAlg): Promise<string> {
+    const { kid, key } = await keys.signer(alg);
     const now = seconds(clock());
     return new SignJWT(payload)
-      .setProtectedHeader({ alg: signingAlg, kid, typ })
+      .setProtectedHeader({ alg, kid, typ })
       .setIssuer(issuer)
       .setIssuedAt(now)
       .setExpirationTime(now + seconds(ttlMs))
@@ -112,8 +115,9 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
           jti: randomBytes(16).toString('base64url'),
         },
         accessTokenType,
+        accessTokenAlg,
       ),
-    idToken: (s: TokenSubject, nonce: string | null): Promise<string> =>
+    idToken: (s: TokenSubject, nonce: string | null, alg: SigningAlg): Promise<string> =>
       sign(
         {
           ...userClaims(s.user, s.scope),
@@ -122,7 +126,8 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
           auth_time: seconds(s.authTime),
           ...(nonce !== null ? { nonce } : {}),
         },
-        'JWT',
+        idTokenType,
+        alg,
       ),
     async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
       const cached = verified.get(token);
@@ -133,7 +138,7 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
         ({ payload } = await jwtVerify(token, keys.getKey, {
           issuer,
           typ: accessTokenType,
-          algorithms: [signingAlg],
+          algorithms: [accessTokenAlg],
           requiredClaims: ['sub', 'exp', 'client_id', 'sid'],
           currentDate: new Date(clock()),
         }));
@@ -157,7 +162,7 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
       } catch {
         throw refuse('The token is malformed.');
       }
-      if (alg !== signingAlg) throw refuse('The token algorithm is not allowed.');
+      if (!(signingAlgs as readonly unknown[]).includes(alg)) throw refuse('The token algorithm is not allowed.');
       const aud = Array.isArray(claimed.aud) ? claimed.aud[0] : claimed.aud;
       const shaped =
         (typ === undefined || (typeof typ === 'string' && typ.toUpperCase() === idTokenType)) &&
@@ -169,7 +174,7 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
       if (claimed.iss !== issuer) throw refuse('The token was not issued by this provider.');
       let payload: JWTPayload;
       try {
-        const { payload: bytes } = await compactVerify(token, keys.getKey, { algorithms: [signingAlg] });
+        const { payload: bytes } = await compactVerify(token, keys.getKey, { algorithms: [...signingAlgs] });
         payload = JSON.parse(new TextDecoder().decode(bytes)) as JWTPayload;
       } catch (err) {
         if (err instanceof errors.JWKSNoMatchingKey) return { aud, sub: claimed.sub as string, sid: undefined, verified: false };

@@ -1,5 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { JSONWebKeySet } from 'jose';
 import type { Database } from './schema.js';
+
+/** How a client's ID tokens are signed (OpenID Connect Core §15.1: RS256 must be offered; ES256 is ours). */
+export type IdTokenAlg = 'ES256' | 'RS256';
+export const idTokenAlgs = ['ES256', 'RS256'] as const satisfies readonly IdTokenAlg[];
 
 /** One app of the family that shares the bar. */
 export interface AppRecord {
@@ -10,15 +15,25 @@ export interface AppRecord {
   origins: string[];
   redirectUris: string[];
   position: number;
+  /** A confidential client authenticates at `/token` and `/revoke` with a secret; a public one has none. */
+  confidential: boolean;
+  idTokenSignedResponseAlg: IdTokenAlg;
+  /**
+   * Not listed in the launcher: a second client of an app, such as the public client its pages' box uses in
+   * token mode when the app's own id is a confidential client for its back end.
+   */
+  hidden: boolean;
+  /** A confidential client's public keys, for `private_key_jwt`; null when it authenticates with secrets only. */
+  jwks: JSONWebKeySet | null;
 }
 
 /** The `apps` table: the registry as stored (services/apps.ts keeps the copy the service reads). */
 export interface AppsRepository {
   /** Every app, by position then id. */
   list(): Promise<AppRecord[]>;
-  /** Inserts or replaces an app by id. */
+  /** Inserts or replaces an app by id (its secrets stay). */
   upsert(app: AppRecord): Promise<void>;
-  /** True when there was such an app. */
+  /** True when there was such an app. Its secrets go with it. */
   remove(id: string): Promise<boolean>;
 }
 
@@ -34,6 +49,10 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         origins: JSON.parse(r.origins) as string[],
         redirectUris: JSON.parse(r.redirect_uris) as string[],
         position: Number(r.position),
+        confidential: Number(r.confidential) === 1,
+        idTokenSignedResponseAlg: r.id_token_signed_response_alg === 'RS256' ? 'RS256' : 'ES256',
+        hidden: Number(r.hidden) === 1,
+        jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
       }));
     },
     async upsert(app) {
@@ -45,6 +64,10 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         origins: JSON.stringify(app.origins),
         redirect_uris: JSON.stringify(app.redirectUris),
         position: app.position,
+        confidential: app.confidential ? 1 : 0,
+        id_token_signed_response_alg: app.idTokenSignedResponseAlg,
+        hidden: app.hidden ? 1 : 0,
+        jwks: app.jwks === null ? null : JSON.stringify(app.jwks),
       };
       await db
         .insertInto('apps')
@@ -53,8 +76,12 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         .execute();
     },
     async remove(id) {
-      const result = await db.deleteFrom('apps').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      // Explicitly, not only by ON DELETE CASCADE: a SQLite opened without foreign_keys would keep them.
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('client_secrets').where('client_id', '=', id).execute();
+        const result = await trx.deleteFrom('apps').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
     },
   };
 }

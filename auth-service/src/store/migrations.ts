@@ -191,6 +191,44 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('email_links_user_purpose').on('email_links').columns(['user_id', 'purpose']).execute();
     },
   },
+  '0016_confidential_clients': {
+    // A confidential client authenticates at /token and /revoke with a secret; only the secret's SHA-256 is kept,
+    // and a rotated-out one keeps working until `expires_at` (null: the current one). The ID token's algorithm is
+    // chosen per client (OpenID Connect Core §15.1 makes RS256 mandatory to offer). A hidden app is a client the
+    // launcher does not list: the public client of the box on the pages of an app whose back end is confidential.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('apps').addColumn('confidential', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('id_token_signed_response_alg', 'text', (c) => c.notNull().defaultTo('ES256'))
+        .execute();
+      await db.schema
+        .createTable('client_secrets')
+        .addColumn('secret_hash', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('client_secrets_client_id').on('client_secrets').column('client_id').execute();
+    },
+  },
+  '0017_client_assertions': {
+    // private_key_jwt (RFC 7523, OpenID Connect Core §9): a confidential client may register its public keys and
+    // sign an assertion instead of sending a secret. Each assertion's `jti` is kept until it expires, so one cannot
+    // be used twice.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('jwks', 'text').execute();
+      await db.schema
+        .createTable('client_assertions')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('jti', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('client_assertions_pk', ['client_id', 'jti'])
+        .execute();
+      await db.schema.createIndex('client_assertions_expires_at').on('client_assertions').column('expires_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -40,6 +40,31 @@ export interface AppsTable {
   /** JSON array of exact redirect URIs. */
   redirect_uris: string;
   position: Generated<number>;
+  /** 1: a confidential client, which authenticates with a secret (`client_secrets`); 0: public (PKCE only). */
+  confidential: Generated<number>;
+  /** `ES256` or `RS256`: how its ID tokens are signed. */
+  id_token_signed_response_alg: Generated<string>;
+  /** 1: a client the launcher does not list (the box's public client beside a confidential app). */
+  hidden: Generated<number>;
+  /** JSON JWK Set of a confidential client's public keys, for `private_key_jwt`; null when it has none. */
+  jwks: string | null;
+}
+
+/** A `private_key_jwt` assertion already used (its `jti`), kept until it expires so it cannot be replayed. */
+export interface ClientAssertionsTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
+}
+
+/** A confidential client's secret, kept only as its SHA-256. */
+export interface ClientSecretsTable {
+  /** SHA-256 of the secret, base64url. */
+  secret_hash: string;
+  client_id: string;
+  created_at: number;
+  /** Null while it is the current secret; once rotated out, when it stops working. */
+  expires_at: number | null;
 }
 
 /** An OIDC signing key pair; the private half only ever stored encrypted. */
@@ -173,4 +198,6 @@ export interface Database {
   jobs: JobsTable;
   outbox: OutboxTable;
   email_links: EmailLinksTable;
+  client_secrets: ClientSecretsTable;
+  client_assertions: ClientAssertionsTable;
 }

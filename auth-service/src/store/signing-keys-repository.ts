@@ -7,8 +7,8 @@ export type SigningKeyRecord = Selectable<SigningKeysTable>;
 export interface SigningKeysRepository {
   /** Every key still kept (active and retired), newest first. */
   list(): Promise<SigningKeyRecord[]>;
-  /** Adds `key` and retires every other active key, in one transaction. */
-  insertAndRetireOthers(key: SigningKeyRecord, now: number): Promise<void>;
+  /** Adds `keys` (one per algorithm, rotated together) and retires every other active key, in one transaction. */
+  insertAndRetireOthers(keys: SigningKeyRecord[], now: number): Promise<void>;
   /** Deletes keys retired at or before `before`; returns how many went. */
   deleteRetiredBefore(before: number): Promise<number>;
 }
@@ -17,10 +17,10 @@ export function createSigningKeysRepository(db: Kysely<Database>): SigningKeysRe
   return {
     list: () =>
       db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid', 'desc').execute(),
-    async insertAndRetireOthers(key, now) {
+    async insertAndRetireOthers(keys, now) {
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
-        await trx.insertInto('signing_keys').values(key).execute();
+        await trx.insertInto('signing_keys').values(keys).execute();
       });
     },
     async deleteRetiredBefore(before) {

@@ -8,6 +8,8 @@ import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository, type AppsRepository } from './apps-repository.js';
 import { createClientChoicesRepository, type ClientChoicesRepository } from './client-choices-repository.js';
+import { createClientAssertionsRepository, type ClientAssertionsRepository } from './client-assertions-repository.js';
+import { createClientSecretsRepository, type ClientSecretsRepository } from './client-secrets-repository.js';
 import { createAuthorizationCodesRepository, type AuthorizationCodesRepository } from './authorization-codes-repository.js';
 import { createKnownDevicesRepository, type KnownDevicesRepository } from './known-devices-repository.js';
 import { createRefreshTokensRepository, type RefreshTokensRepository } from './refresh-tokens-repository.js';
@@ -24,6 +26,8 @@ export interface Store {
   readonly users: UsersRepository;
   readonly sessions: SessionsRepository;
   readonly apps: AppsRepository;
+  readonly clientSecrets: ClientSecretsRepository;
+  readonly clientAssertions: ClientAssertionsRepository;
   readonly signingKeys: SigningKeysRepository;
   readonly authorizationCodes: AuthorizationCodesRepository;
   readonly refreshTokens: RefreshTokensRepository;
@@ -124,6 +128,8 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     users: createUsersRepository(db),
     sessions: createSessionsRepository(db, directRead),
     apps: createAppsRepository(db),
+    clientSecrets: createClientSecretsRepository(db),
+    clientAssertions: createClientAssertionsRepository(db),
     signingKeys: createSigningKeysRepository(db),
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),

@@ -8,7 +8,7 @@ beforeEach(async () => {
 });
 
 describe('GET /.well-known/openid-configuration and /jwks.json', () => {
-  it('publishes the endpoints, code flow with S256 PKCE only, public clients, ES256', async () => {
+  it('publishes the endpoints, code flow with S256 PKCE only, public and confidential clients, ES256 and RS256', async () => {
     const res = await supertest(t.app).get('/.well-known/openid-configuration').expect(200);
     expect(res.body).toMatchObject({
       issuer: t.issuer,
@@ -20,18 +20,21 @@ describe('GET /.well-known/openid-configuration and /jwks.json', () => {
       end_session_endpoint: `${t.issuer}/end_session`,
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['none'],
-      id_token_signing_alg_values_supported: ['ES256'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      id_token_signing_alg_values_supported: ['ES256', 'RS256'],
     });
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
 
-  it('publishes one EC P-256 public key with a kid and no private part', async () => {
+  it('publishes an EC P-256 and an RSA 2048-bit public key, each with a kid and no private part', async () => {
     const res = await supertest(t.app).get('/jwks.json').expect(200);
-    expect(res.body.keys).toHaveLength(1);
-    const [key] = res.body.keys;
-    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
-    expect(key.d).toBeUndefined();
+    expect(res.body.keys).toHaveLength(2);
+    const [ec, rsa] = res.body.keys;
+    expect(ec).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
+    expect(rsa).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', e: 'AQAB', kid: expect.any(String) });
+    expect(Buffer.from(rsa.n, 'base64url').length * 8).toBe(2048);
+    expect(rsa.kid).not.toBe(ec.kid);
+    for (const key of res.body.keys) for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key[part]).toBeUndefined();
   });
 });
 

@@ -66,9 +66,19 @@ describe('GET /end_session', () => {
     expect(foreign.headers['location']).toBeUndefined();
     const otherClients = await agent.get('/end_session').query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: shopRedirect }).expect(400);
     expect(otherClients.headers['location']).toBeUndefined();
+    for (const near of [`${newsRedirect}/`, `${newsRedirect}?x=1`, `${newsOrigin}/callbac`, `${newsOrigin}.evil.test/`, 'not a url']) {
+      await agent.get('/end_session').query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: near }).expect(400);
+    }
     const [h, p] = tokens.id_token.split('.');
     await agent.get('/end_session').query({ id_token_hint: `${h}.${p}.AAAA`, post_logout_redirect_uri: newsRedirect }).expect(400);
     expect((await agent.get('/api/me')).body.user).not.toBeNull();
+  });
+
+  it('takes the home page without its trailing slash, as libraries send their base URL (one URL, RFC 3986 §6.2.3)', async () => {
+    const { tokens, agent } = await signInWithCode(t);
+    const res = await agent.get('/end_session').query({ id_token_hint: tokens.id_token, post_logout_redirect_uri: newsOrigin }).expect(303);
+    expect(res.headers['location']).toBe(`${newsOrigin}/`);
+    expect((await agent.get('/api/me')).body).toEqual({ user: null });
   });
 
   it('refuses an access token as id_token_hint (typ at+jwt): error page, and the user stays signed in', async () => {

@@ -33,7 +33,12 @@ let agent: Awaited<ReturnType<OidcTestApp['signedIn']>>['agent'];
 let real: { access_token: string; id_token: string; refresh_token: string };
 
 beforeAll(async () => {
-  t = await createOidcTestApp();
+  // Also a confidential client with keys, so client authentication is fuzzed down every path.
+  const vault = 'https://vault.example.test';
+  const key = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'v1' };
+  t = await createOidcTestApp({
+    apps: [{ id: 'vault', name: 'Vault', url: `${vault}/`, icon: null, origins: [vault], redirectUris: [`${vault}/cb`], confidential: true, jwks: { keys: [key] } }],
+  });
   const signed = await signInWithCode(t);
   agent = signed.agent;
   real = signed.tokens;
@@ -45,6 +50,31 @@ function expectNoLeak(res: supertest.Response): void {
 }
 
 describe('fuzzing the provider', () => {
+  it('client authentication of any shape (Basic credentials, secrets, assertions) is answered 4xx in the RFC shape', async () => {
+    const credential = fc.oneof(nasty, fc.constantFrom('vault', 'news', 'vault:', ':x', 'vault:%zz', 'news:secret', '%'));
+    const assertionForm = fc.record(
+      {
+        client_id: fc.oneof(nasty, fc.constantFrom('vault', 'news')),
+        client_secret: nasty,
+        client_assertion_type: fc.oneof(nasty, fc.constant('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')),
+        client_assertion: fc.oneof(nasty, fc.constantFrom('a.b.c', 'eyJhbGciOiJub25lIn0.eyJpc3MiOiJ2YXVsdCJ9.', real.id_token)),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/token', '/revoke'), params, assertionForm, fc.option(credential), async (path, form, auth, basic) => {
+        const req = supertest(t.app).post(path).type('form').send({ ...form, ...auth });
+        const res = await (basic !== null ? req.set('Authorization', `Basic ${Buffer.from(basic).toString('base64')}`) : req);
+        expectNoLeak(res);
+        if (res.status >= 400) {
+          expect(Object.keys(res.body).sort()).toEqual(['error', 'error_description']);
+          expect(knownErrors.has(res.body.error), res.body.error).toBe(true);
+        }
+      }),
+      { numRuns: runs },
+    );
+  });
+
   it('POST /token, /revoke and GET /userinfo answer RFC-shaped errors only', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('/token', '/revoke', '/userinfo'), params, fc.option(nasty), async (path, form, auth) => {

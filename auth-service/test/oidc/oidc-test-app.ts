@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import type { Express } from 'express';
 import { expect } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { appOrigin, createTestApp, serviceOrigin, type TestApp } from '../test-app.js';
+import { appOrigin, createTestApp, serviceOrigin, type TestApp, type TestAppOptions } from '../test-app.js';
 
 export const issuer = serviceOrigin;
 /** Same-site app: test-app.ts's News. */
@@ -20,12 +20,14 @@ export interface OidcTestApp extends TestApp {
 }
 
 /** The test app with two registered clients (news: same-site, shop: cross-site), on a fresh in-memory database or `store`. */
-export async function createOidcTestApp(options: { issuer?: string; store?: Store } = {}): Promise<OidcTestApp> {
+export async function createOidcTestApp(
+  options: { issuer?: string; store?: Store; apps?: TestAppOptions['apps']; env?: Record<string, string> } = {},
+): Promise<OidcTestApp> {
   const t = await createTestApp({
     publicUrl: options.issuer ?? issuer,
-    apps: [{ id: 'shop', name: 'Shop', url: `${shopOrigin}/`, icon: null, origins: [shopOrigin], redirectUris: [shopRedirect] }],
+    apps: [{ id: 'shop', name: 'Shop', url: `${shopOrigin}/`, icon: null, origins: [shopOrigin], redirectUris: [shopRedirect] }, ...(options.apps ?? [])],
     // The grace window the refresh tests step across, whatever the default becomes.
-    env: { OIDC_REFRESH_GRACE_SECONDS: '10' },
+    env: { OIDC_REFRESH_GRACE_SECONDS: '10', ...options.env },
     store: options.store,
   });
   return {

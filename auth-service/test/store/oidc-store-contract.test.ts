@@ -44,25 +44,27 @@ describe.each(databases)('OIDC store contract on $name', (database) => {
   }
 
   it('keeps signing keys newest first and retires the others when one is added', async () => {
-    const key = (kid: string, createdAt: number) => ({
+    const key = (kid: string, createdAt: number, alg = 'ES256') => ({
       kid,
-      alg: 'ES256',
+      alg,
       public_jwk: `{"kid":"${kid}"}`,
       private_jwk_encrypted: 'v1.x.y.z',
       created_at: createdAt,
       retired_at: null,
     });
-    await store().signingKeys.insertAndRetireOthers(key('k1', t0), t0);
-    await store().signingKeys.insertAndRetireOthers(key('k2', t0 + 10), t0 + 10);
+    await store().signingKeys.insertAndRetireOthers([key('k1', t0), key('k1r', t0, 'RS256')], t0);
+    await store().signingKeys.insertAndRetireOthers([key('k2', t0 + 10), key('k2r', t0 + 10, 'RS256')], t0 + 10);
     const keys = await store().signingKeys.list();
-    expect(keys.map((k) => [k.kid, k.retired_at])).toEqual([
-      ['k2', null],
-      ['k1', t0 + 10],
+    expect(keys.map((k) => [k.kid, k.alg, k.retired_at])).toEqual([
+      ['k2r', 'RS256', null],
+      ['k2', 'ES256', null],
+      ['k1r', 'RS256', t0 + 10],
+      ['k1', 'ES256', t0 + 10],
     ]);
     expect(typeof keys[0]?.created_at).toBe('number');
     expect(await store().signingKeys.deleteRetiredBefore(t0 + 9)).toBe(0);
-    expect(await store().signingKeys.deleteRetiredBefore(t0 + 10)).toBe(1);
-    expect((await store().signingKeys.list()).map((k) => k.kid)).toEqual(['k2']);
+    expect(await store().signingKeys.deleteRetiredBefore(t0 + 10)).toBe(2);
+    expect((await store().signingKeys.list()).map((k) => k.kid)).toEqual(['k2r', 'k2']);
   });
 
   it('lets exactly one caller consume an authorization code', async () => {

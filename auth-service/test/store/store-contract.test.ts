@@ -150,14 +150,42 @@ describe.each(databases)('store contract on $name', (database) => {
   });
 
   it('upserts, orders and removes apps', async () => {
-    await store().apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2 });
-    await store().apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1 });
-    await store().apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2 });
+    await store().apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
+    await store().apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
+    await store().apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
     const apps = await store().apps.list();
     expect(apps.map((a) => [a.id, a.name])).toEqual([['a', 'A'], ['b', 'B2']]);
     expect(apps[0]?.redirectUris).toEqual(['https://a.test/cb']);
     expect(await store().apps.remove('a')).toBe(true);
     expect(await store().apps.remove('a')).toBe(false);
+  });
+
+  it('keeps confidential clients and their secrets: the current one, the previous in its grace period, none past it', async () => {
+    const id = `c-${randomBytes(4).toString('hex')}`;
+    await store().apps.upsert({ id, name: 'C', url: 'https://c.test/', icon: null, origins: ['https://c.test'], redirectUris: [], position: 9, confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null });
+    expect((await store().apps.list()).find((a) => a.id === id)).toMatchObject({ confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null });
+    const t0 = 1_700_000_000_000;
+    await store().clientSecrets.replace(id, 'h1', t0, t0 + 100);
+    await store().clientSecrets.replace(id, 'h2', t0 + 10, t0 + 110);
+    expect((await store().clientSecrets.listValid(id, t0 + 50)).map((s) => [s.secretHash, s.expiresAt])).toEqual([['h2', null], ['h1', t0 + 110]]);
+    expect((await store().clientSecrets.listValid(id, t0 + 110)).map((s) => s.secretHash)).toEqual(['h2']);
+    // The next replacement sweeps what has expired.
+    await store().clientSecrets.replace(id, 'h3', t0 + 200, t0 + 300);
+    expect(await store().db.selectFrom('client_secrets').select('secret_hash').where('client_id', '=', id).orderBy('secret_hash').execute()).toEqual([
+      { secret_hash: 'h2' },
+      { secret_hash: 'h3' },
+    ]);
+    expect(await store().apps.remove(id)).toBe(true);
+    expect(await store().clientSecrets.listValid(id, t0)).toEqual([]);
+  });
+
+  it('records each private_key_jwt assertion once, and forgets it once expired', async () => {
+    const t0 = 1_700_000_000_000;
+    const id = `c-${randomBytes(4).toString('hex')}`;
+    expect(await store().clientAssertions.use(id, 'j1', t0 + 100, t0)).toBe(true);
+    expect(await store().clientAssertions.use(id, 'j1', t0 + 100, t0 + 1)).toBe(false);
+    expect(await store().clientAssertions.use('other', 'j1', t0 + 100, t0 + 1)).toBe(true);
+    expect(await store().clientAssertions.use(id, 'j1', t0 + 300, t0 + 100)).toBe(true);
   });
 
   it('keeps known devices by token hash: finds them, keeps the newest per user, ends them, and sweeps expired ones', async () => {

@@ -140,6 +140,27 @@ test('a sign-in lets the box\'s token mode check again', async () => {
   assert.ok(back.setCookies.some((c) => /^userbox_tried_shop=;.*Expires=Thu, 01 Jan 1970/.test(c)));
 });
 
+test('beside a confidential back end, the box\'s own client is the one told to check again', async () => {
+  const boxed = createApp({ config: { publicUrl: 'https://shop.test', serviceUrl: 'https://accounts.test', clientId: 'shop', boxClientId: 'shop-box' }, client, warn: () => {} });
+  const other = boxed.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => other.once('listening', resolve));
+  try {
+    const at = `http://127.0.0.1:${other.address().port}`;
+    const start = await fetch(`${at}/login`, { redirect: 'manual' });
+    const state = stateOf(start.headers.get('location'));
+    const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const back = await fetch(`${at}/callback?code=good&state=${state}&iss=${encodeURIComponent('https://accounts.test')}`, { redirect: 'manual', headers: { cookie } });
+    assert.ok(back.headers.getSetCookie().some((c) => /^userbox_tried_shop-box=;.*Expires=Thu, 01 Jan 1970/.test(c)));
+    const session = back.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => !c.endsWith('=')).join('; ');
+    const home = await fetch(`${at}/`, { redirect: 'manual', headers: { cookie: session } });
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /<user-box client-id="shop-box"><\/user-box>/);
+  } finally {
+    boxed.sessions.stop();
+    other.close();
+  }
+});
+
 test('every page asks /userinfo; a 401 is tried with one refresh', async () => {
   const b = await signedIn();
   const session = sessions.get(b.jar.get('__Host-ssr_session'));

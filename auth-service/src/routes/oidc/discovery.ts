@@ -1,5 +1,7 @@
 import { Router } from 'express';
-import { signingAlg, type SigningKeys } from '../../services/signing-keys.js';
+import { clientAssertionAlgs } from '../../services/client-assertions.js';
+import { clientAuthMethods } from '../../services/clients.js';
+import { signingAlgs, type SigningKeys } from '../../services/signing-keys.js';
 
 /** The provider metadata (OpenID Connect Discovery 1.0) for an issuer: exactly what the endpoints implement. */
 export function providerMetadata(issuer: string) {
@@ -16,9 +18,11 @@ export function providerMetadata(issuer: string) {
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [signingAlg],
-    token_endpoint_auth_methods_supported: ['none'],
-    revocation_endpoint_auth_methods_supported: ['none'],
+    id_token_signing_alg_values_supported: [...signingAlgs],
+    token_endpoint_auth_methods_supported: [...clientAuthMethods],
+    revocation_endpoint_auth_methods_supported: [...clientAuthMethods],
+    token_endpoint_auth_signing_alg_values_supported: [...clientAssertionAlgs],
+    revocation_endpoint_auth_signing_alg_values_supported: [...clientAssertionAlgs],
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'select_account'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'name', 'picture', 'email', 'email_verified'],

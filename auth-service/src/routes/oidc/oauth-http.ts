@@ -1,8 +1,10 @@
 import { urlencoded, type Request, type RequestHandler, type Response } from 'express';
+import { decodeJwt } from 'jose';
 import { AppError } from '../../errors.js';
+import { clientAssertionType } from '../../services/client-assertions.js';
 import { appOriginCors } from '../../middleware/origin-checks.js';
 import type { AppRegistry } from '../../services/apps.js';
-import type { Clients } from '../../services/clients.js';
+import { basicChallenge, type ClientCredentials, type Clients } from '../../services/clients.js';
 import type { AppRecord } from '../../store/apps-repository.js';
 import { requestErrorPage } from '../../views/oidc-pages.js';
 
@@ -55,20 +57,70 @@ export function requiredParam(source: unknown, name: string, max = 2048): string
   return value;
 }
 
+/** One half of `client_secret_basic`'s credentials: form-urlencoded inside Basic (RFC 6749 §2.3.1). */
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    throw new AppError('INVALID_CLIENT', 'The Basic credentials are not form-urlencoded.', { headers: basicChallenge });
+  }
+}
+
 /**
- * Client authentication at `/token` and `/revoke`. Clients are public (PKCE, no secret), so a secret in either
- * place is refused; the client itself is then checked by `Clients.authenticate`.
+ * How the request authenticates its client: `client_secret_basic` (the `Authorization: Basic` header, id and
+ * secret each form-urlencoded), `client_secret_post` (`client_secret` in the form), `private_key_jwt`
+ * (`client_assertion` and its type, RFC 7523), or `none` (only `client_id`, a public client). Using two methods
+ * at once is refused (RFC 6749 §2.3).
  */
-export function authenticateClient(clients: Clients, req: Request): AppRecord {
-  if (req.headers.authorization !== undefined) {
-    throw new AppError('INVALID_CLIENT', 'Client secrets are not supported: clients are public and use PKCE.', {
-      headers: { 'WWW-Authenticate': 'Basic realm="userbox"' },
-    });
+export function readClientCredentials(req: Request): ClientCredentials {
+  const bodyId = param(req.body, 'client_id', 100);
+  const bodySecret = param(req.body, 'client_secret', 512);
+  const assertionType = param(req.body, 'client_assertion_type', 200);
+  const assertion = param(req.body, 'client_assertion', 8192);
+  const header = req.headers.authorization;
+  if (assertionType !== undefined || assertion !== undefined) {
+    if (header !== undefined || bodySecret !== undefined) throw new AppError('INVALID_REQUEST', 'Use one client authentication method, not two.');
+    if (assertionType !== clientAssertionType || assertion === undefined) {
+      throw new AppError('INVALID_CLIENT', `client_assertion_type must be ${clientAssertionType}, with a client_assertion.`);
+    }
+    // The assertion names its client (`iss`); it is checked against the registered keys, `client_id` too.
+    let claimed: unknown;
+    try {
+      claimed = decodeJwt(assertion).iss;
+    } catch {
+      throw new AppError('INVALID_CLIENT', 'The client assertion is not a JWT.');
+    }
+    const clientId = bodyId ?? (typeof claimed === 'string' ? claimed : undefined);
+    if (clientId === undefined) throw new AppError('INVALID_CLIENT', 'The client assertion names no client.');
+    return { method: 'private_key_jwt', clientId, assertion };
   }
-  if (param(req.body, 'client_secret') !== undefined) {
-    throw new AppError('INVALID_CLIENT', 'Client secrets are not supported: clients are public and use PKCE.');
+  if (header !== undefined) {
+    const basic = /^Basic +([A-Za-z0-9+/=]{1,2000}) *$/i.exec(header);
+    if (!basic) {
+      throw new AppError('INVALID_CLIENT', 'Client authentication takes the Basic scheme (client_secret_basic).', { headers: basicChallenge });
+    }
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw new AppError('INVALID_CLIENT', 'The Basic credentials are malformed.', { headers: basicChallenge });
+    const clientId = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
+    if (clientId.length > 100 || secret.length > 512 || secret === '') {
+      throw new AppError('INVALID_CLIENT', 'The Basic credentials are malformed.', { headers: basicChallenge });
+    }
+    if (bodySecret !== undefined) throw new AppError('INVALID_REQUEST', 'Use one client authentication method, not two.');
+    if (bodyId !== undefined && bodyId !== clientId) throw new AppError('INVALID_REQUEST', 'client_id does not match the Authorization header.');
+    return { method: 'client_secret_basic', clientId, secret };
   }
-  return clients.authenticate(param(req.body, 'client_id', 100), req.headers.origin);
+  if (bodySecret !== undefined) {
+    if (bodyId === undefined) throw new AppError('INVALID_REQUEST', 'client_id is required with client_secret.');
+    return { method: 'client_secret_post', clientId: bodyId, secret: bodySecret };
+  }
+  return { method: 'none', clientId: bodyId };
+}
+
+/** Client authentication at `/token` and `/revoke`: read at the edge, decided by `Clients.authenticate`. */
+export function authenticateClient(clients: Clients, req: Request): Promise<AppRecord> {
+  return clients.authenticate(readClientCredentials(req), req.headers.origin);
 }
 
 /**

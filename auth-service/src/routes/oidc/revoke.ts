@@ -16,7 +16,7 @@ export function revocationRoutes(deps: { registry: AppRegistry; clients: Clients
   router.options('/revoke', cors);
   router.post('/revoke', answerErrorsInOAuthShape, cors, ...formBody, async (req, res) => {
     noStore(res);
-    const client = authenticateClient(clients, req);
+    const client = await authenticateClient(clients, req);
     const token = requiredParam(req.body, 'token', 4096);
     await grants.revokeRefreshToken(token, client.id);
     res.status(200).end();

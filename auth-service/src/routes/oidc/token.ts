@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { answerErrorsInOAuthShape } from '../../middleware/errors.js';
 import type { AppRegistry } from '../../services/apps.js';
 import type { Clients } from '../../services/clients.js';
+import type { AppRecord } from '../../store/apps-repository.js';
 import type { Grant, Grants } from '../../services/grants.js';
 import { AppError } from '../../errors.js';
 import { authenticateClient, formBody, noStore, oauthCors, param, requiredParam } from './oauth-http.js';
@@ -19,7 +20,13 @@ export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; gra
   const cors = oauthCors(registry, 'POST');
 
   /** Tokens for a live session; `nextRefreshToken` stores the grant's next refresh token, bounded by the session. */
-  async function respond(grant: Grant, nonce: string | null, scope: string, nextRefreshToken: (expiresAt: number) => Promise<string>) {
+  async function respond(
+    client: AppRecord,
+    grant: Grant,
+    nonce: string | null,
+    scope: string,
+    nextRefreshToken: (expiresAt: number) => Promise<string>,
+  ) {
     const session = await sessions.live(grant.sessionId);
     if (!session || session.user_id !== grant.userId) {
       await grants.revokeFamily(grant.familyId);
@@ -28,7 +35,7 @@ export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; gra
     const subject = { user: session.user, clientId: grant.clientId, sessionId: session.id, scope, authTime: grant.authTime };
     const [accessToken, idToken, refreshToken] = await Promise.all([
       tokens.accessToken(subject),
-      tokens.idToken(subject, nonce),
+      tokens.idToken(subject, nonce, client.idTokenSignedResponseAlg),
       nextRefreshToken(Number(session.expires_at)),
     ]);
     return {
@@ -44,7 +51,7 @@ export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; gra
   router.options('/token', cors);
   router.post('/token', answerErrorsInOAuthShape, cors, ...formBody, async (req, res) => {
     noStore(res);
-    const client = authenticateClient(clients, req);
+    const client = await authenticateClient(clients, req);
     const body: unknown = req.body;
     const grantType = requiredParam(body, 'grant_type', 50);
     if (grantType === 'authorization_code') {
@@ -54,7 +61,7 @@ export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; gra
         codeVerifier: requiredParam(body, 'code_verifier', 200),
         clientId: client.id,
       });
-      res.json(await respond(grant, grant.nonce, grant.scope, (expiresAt) => grants.issueRefreshToken(grant, expiresAt)));
+      res.json(await respond(client, grant, grant.nonce, grant.scope, (expiresAt) => grants.issueRefreshToken(grant, expiresAt)));
     } else if (grantType === 'refresh_token') {
       const refreshToken = requiredParam(body, 'refresh_token', 100);
       const requested = param(body, 'scope');
@@ -66,7 +73,7 @@ export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; gra
         if (!asked.every((s) => granted.has(s))) throw new AppError('INVALID_SCOPE', 'scope exceeds what was granted.');
         scope = asked.join(' ');
       }
-      res.json(await respond(grant, null, scope, issueSuccessor));
+      res.json(await respond(client, grant, null, scope, issueSuccessor));
     } else {
       throw new AppError('UNSUPPORTED_GRANT_TYPE', 'Only authorization_code and refresh_token are supported.');
     }
