@@ -33,7 +33,9 @@ test.describe('several accounts in one browser', () => {
       await expect(page).toHaveURL(`${origin}/orders`);
       await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
 
-      // "Switch account": the chooser again (prompt=select_account), this time B.
+      // "Switch account": the chooser again (prompt=select_account), this time B. The box on this other site may
+      // first make its own top-level bounce (token mode): let the page settle, or that bounce cancels the click's.
+      await page.waitForLoadState('networkidle');
       await page.getByRole('link', { name: 'Switch account' }).click();
       await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
       await page.getByRole('link', { name: `${b.name} ${b.email}` }).click();
