@@ -5,6 +5,8 @@ function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
+const ada = { id: 'u1', name: 'Ada', email: 'ada@example.test', picture: null, initials: 'A', color: '#336699' };
+
 describe('SessionClient', () => {
   it('asks /api/me with credentials and no HTTP cache', async () => {
     const fetchMock = vi.fn<typeof fetch>(async () => jsonResponse({ user: null }));
@@ -36,10 +38,37 @@ describe('SessionClient', () => {
     await expect(client.me()).rejects.toBeInstanceOf(SessionError);
   });
 
-  it('signs out with DELETE /api/session', async () => {
+  it('signs out the account it shows with DELETE /api/session?account=, asking for its handle when it has none', async () => {
+    const fetchMock = vi.fn<typeof fetch>(async (_url, init) =>
+      init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ user: null }),
+    );
+    const client = new SessionClient('https://a.test', fetchMock);
+    client.last = { user: ada, session: { id: 'h 1', expiresAt: '2100-01-01T00:00:00Z' } };
+    await client.signOut();
+    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/session?account=h%201', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
+    // A kept view has no handle: it is asked for, never left out (without one, every account would end).
+    fetchMock.mockClear();
+    fetchMock.mockImplementation(async (_url, init) =>
+      init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ user: ada, session: { id: 'h2', expiresAt: '2100-01-01T00:00:00Z' } }),
+    );
+    client.last = { user: ada, session: { expiresAt: '2100-01-01T00:00:00Z' } };
+    await client.signOut();
+    expect(fetchMock.mock.calls.map(([url, init]) => `${init?.method} ${String(url)}`)).toEqual([
+      'GET https://a.test/api/me',
+      'DELETE https://a.test/api/session?account=h2',
+      'GET https://a.test/api/me',
+    ]);
+  });
+
+  it('signs out of all accounts with DELETE /api/session and no account', async () => {
     const fetchMock = vi.fn<typeof fetch>(async () => new Response(null, { status: 204 }));
-    await new SessionClient('https://a.test', fetchMock).signOut();
-    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/session', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
+    const client = new SessionClient('https://a.test', fetchMock);
+    client.last = { user: ada, session: { id: 'h1', expiresAt: '2100-01-01T00:00:00Z' } };
+    const heard = vi.fn();
+    client.subscribe(heard);
+    await client.signOut(false, null, true);
+    expect(fetchMock.mock.calls.map(([url, init]) => `${init?.method} ${String(url)}`)).toEqual(['DELETE https://a.test/api/session']);
+    expect(heard).toHaveBeenCalledWith({ me: { user: null } });
   });
 
   it('builds the login URL with return_to encoded', () => {
@@ -56,7 +85,6 @@ describe('SessionClient.refresh', () => {
     vi.restoreAllMocks();
   });
 
-  const ada = { id: 'u1', name: 'Ada', email: 'ada@example.test', picture: null, initials: 'A', color: '#336699' };
 
   it('tells every subscriber the answer and keeps it as last', async () => {
     const client = new SessionClient('https://a.test', async () => jsonResponse({ user: ada }));
@@ -123,12 +151,16 @@ describe('SessionClient.refresh', () => {
   });
 
   it('signs out everywhere with DELETE /api/sessions and tells subscribers the user is gone', async () => {
-    const fetchMock = vi.fn<typeof fetch>(async () => new Response(null, { status: 204 }));
+    // The service: after the delete this browser has no account left.
+    const fetchMock = vi.fn<typeof fetch>(async (_url, init) =>
+      init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ user: null }),
+    );
     const client = new SessionClient('https://a.test', fetchMock);
+    client.last = { user: ada, session: { id: 'h1', expiresAt: '2100-01-01T00:00:00Z' } };
     const heard = vi.fn();
     client.subscribe(heard);
     await client.signOut(true);
-    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/sessions', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
+    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/sessions?account=h1', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
     expect(heard).toHaveBeenCalledWith({ me: { user: null } });
   });
 
