@@ -4,8 +4,10 @@
  * (`<body data-user-sub="…">`, empty when signed out); the box asks the service itself. When the two disagree
  * because something happened in the box:
  * - the box shows a user the server does not know (signed in through the box's **Sign in**, or in another app):
- *   the page asks its server to sign in silently, at the host's `/login?prompt=none&return_to=<path>`, once per
- *   user and tab, so this cannot loop;
+ *   the page asks its server to sign in silently as that user, at the host's
+ *   `/login?prompt=none&login_hint=<user.id>&return_to=<path>`, once per user and tab, so this cannot loop. The
+ *   hint (the user's OIDC `sub`) makes the server follow the account this app shows when the browser holds
+ *   several (after a switch in the box), where `prompt=none` alone would pick the app's last one;
  * - the box signed out here, or found the user gone (signed out in another tab or app): the page reloads, and the
  *   server's own check agrees.
  *
@@ -26,7 +28,7 @@ document.body.addEventListener('userbox-change', (event: UserboxEventMap['userbo
     const key = 'userbox-host-sync-tried';
     if (sessionStorage.getItem(key) === user.id) return;
     sessionStorage.setItem(key, user.id);
-    location.assign(`/login?prompt=none&return_to=${encodeURIComponent(location.pathname)}`);
+    location.assign(`/login?prompt=none&login_hint=${encodeURIComponent(user.id)}&return_to=${encodeURIComponent(location.pathname)}`);
   } else if (!user && boxHadUser && serverSub) {
     location.reload();
   }
