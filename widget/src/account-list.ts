@@ -109,9 +109,9 @@ const item = (label: string, action: () => void) =>
   html`<button part="item" role="menuitem" tabindex="-1" type="button" @click=${action}>${label}</button>`;
 
 /**
- * The account panel: the user shown, then the menu. It leads with the browser's other accounts, each to switch
- * to and to sign out on its own, and **Add another account** (token mode: **Switch account**, the chooser);
- * then **Manage your account**, the host's items, **Sign out**, **Sign out of all devices**, and with two
+ * The account panel: the user shown, then the menu: **Manage your account**, the browser's other accounts, each
+ * to switch to and to sign out on its own, and **Add another account** (token mode: **Switch account**, the
+ * chooser); then the host's items, **Sign out**, **Sign out of all devices**, and with two
  * accounts or more **Sign out of all accounts**.
  */
 export function renderPanel(view: PanelView) {
@@ -147,8 +147,8 @@ export function renderPanel(view: PanelView) {
       <slot></slot>
     </div>
     <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${menus.menuKeyDown} @click=${menus.menuClick}>
-      ${others}
       <a part="item" role="menuitem" tabindex="-1" href=${new URL('/account', service).href}>${t.manage}</a>
+      ${others}
       <slot name="menu-items"></slot>
       ${item(t.signOut, () => signOut(false))} ${item(t.signOutAll, () => signOut(true))}
       ${accounts.length > 1 ? item(t.signOutAccounts, () => signOut(false, undefined, true)) : nothing}
