@@ -124,7 +124,7 @@ export function renderPanel(view: PanelView) {
           .map(
             (account) =>
               html`<button part="account" class="other" role="menuitem" tabindex="-1" type="button" @click=${() => void switchTo(view, account)}>
-                  ${accountAvatar(account)}<span><span class="name">${account.name}</span><span class="email">${account.email}</span></span>
+                  ${accountAvatar(account)}<span><span class="name">${account.name}</span> <span class="email">${account.email}</span></span>
                 </button>
                 <button
                   part="item"
