@@ -57,6 +57,22 @@ describe('ViewKeeper', () => {
     expect(keeper().read()).toBeUndefined();
   });
 
+  it('is shown only for the account it was fetched for: a switch never paints the account shown before', () => {
+    const { w, keeper } = world();
+    keeper().write(signedIn(60 * minute), keeper().version());
+    expect(keeper().read()?.user).toEqual(ada);
+    keeper().account = 'handle-b';
+    expect(keeper().read()).toBeUndefined();
+    expect(keeper().read(true)).toBeUndefined();
+    keeper().write(signedIn(60 * minute), keeper().version());
+    expect(keeper().read()?.user).toEqual(ada);
+    // The choice stays when views are not kept (view-max-age 0): it is the user's, not a cache.
+    keeper(0).account = 'handle-c';
+    expect(keeper(0).account).toBe('handle-c');
+    keeper().account = null;
+    expect(w.storage.items.has(`userbox:view:${service}:account`)).toBe(false);
+  });
+
   it('is fresh for maxAge, then asked for again; a stale one is still there for an outage', () => {
     const { w, keeper } = world();
     keeper().write(signedIn(60 * minute), w.sync);
