@@ -164,6 +164,57 @@ test.describe('<user-box> with several accounts', () => {
     });
   }
 
+  test('token mode on another site: Switch account is one bounce to the chooser, and the token kept is the chosen account\'s', async ({ page, context, urls, makeUser }) => {
+    const a = await makeUser({ name: 'Ada Shopper' });
+    const b = await makeUser({ name: 'Bob Shopper' });
+    await signInAccounts(context, urls, [a, b]);
+    const bounces: string[] = [];
+    // The shop page leaving for /authorize (the chooser's own links to it, with login_hint, come from the service).
+    page.on('request', (req) => {
+      if (req.isNavigationRequest() && req.url().startsWith(`${urls.service}/authorize`) && (req.headers()['referer'] ?? '').startsWith(urls.shop)) {
+        bounces.push(req.url());
+      }
+    });
+    const box = page.locator('user-box');
+
+    // Two accounts and none chosen by the shop yet: the silent bounce cannot pick one (Sign in, no loop); Sign in
+    // shows the chooser.
+    await page.goto(`${urls.shop}/`);
+    await box.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: `${a.name} ${a.email}` }).click();
+    await expect(accountButton(page, a)).toBeVisible();
+
+    // The list with a token holds just its account, so the menu offers Switch account: one bounce to the chooser.
+    await accountButton(page, a).click();
+    await expect(box.getByRole('menuitem', { name: `${b.name} ${b.email}` })).toHaveCount(0);
+    await expect(box.getByRole('menuitem', { name: 'Add another account' })).toHaveCount(0);
+    bounces.length = 0;
+    await box.getByRole('menuitem', { name: 'Switch account' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Choose an account' })).toBeVisible();
+    await page.getByRole('link', { name: `${b.name} ${b.email}` }).click();
+    await expect(accountButton(page, b)).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    expect(bounces).toHaveLength(1);
+    expect(new URL(bounces[0]!).searchParams.get('prompt')).toBe('select_account');
+
+    // The refresh token kept is B's: a new tab of the shop shows B without a bounce.
+    const again = await context.newPage();
+    const againBounces: string[] = [];
+    again.on('request', (req) => req.isNavigationRequest() && req.url().startsWith(`${urls.service}/authorize`) && againBounces.push(req.url()));
+    await again.goto(`${urls.shop}/`);
+    await expect(accountButton(again, b)).toBeVisible();
+    expect(againBounces).toEqual([]);
+
+    // Sign out in the shop ends B at the service (RP-initiated logout); A stays signed in on this browser.
+    await accountButton(page, b).click();
+    await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    const service = await context.newPage();
+    await service.goto(`${urls.service}/login`);
+    const me = await service.evaluate(async () => (await (await fetch('/api/me')).json()) as { accounts?: { name: string }[] });
+    expect(me.accounts?.map((x) => x.name)).toEqual([a.name]);
+  });
+
   test('an origin that is not registered never gets the list', async ({ page, context, urls, makeUser }) => {
     const a = await makeUser({ name: 'Ada Stranger' });
     const b = await makeUser({ name: 'Bob Stranger' });

@@ -166,6 +166,8 @@ export class TokenSessionClient extends SessionClient {
    * so it cannot loop: it happens only when the user asks.
    */
   override async switchTo(sub?: string): Promise<void> {
+    // The view kept in this tab is the account left: the page that comes back must not paint it.
+    this.keeper?.clear();
     await this.#authorize(await this.#appId(), sub ? null : 'select_account', this.#win.location.href, sub);
   }
 

@@ -408,8 +408,10 @@ describe('TokenSessionClient', () => {
   it('switches account with one top-level bounce: login_hint for a chosen sub, else the chooser; the new refresh token replaces the old', async () => {
     const svc = fakeService();
     const tab = signedInTab(svc, `${shop}/cart`);
-    const client = clientIn(tab, svc);
-    await client.me();
+    const keeper = new ViewKeeper(tab.sessionStorage, `userbox:view:${service}`, () => '', 60_000);
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win, keeper);
+    await client.refresh();
+    expect(keeper.read()?.user).toEqual(ada);
     const refreshKey = `userbox:refresh:${service}:shop`;
     const before = tab.shared.localStorage.getItem(refreshKey);
 
@@ -426,8 +428,10 @@ describe('TokenSessionClient', () => {
     expect(chooser.searchParams.get('prompt')).toBe('select_account');
     expect(chooser.searchParams.has('login_hint')).toBe(false);
 
-    // Back from the chooser: the code is traded, and the refresh token kept is the new one; no further bounce.
+    // Back from the chooser: the code is traded (the view the tab kept of the account left is not shown), and
+    // the refresh token kept is the new one; no further bounce.
     const back = returnFromProvider(tab, svc.answer(chooser.href));
+    expect(keeper.read()).toBeUndefined();
     const after = clientIn(back, svc);
     await expect(after.me()).resolves.toMatchObject({ user: ada });
     expect(back.shared.localStorage.getItem(refreshKey)).not.toBe(before);
