@@ -215,6 +215,27 @@ test.describe('<user-box> with several accounts', () => {
     expect(me.accounts?.map((x) => x.name)).toEqual([a.name]);
   });
 
+  test('a server-rendered host follows a switch made in its box (host sync with login_hint)', async ({ page, context, urls, makeUser }) => {
+    const a = await makeUser({ name: 'Ada Hosted' });
+    const b = await makeUser({ name: 'Bob Hosted' });
+    await signInAccounts(context, urls, [a, b]);
+    await page.goto(`${urls.ssr}/orders`);
+    await page.getByRole('link', { name: `${a.name} ${a.email}` }).click();
+    await expect(page.getByText(`Signed in as ${a.email}`)).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    const box = page.locator('user-box');
+    const hostLogins: string[] = [];
+    page.on('request', (req) => req.isNavigationRequest() && req.url().startsWith(`${urls.ssr}/login`) && hostLogins.push(req.url()));
+    await accountButton(page, a).click();
+    await box.getByRole('menuitem', { name: 'Switch account' }).click();
+    await page.getByRole('link', { name: `${b.name} ${b.email}` }).click();
+    await expect(accountButton(page, b)).toBeVisible();
+    await expect(page.getByText(`Signed in as ${b.email}`)).toBeVisible();
+    await expect(page).toHaveURL(`${urls.ssr}/orders`);
+    // Host sync named the account chosen, rather than leaving the service to pick.
+    expect(hostLogins.map((url) => new URL(url).searchParams.get('login_hint'))).toEqual([b.id]);
+  });
+
   test('an origin that is not registered never gets the list', async ({ page, context, urls, makeUser }) => {
     const a = await makeUser({ name: 'Ada Stranger' });
     const b = await makeUser({ name: 'Bob Stranger' });
