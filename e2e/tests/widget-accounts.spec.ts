@@ -236,6 +236,20 @@ test.describe('<user-box> with several accounts', () => {
     expect(hostLogins.map((url) => new URL(url).searchParams.get('login_hint'))).toEqual([b.id]);
   });
 
+  test('a hostile name in the list is text, never markup', async ({ page, context, urls, makeUser }) => {
+    const a = await makeUser({ name: 'Ada Plain' });
+    const hostile = '<img src=x onerror="window.pwned=1">Eve';
+    const b = await makeUser({ name: hostile });
+    await signInAccounts(context, urls, [a, b]);
+    await page.goto(`${urls.mail}/?csp`);
+    await accountButton(page, a).click();
+    const box = page.locator('user-box');
+    await expect(box.getByRole('menuitem', { name: `${hostile} ${b.email}` })).toBeVisible();
+    await expect(box.getByRole('menuitem', { name: `Sign out: ${hostile}` })).toBeVisible();
+    await expect(box.locator('img[src="x"]')).toHaveCount(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  });
+
   test('an origin that is not registered never gets the list', async ({ page, context, urls, makeUser }) => {
     const a = await makeUser({ name: 'Ada Stranger' });
     const b = await makeUser({ name: 'Bob Stranger' });
