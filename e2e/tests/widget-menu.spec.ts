@@ -68,11 +68,13 @@ test.describe('<user-box> account menu and app launcher', () => {
     await expect(box.getByRole('menu')).toMatchAriaSnapshot(`
       - 'menu "Account: ${user.name}"':
         - menuitem "Manage your account"
+        - menuitem "Add another account"
         - menuitem "Help"
         - menuitem "Send feedback"
         - menuitem "Sign out"
         - menuitem "Sign out of all devices"
     `);
+    await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await expect(box.getByRole('menuitem', { name: 'Help' })).toBeFocused();
     await page.keyboard.press('ArrowDown');
@@ -137,8 +139,11 @@ test.describe('<user-box> account menu and app launcher', () => {
   test('Sign out ends the session, fires userbox-signout and userbox-change, and moves focus to Sign in', async ({ page, urls, signedInUser: user }) => {
     await recordPageEvents(page);
     const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
+    // Manage your account, Add another account, Sign out.
     await account.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect(box.getByRole('menuitem', { name: 'Sign out', exact: true })).toBeFocused();
     await page.keyboard.press('Enter');
     const signInLink = box.getByRole('link', { name: 'Sign in' });
     await expect(signInLink).toBeFocused();
@@ -147,8 +152,9 @@ test.describe('<user-box> account menu and app launcher', () => {
     const { userboxEvents } = await pageRecord(page);
     expect(userboxEvents).toEqual([
       { type: 'userbox-change', detail: { user: expect.objectContaining({ id: user.id, name: user.name, email: user.email }) } },
+      // Told once the service has ended the session, then what the browser has left: nobody here.
+      { type: 'userbox-signout', detail: { everywhere: false, all: false } },
       { type: 'userbox-change', detail: { user: null } },
-      { type: 'userbox-signout', detail: { everywhere: false } },
     ]);
     await page.reload();
     await expect(signInLink).toBeVisible();
@@ -165,7 +171,10 @@ test.describe('<user-box> account menu and app launcher', () => {
     await account.click();
     await box.getByRole('menuitem', { name: 'Sign out of all devices' }).click();
     await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
-    expect((await pageRecord(page)).userboxEvents.at(-1)).toEqual({ type: 'userbox-signout', detail: { everywhere: true } });
+    expect((await pageRecord(page)).userboxEvents.slice(-2)).toEqual([
+      { type: 'userbox-signout', detail: { everywhere: true, all: false } },
+      { type: 'userbox-change', detail: { user: null } },
+    ]);
 
     await otherPage.reload();
     await expect(otherBox.getByRole('link', { name: 'Sign in' })).toBeVisible();

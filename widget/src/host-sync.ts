@@ -5,7 +5,9 @@
  * because something happened in the box:
  * - the box shows a user the server does not know (signed in through the box's **Sign in**, or in another app):
  *   the page asks its server to sign in silently, at the host's `/login?prompt=none&return_to=<path>`, once per
- *   user and tab, so this cannot loop;
+ *   user and tab, so this cannot loop. After a switch in the box (`userbox-switch`, or token mode's return from
+ *   its bounce) it adds `login_hint=<user.id>` (the OIDC `sub`), so the server follows the account the user
+ *   chose, where `prompt=none` alone lets the service pick the app's last one;
  * - the box signed out here, or found the user gone (signed out in another tab or app): the page reloads, and the
  *   server's own check agrees.
  *
@@ -18,15 +20,26 @@ import type { UserboxEventMap } from './user-box.js';
 
 const serverSub = document.body.dataset['userSub'] ?? '';
 let boxHadUser = false;
+/** The box's user was chosen by the user (a switch in this page, or token mode's return from one). */
+let switched = false;
+
+document.body.addEventListener('userbox-switch', () => (switched = true));
 
 // The box's events bubble and are composed: they reach the body from wherever the box is on the page.
 document.body.addEventListener('userbox-change', (event: UserboxEventMap['userbox-change']) => {
   const user = event.detail.user;
+  if (sessionStorage.getItem('userbox:switched')) {
+    sessionStorage.removeItem('userbox:switched');
+    switched = true;
+  }
   if (user && user.id !== serverSub) {
     const key = 'userbox-host-sync-tried';
     if (sessionStorage.getItem(key) === user.id) return;
     sessionStorage.setItem(key, user.id);
-    location.assign(`/login?prompt=none&return_to=${encodeURIComponent(location.pathname)}`);
+    // After a switch the server follows the box's account; otherwise the service picks (the app's last one), so
+    // a switch made through the host's own chooser is not undone by a box that still holds the account before.
+    const hint = switched ? `&login_hint=${encodeURIComponent(user.id)}` : '';
+    location.assign(`/login?prompt=none${hint}&return_to=${encodeURIComponent(location.pathname)}`);
   } else if (!user && boxHadUser && serverSub) {
     location.reload();
   }

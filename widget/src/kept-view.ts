@@ -56,14 +56,45 @@ export class ViewKeeper {
       return;
     }
     const now = this.#now();
-    if (!kept?.me || kept.sync !== this.signal() || !(now < kept.expiresAt)) return;
+    if (!kept?.me || kept.sync !== this.version() || !(now < kept.expiresAt)) return;
     // A fresh view was fetched at most maxAge ago, also by a clock that was put back since.
     if (!stale && (this.askFirst || !(now < kept.freshUntil && kept.freshUntil - now <= this.maxAgeMs))) return;
     return kept.me;
   }
 
   /**
-   * Keeps `me`, fetched while the signal was `sync` (read before the request: a change during it must not be
+   * The account this app shows: its handle in this browser (`/api/me`'s `accounts[].id`), remembered per origin
+   * (every tab of the app follows, other apps keep theirs); null for the browser's default account. Kept even
+   * with `maxAgeMs` 0: it is the user's choice, not a cache.
+   */
+  get account(): string | null {
+    try {
+      return this.#storage?.getItem(this.#key + ':account') ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  set account(handle: string | null) {
+    try {
+      if (handle) this.#storage?.setItem(this.#key + ':account', handle);
+      else this.#storage?.removeItem(this.#key + ':account');
+    } catch {
+      // Disabled or full: the app shows the default account.
+    }
+  }
+
+  /**
+   * What a kept view must have been fetched under to be shown: the `userbox_sync` value and the account chosen,
+   * so that neither a change of the browser's accounts nor a switch ever shows a stale account.
+   */
+  version(): string {
+    const account = this.account;
+    return account ? this.signal() + ' ' + account : this.signal();
+  }
+
+  /**
+   * Keeps `me`, fetched under the `version()` `sync` (read before the request: a change during it must not be
    * stamped on an older answer), until `until` at the latest (token mode: the access token's life).
    */
   write(me: MeResponse, sync: string, until = Infinity): void {

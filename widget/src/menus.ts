@@ -4,3 +4,4 @@
  */
 export { MenuController } from './menu-controller.js';
 export { launcherStyles, renderApps } from './launcher.js';
+export { accountStyles, renderPanel, type PanelView } from './account-list.js';

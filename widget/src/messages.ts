@@ -1,9 +1,10 @@
-/** All text the box shows, one table per locale. `account` is followed by the user's name. */
+/**
+ * The text of the box's first paint, one table per locale; `account` is followed by the user's name. The account
+ * menu's text is in `menu-messages.ts`, which comes with the menus chunk.
+ */
 const en = {
+  lang: 'en' as 'en' | 'de' | 'ar',
   signIn: 'Sign in',
-  signOut: 'Sign out',
-  signOutAll: 'Sign out of all devices',
-  manage: 'Manage your account',
   account: 'Account: ',
   apps: 'Apps',
   loading: 'Loading account',
@@ -12,20 +13,16 @@ const en = {
 export type Messages = typeof en;
 
 const de: Messages = {
+  lang: 'de',
   signIn: 'Anmelden',
-  signOut: 'Abmelden',
-  signOutAll: 'Auf allen Geräten abmelden',
-  manage: 'Konto verwalten',
   account: 'Konto: ',
   apps: 'Apps',
   loading: 'Konto wird geladen',
 };
 
 const ar: Messages = {
+  lang: 'ar',
   signIn: 'تسجيل الدخول',
-  signOut: 'تسجيل الخروج',
-  signOutAll: 'تسجيل الخروج من كل الأجهزة',
-  manage: 'إدارة حسابك',
   account: 'الحساب: ',
   apps: 'التطبيقات',
   loading: 'جارٍ تحميل الحساب',

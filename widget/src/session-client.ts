@@ -12,9 +12,21 @@ export interface UserboxUser {
   color?: string;
 }
 
+/** An account signed in on this browser, as `/api/me` lists them; `id` is its opaque handle, not the user id. */
+export interface UserboxAccount {
+  id: string;
+  name: string;
+  email: string;
+  picture: string | null;
+  /** The account `user` is. */
+  current: boolean;
+}
+
 export interface MeResponse {
   user: UserboxUser | null;
   session?: { id?: string; expiresAt: string };
+  /** Every account signed in on this browser (token mode: the token's only); absent from a kept view. */
+  accounts?: UserboxAccount[];
 }
 
 /** An app of the family, as `/api/apps` lists it. */
@@ -69,6 +81,8 @@ type Fetch = typeof fetch;
  * is still trustworthy instead of asking: a repeat page view costs the service nothing.
  */
 export class SessionClient {
+  /** Token mode: a token holds one account, so switching is a bounce to the provider. */
+  readonly token: boolean = false;
   /** The last answer from `/api/me`; undefined until the first one. */
   last: MeResponse | undefined;
   // #private: the minifier shortens these names, and the widget has a 10 KB budget.
@@ -94,17 +108,35 @@ export class SessionClient {
 
   /** One request to `/api/me`; rejects with a SessionError. Most callers want `refresh()`. */
   me(): Promise<MeResponse> {
-    this.#inflight ??= this.#request('GET', '/api/me')
-      .then((res) => res.json() as Promise<MeResponse>)
-      .then((body) => {
-        // Object(): null, strings and numbers have no `user` either.
-        if (!('user' in Object(body))) throw new SessionError('Malformed answer', 200);
-        return body;
-      })
-      .finally(() => {
-        this.#inflight = undefined;
-      });
+    this.#inflight ??= this.#me(this.account()).finally(() => {
+      this.#inflight = undefined;
+    });
     return this.#inflight;
+  }
+
+  /** The chosen account (`handle`), or the default one; a handle no longer of this browser is forgotten. */
+  async #me(handle: string | null | undefined): Promise<MeResponse> {
+    const res = await this.#request('GET', '/api/me' + this.#query(handle));
+    const body = (await res.json()) as MeResponse;
+    // Object(): null, strings and numbers have no `user` either.
+    if (!('user' in Object(body))) throw new SessionError('Malformed answer', 200);
+    if (body.user || !handle) return body;
+    this.keeper!.account = null;
+    return this.#me(null);
+  }
+
+  /** The handle of the account this app shows, remembered by the keeper (none: the browser's default). */
+  protected account(): string | null | undefined {
+    return this.keeper?.account;
+  }
+
+  /**
+   * Shows the account `handle` (an `accounts[].id`) in this app and its other tabs; no page reload. (Token mode:
+   * a bounce to `/authorize` for the account whose `sub` is given, or to the account chooser.)
+   */
+  async switchTo(handle?: string): Promise<void> {
+    this.keeper!.account = handle ?? null;
+    await this.refresh();
   }
 
   /**
@@ -122,7 +154,7 @@ export class SessionClient {
   async refresh(): Promise<void> {
     clearTimeout(this.#retryTimer);
     // Read before asking: a sign-out during the request must not be stamped on the older answer.
-    const sync = this.keeper?.signal() ?? '';
+    const sync = this.keeper?.version() ?? '';
     try {
       const me = await this.me();
       this.#failures = 0;
@@ -150,12 +182,23 @@ export class SessionClient {
     return this.#appsRequest;
   }
 
-  /** Ends this session, or with `everywhere` all of the user's sessions; rejects with a SessionError. */
-  async signOut(everywhere = false): Promise<void> {
-    await this.#request('DELETE', everywhere ? '/api/sessions' : '/api/session');
+  /**
+   * Signs out the account this app shows, or `handle` (another of this browser's accounts), or with `everywhere`
+   * all of that user's sessions; then shows what remains, the browser's default account or nobody. With `all`,
+   * every account of this browser ("Sign out of all accounts"). `done` is called once the service has ended it
+   * (token mode: before the page leaves for the provider). Rejects with a SessionError.
+   */
+  async signOut(everywhere = false, handle?: string | null, all = false, done?: () => void): Promise<void> {
+    // A kept view does not hold the handle: ask for it (a handle must be named, or every account would end).
+    const shown = all ? null : (this.last?.session?.id ?? (await this.me()).session?.id);
+    handle ??= shown;
+    if (all || handle) await this.#request('DELETE', (everywhere ? '/api/sessions' : '/api/session') + this.#query(handle));
+    done?.();
     // The answer gave the site a new userbox_sync value, which no kept view was fetched under.
     this.keeper?.clear();
-    this.#set({ user: null });
+    if (handle == shown && this.keeper) this.keeper.account = null;
+    if (all || !handle) this.#set({ user: null });
+    else await this.refresh();
   }
 
   /** Calls `listener` after every attempt; returns the function that stops it. */
@@ -176,6 +219,10 @@ export class SessionClient {
   /** Keeps an answer fetched under `sync`; token mode bounds it by the access token's life. */
   protected keep(me: MeResponse, sync: string): void {
     this.keeper?.write(me, sync);
+  }
+
+  #query(handle: string | null | undefined): string {
+    return handle ? '?account=' + encodeURIComponent(handle) : '';
   }
 
   #userId(): string | null | undefined {

@@ -77,6 +77,7 @@ const leaving = (): Promise<never> => new Promise<never>(() => undefined);
  * is how a sign-out on another site shows here.
  */
 export class TokenSessionClient extends SessionClient {
+  override readonly token = true;
   readonly #options: TokenModeOptions;
   readonly #win: TokenModeWindow;
   readonly #fetch: typeof fetch;
@@ -135,23 +136,41 @@ export class TokenSessionClient extends SessionClient {
    * Everywhere: `DELETE /api/sessions` with the token ends every session of the user. This one: RP-initiated
    * logout, a top-level visit to the service's `/end_session` that ends its session and comes back here.
    */
-  override async signOut(everywhere = false): Promise<void> {
+  override async signOut(everywhere = false, handle?: string | null, _all?: boolean, done?: () => void): Promise<void> {
+    // A token holds one account: signing out another of the browser's is the service's own pages' business.
+    if (handle) return;
     const clientId = await this.#appId();
     const idToken = this.#access?.idToken;
     if (everywhere) {
       if (!(await this.#token())) throw new SessionError('Not signed in', 401);
-      await super.signOut(true);
+      await super.signOut(true, null, true, done);
     }
     this.#forget(clientId);
     this.#markTried(clientId);
-    if (!everywhere) {
-      const url = new URL('/end_session', this.serviceUrl);
-      if (idToken) url.searchParams.set('id_token_hint', idToken);
-      url.searchParams.set('client_id', clientId);
-      url.searchParams.set('post_logout_redirect_uri', this.#redirectUri());
-      this.#win.location.assign(url.href);
-    }
+    if (everywhere) return this.refresh();
+    // Told before leaving: a host that reloads on `userbox-signout` must not cancel the visit to /end_session
+    // (Firefox does, when the reload comes after it).
+    done?.();
+    const url = new URL('/end_session', this.serviceUrl);
+    if (idToken) url.searchParams.set('id_token_hint', idToken);
+    url.searchParams.set('client_id', clientId);
+    url.searchParams.set('post_logout_redirect_uri', this.#redirectUri());
+    this.#win.location.assign(url.href);
     await this.refresh();
+  }
+
+  /**
+   * Switching in token mode: a token holds one account, so one top-level bounce to `/authorize` gets a token for
+   * the chosen one, with `login_hint` = its `sub` (the user id), else with `prompt=select_account`, the service's
+   * account chooser. The answer comes back here like a sign-in; its refresh token replaces this app's. Interactive,
+   * so it cannot loop: it happens only when the user asks.
+   */
+  override async switchTo(sub?: string): Promise<void> {
+    // The view kept in this tab is the account left: the page that comes back must not paint it.
+    this.keeper?.clear();
+    // For /userbox-host-sync.js on the page that comes back: the user chose this account (see host-sync.ts).
+    this.#win.sessionStorage.setItem('userbox:switched', '1');
+    await this.#authorize(await this.#appId(), sub ? null : 'select_account', this.#win.location.href, sub);
   }
 
   /** A kept view is shown with its access token taken back from this tab, renewed when it runs out as usual. */
@@ -187,7 +206,8 @@ export class TokenSessionClient extends SessionClient {
   async #obtain(): Promise<string | null> {
     const clientId = await this.#appId();
     const returned = this.#returnedSignIn();
-    if (returned) return this.#finishSignIn(clientId, ...returned);
+    // A switch the user cancelled at the chooser leaves the account it started from.
+    if (returned) return (await this.#finishSignIn(clientId, ...returned)) ?? (await this.#refreshTokens(clientId)) ?? null;
     const refreshed = await this.#refreshTokens(clientId);
     if (refreshed) return refreshed;
     // A refused refresh token means the session ended (signed out elsewhere): do not bounce to learn it again.
@@ -226,13 +246,18 @@ export class TokenSessionClient extends SessionClient {
   }
 
   /** Leaves for the provider's `/authorize`; `prompt=none` asks it to answer at once, without showing anything. */
-  async #authorize(clientId: string, prompt: 'none' | null, returnUrl: string): Promise<never> {
-    this.#win.location.assign((await this.#prepare(clientId, prompt, returnUrl)).url);
+  async #authorize(clientId: string, prompt: 'none' | 'select_account' | null, returnUrl: string, loginHint?: string): Promise<never> {
+    this.#win.location.assign((await this.#prepare(clientId, prompt, returnUrl, loginHint)).url);
     return leaving();
   }
 
   /** A sign-in ready to start: its `/authorize` URL, with the PKCE verifier and nonce kept in this tab. */
-  async #prepare(clientId: string, prompt: 'none' | null, returnUrl: string): Promise<{ url: string; state: string }> {
+  async #prepare(
+    clientId: string,
+    prompt: 'none' | 'select_account' | null,
+    returnUrl: string,
+    loginHint?: string,
+  ): Promise<{ url: string; state: string }> {
     const verifier = randomString();
     const state = randomString();
     const nonce = randomString();
@@ -251,6 +276,7 @@ export class TokenSessionClient extends SessionClient {
       code_challenge: challenge,
       code_challenge_method: 'S256',
       ...(prompt && { prompt }),
+      ...(loginHint && { login_hint: loginHint }),
     }).toString();
     return { url: url.href, state };
   }

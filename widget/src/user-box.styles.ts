@@ -102,34 +102,8 @@ export const styles = css`
     color: var(--_fg);
     box-shadow: 0 4px 16px rgb(0 0 0 / 0.25);
   }
-  .account {
-    width: min(284px, 100vw - 32px);
-    padding-top: 20px;
-  }
-  .who {
-    display: grid;
-    justify-items: center;
-    gap: 4px;
-    padding: 0 8px 16px;
-    text-align: center;
-    overflow-wrap: anywhere;
-  }
-  .who .avatar {
-    --_size: 64px;
-  }
-  .name {
-    font-size: 16px;
-    font-weight: 500;
-  }
-  .email {
-    color: var(--userbox-muted-color, light-dark(#444746, #c4c7c5));
-  }
   [role='menu'] {
     display: grid;
-  }
-  #account-menu {
-    padding-top: 8px;
-    border-top: 1px solid var(--_tint);
   }
   [role='menuitem'],
   ::slotted([role='menuitem']) {

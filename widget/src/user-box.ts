@@ -9,6 +9,7 @@ import {
   SessionError,
   type SessionUpdate,
   toSessionError,
+  type UserboxAccount,
   type UserboxApp,
   type UserboxUser,
 } from './session-client.js';
@@ -28,7 +29,12 @@ const scriptOrigin = new URL(
  * @tagname user-box
  *
  * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-change - The signed-in user became known or changed.
- * @event {CustomEvent<{ everywhere: boolean }>} userbox-signout - The user signed out through the box or `signOut()`.
+ * @event {CustomEvent<{ everywhere: boolean; all: boolean }>} userbox-signout - The user signed out through the box
+ *   or `signOut()`: the account this app shows (`everywhere`: on every device), or every account of this browser
+ *   (`all`). Another account of the browser may follow (a `userbox-change`).
+ * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-switch - The user chose another account in the box's
+ *   list; `user.id` is its OIDC `sub`. A server-rendered host follows with `/login?login_hint=<user.id>`. (Token mode
+ *   leaves for the provider instead, and comes back with a `userbox-change`.)
  * @event {CustomEvent<{ error: SessionError }>} userbox-error - The service could not be reached or answered an
  *   error. The box keeps what it shows and retries with backoff; with nothing shown yet, it shows the view kept
  *   from an earlier page view (if this browser's session still has one), else **Sign in**.
@@ -44,7 +50,8 @@ const scriptOrigin = new URL(
  *   paints the kept view in its first render).
  * @csspart panel - The account panel opened by the button.
  * @csspart menu - The list of actions in the account panel.
- * @csspart item - Each built-in action in the account menu.
+ * @csspart item - Each built-in action in the account menu (the other accounts' sign-out buttons too).
+ * @csspart account - Each other account of this browser listed in the account menu; choosing it switches to it.
  * @csspart launcher - The app launcher button (3×3 grid).
  * @csspart launcher-panel - The panel listing the apps.
  * @csspart app - Each app in the launcher.
@@ -74,6 +81,7 @@ export class UserBox extends LitElement {
     viewMaxAge: { type: Number, attribute: 'view-max-age' },
     _user: { state: true },
     _apps: { state: true },
+    _accounts: { state: true },
   };
 
   /** Origin of the account service. Defaults to the origin this script was loaded from. */
@@ -104,12 +112,16 @@ export class UserBox extends LitElement {
   /** undefined while loading, null when signed out. */
   declare private _user: UserboxUser | null | undefined;
   declare private _apps: UserboxApp[] | undefined;
+  /** This browser's accounts, from the last answer that listed them (a kept view does not). */
+  declare private _accounts: UserboxAccount[] | undefined;
   #client: SessionClient | undefined;
   #keeper: ViewKeeper | undefined;
   /** The menus' keyboard and pointer rules and the launcher: a chunk of their own, loaded after the first paint. */
   #menus: InstanceType<Menus['MenuController']> | undefined;
   #menusLoading: Promise<unknown> | undefined;
   #renderApps: Menus['renderApps'] | undefined;
+  /** The account panel's content (hidden until the menus chunk, which opens it, has come). */
+  #renderPanel: Menus['renderPanel'] | undefined;
   #unsubscribe: (() => void) | undefined;
   #lastUserJson: string | undefined;
 
@@ -140,17 +152,23 @@ export class UserBox extends LitElement {
     await this.#client?.refresh();
   }
 
-  /** Signs out of this session, or of every session of the user with `everywhere`. Never rejects. */
-  async signOut({ everywhere = false }: { everywhere?: boolean } = {}): Promise<void> {
+  /**
+   * Signs out the account this app shows (the app then shows the browser's default account, if one remains), or
+   * with `everywhere` all of that user's sessions, or with `all` every account of this browser. Never rejects.
+   */
+  async signOut({ everywhere = false, all = false }: { everywhere?: boolean; all?: boolean } = {}): Promise<void> {
+    await this.#signOut(everywhere, null, all);
+  }
+
+  async #signOut(everywhere: boolean, handle: string | null, all: boolean): Promise<void> {
     const hadFocus = this.matches(':focus-within');
     this.#menus?.close();
     try {
       // Before the first answer there is no session to end.
       if (!this.#client) return;
-      await this.#client.signOut(everywhere);
-      this.#emit('userbox-signout', { everywhere });
+      await this.#client.signOut(everywhere, handle, all, () => this.#emit('userbox-signout', { everywhere, all }));
       await this.updateComplete;
-      if (hadFocus) this.renderRoot.querySelector<HTMLElement>('[part=sign-in]')?.focus();
+      if (hadFocus) this.renderRoot.querySelector<HTMLElement>('[part=sign-in],[part=button]')?.focus();
     } catch (error) {
       this.#emit('userbox-error', { error: toSessionError(error) });
     }
@@ -189,6 +207,7 @@ export class UserBox extends LitElement {
       }
       return this.#emit('userbox-error', { error });
     }
+    if (me.accounts) this._accounts = me.accounts;
     const json = JSON.stringify(me.user);
     if (json === this.#lastUserJson) return;
     this.#lastUserJson = json;
@@ -201,9 +220,14 @@ export class UserBox extends LitElement {
     this.#emit('userbox-change', { user: me.user });
   };
 
-  /** The launcher's list, asked for when it first opens (and again on the next open after a failure). */
-  async #loadApps(popup: Popup): Promise<void> {
-    if (popup !== 'apps' || this._apps || !this.#client) return;
+  /**
+   * The launcher's list, asked for when it first opens (and again on the next open after a failure); the
+   * account list, asked for when the menu opens on a kept view, which does not hold it.
+   */
+  async #beforeOpen(popup: Popup): Promise<void> {
+    if (!this.#client) return;
+    if (popup === 'account') return this._accounts ? undefined : this.#client.refresh();
+    if (this._apps) return;
     try {
       this._apps = await this.#client.apps();
     } catch (error) {
@@ -221,10 +245,12 @@ export class UserBox extends LitElement {
    */
   #loadMenus(): Promise<unknown> {
     return (this.#menusLoading ??= import('./menus.js').then((menus) => {
-      this.#menus = new menus.MenuController(this, (p) => this.#loadApps(p));
+      this.#menus = new menus.MenuController(this, (p) => this.#beforeOpen(p));
       this.#renderApps = menus.renderApps;
+      this.#renderPanel = menus.renderPanel;
       const root = this.renderRoot as ShadowRoot;
-      root.adoptedStyleSheets = [...root.adoptedStyleSheets, menus.launcherStyles.styleSheet!];
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets, menus.launcherStyles.styleSheet!, menus.accountStyles.styleSheet!];
+      this.requestUpdate();
       return menus;
     }));
   }
@@ -294,27 +320,27 @@ export class UserBox extends LitElement {
     const label = t.account + user.name;
     return html`${launcher}${this.#renderTrigger('account', 'button', label, this.#renderAvatar(user))}
       <div part="panel" class="panel account" ?hidden=${this.#menus?.open !== 'account'}>
-        <div class="who">
-          ${this.#renderAvatar(user)}
-          <span class="name">${user.name}</span>
-          <span class="email">${user.email}</span>
-          <slot></slot>
-        </div>
-        <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${this.#menus?.menuKeyDown} @click=${this.#menus?.menuClick}>
-          <a part="item" role="menuitem" tabindex="-1" href=${new URL('/account', this.service).href}>${t.manage}</a>
-          <slot name="menu-items"></slot>
-          <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut()}>${t.signOut}</button>
-          <button part="item" role="menuitem" tabindex="-1" type="button" @click=${() => this.signOut({ everywhere: true })}>
-            ${t.signOutAll}
-          </button>
-        </div>
+        ${this.#renderPanel?.({
+          user,
+          label,
+          avatar: this.#renderAvatar(user),
+          t,
+          accounts: this._accounts,
+          service: this.service,
+          returnTo: this.returnTo ?? location.href,
+          menus: this.#menus!,
+          host: this,
+          client: client!,
+          signOut: (everywhere, account, all = false) => void this.#signOut(everywhere, account?.id ?? null, all),
+        })}
       </div>`;
   }
 }
 
 export interface UserboxEventMap {
   'userbox-change': CustomEvent<{ user: UserboxUser | null }>;
-  'userbox-signout': CustomEvent<{ everywhere: boolean }>;
+  'userbox-signout': CustomEvent<{ everywhere: boolean; all: boolean }>;
+  'userbox-switch': CustomEvent<{ user: UserboxUser | null }>;
   'userbox-error': CustomEvent<{ error: SessionError }>;
 }
 

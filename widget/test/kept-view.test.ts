@@ -57,6 +57,22 @@ describe('ViewKeeper', () => {
     expect(keeper().read()).toBeUndefined();
   });
 
+  it('is shown only for the account it was fetched for: a switch never paints the account shown before', () => {
+    const { w, keeper } = world();
+    keeper().write(signedIn(60 * minute), keeper().version());
+    expect(keeper().read()?.user).toEqual(ada);
+    keeper().account = 'handle-b';
+    expect(keeper().read()).toBeUndefined();
+    expect(keeper().read(true)).toBeUndefined();
+    keeper().write(signedIn(60 * minute), keeper().version());
+    expect(keeper().read()?.user).toEqual(ada);
+    // The choice stays when views are not kept (view-max-age 0): it is the user's, not a cache.
+    keeper(0).account = 'handle-c';
+    expect(keeper(0).account).toBe('handle-c');
+    keeper().account = null;
+    expect(w.storage.items.has(`userbox:view:${service}:account`)).toBe(false);
+  });
+
   it('is fresh for maxAge, then asked for again; a stale one is still there for an outage', () => {
     const { w, keeper } = world();
     keeper().write(signedIn(60 * minute), w.sync);
@@ -182,14 +198,21 @@ describe('SessionClient with a kept view', () => {
 
   it('forgets the kept view at sign-out, so the next page view cannot show the user', async () => {
     const { w, keeper } = world();
-    let answer: () => Response = () => jsonResponse(signedIn(60 * minute));
-    const client = new SessionClient(service, async () => answer(), undefined, keeper());
+    let user: MeResponse = signedIn(60 * minute);
+    const client = new SessionClient(
+      service,
+      async (_url, init) => (init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse(user)),
+      undefined,
+      keeper(),
+    );
     await client.revalidate();
-    answer = () => new Response(null, { status: 204 });
+    // The account signed out was the browser's only one: the service answers signed out after.
+    user = { user: null };
     await client.signOut();
     // The sign-out answer gives the site a new sync value too; even without it, nothing signed in is kept.
     expect(keeper().read(true)?.user ?? null).toBeNull();
-    expect(w.storage.items.size).toBe(0);
+    // What is kept now is the signed-out view the service answered after; nothing of the user.
+    expect([...w.storage.items.values()].join()).not.toContain(ada.email);
   });
 
   it('after the session expired, asks instead of showing the kept user', async () => {

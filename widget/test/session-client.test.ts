@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { retryDelay, SessionClient, SessionError, type SessionUpdate, type SyncChannel } from '../src/session-client.js';
+import { ViewKeeper } from '../src/kept-view.js';
+import { retryDelay, SessionClient, SessionError, type MeResponse, type SessionUpdate, type SyncChannel } from '../src/session-client.js';
 
 function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
+
+const ada = { id: 'u1', name: 'Ada', email: 'ada@example.test', picture: null, initials: 'A', color: '#336699' };
 
 describe('SessionClient', () => {
   it('asks /api/me with credentials and no HTTP cache', async () => {
@@ -36,10 +39,37 @@ describe('SessionClient', () => {
     await expect(client.me()).rejects.toBeInstanceOf(SessionError);
   });
 
-  it('signs out with DELETE /api/session', async () => {
+  it('signs out the account it shows with DELETE /api/session?account=, asking for its handle when it has none', async () => {
+    const fetchMock = vi.fn<typeof fetch>(async (_url, init) =>
+      init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ user: null }),
+    );
+    const client = new SessionClient('https://a.test', fetchMock);
+    client.last = { user: ada, session: { id: 'h 1', expiresAt: '2100-01-01T00:00:00Z' } };
+    await client.signOut();
+    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/session?account=h%201', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
+    // A kept view has no handle: it is asked for, never left out (without one, every account would end).
+    fetchMock.mockClear();
+    fetchMock.mockImplementation(async (_url, init) =>
+      init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ user: ada, session: { id: 'h2', expiresAt: '2100-01-01T00:00:00Z' } }),
+    );
+    client.last = { user: ada, session: { expiresAt: '2100-01-01T00:00:00Z' } };
+    await client.signOut();
+    expect(fetchMock.mock.calls.map(([url, init]) => `${init?.method} ${String(url)}`)).toEqual([
+      'GET https://a.test/api/me',
+      'DELETE https://a.test/api/session?account=h2',
+      'GET https://a.test/api/me',
+    ]);
+  });
+
+  it('signs out of all accounts with DELETE /api/session and no account', async () => {
     const fetchMock = vi.fn<typeof fetch>(async () => new Response(null, { status: 204 }));
-    await new SessionClient('https://a.test', fetchMock).signOut();
-    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/session', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
+    const client = new SessionClient('https://a.test', fetchMock);
+    client.last = { user: ada, session: { id: 'h1', expiresAt: '2100-01-01T00:00:00Z' } };
+    const heard = vi.fn();
+    client.subscribe(heard);
+    await client.signOut(false, null, true);
+    expect(fetchMock.mock.calls.map(([url, init]) => `${init?.method} ${String(url)}`)).toEqual(['DELETE https://a.test/api/session']);
+    expect(heard).toHaveBeenCalledWith({ me: { user: null } });
   });
 
   it('builds the login URL with return_to encoded', () => {
@@ -56,7 +86,6 @@ describe('SessionClient.refresh', () => {
     vi.restoreAllMocks();
   });
 
-  const ada = { id: 'u1', name: 'Ada', email: 'ada@example.test', picture: null, initials: 'A', color: '#336699' };
 
   it('tells every subscriber the answer and keeps it as last', async () => {
     const client = new SessionClient('https://a.test', async () => jsonResponse({ user: ada }));
@@ -123,12 +152,16 @@ describe('SessionClient.refresh', () => {
   });
 
   it('signs out everywhere with DELETE /api/sessions and tells subscribers the user is gone', async () => {
-    const fetchMock = vi.fn<typeof fetch>(async () => new Response(null, { status: 204 }));
+    // The service: after the delete this browser has no account left.
+    const fetchMock = vi.fn<typeof fetch>(async (_url, init) =>
+      init?.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ user: null }),
+    );
     const client = new SessionClient('https://a.test', fetchMock);
+    client.last = { user: ada, session: { id: 'h1', expiresAt: '2100-01-01T00:00:00Z' } };
     const heard = vi.fn();
     client.subscribe(heard);
     await client.signOut(true);
-    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/sessions', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
+    expect(fetchMock).toHaveBeenCalledWith('https://a.test/api/sessions?account=h1', expect.objectContaining({ method: 'DELETE', credentials: 'include' }));
     expect(heard).toHaveBeenCalledWith({ me: { user: null } });
   });
 
@@ -188,5 +221,106 @@ describe('cross-tab sync', () => {
     await first.signOut();
     await vi.waitFor(() => expect(second.last).toEqual({ user: null }));
     expect(fetchTwo).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('SessionClient with several accounts', () => {
+  class MemoryStorage {
+    readonly items = new Map<string, string>();
+    getItem = (key: string) => this.items.get(key) ?? null;
+    setItem = (key: string, value: string) => void this.items.set(key, value);
+    removeItem = (key: string) => void this.items.delete(key);
+  }
+  const bob = { ...ada, id: 'u2', name: 'Bob', email: 'bob@example.test' };
+  const expiresAt = '2100-01-01T00:00:00Z';
+
+  /** The service for one browser holding Ada (handle ha, the default) and Bob (hb); `signedOut` handles end. */
+  function browser() {
+    const live = new Map([
+      ['ha', ada],
+      ['hb', bob],
+    ]);
+    const answer = (handle: string): MeResponse => ({
+      user: live.get(handle)!,
+      session: { id: handle, expiresAt },
+      accounts: [...live].map(([id, u]) => ({ id, name: u.name, email: u.email, picture: null, current: id === handle })),
+    });
+    const fetchImpl = vi.fn<typeof fetch>(async (input, init) => {
+      const url = new URL(String(input));
+      const handle = url.searchParams.get('account');
+      if (init?.method === 'DELETE') {
+        if (handle) live.delete(handle);
+        else live.clear();
+        return new Response(null, { status: 204 });
+      }
+      if (handle) return jsonResponse(live.has(handle) ? answer(handle) : { user: null });
+      const first = [...live.keys()][0];
+      return jsonResponse(first ? answer(first) : { user: null });
+    });
+    return { live, fetchImpl };
+  }
+  const asked = (fetchImpl: ReturnType<typeof browser>['fetchImpl']) =>
+    fetchImpl.mock.calls.map(([url, init]) => `${init?.method} ${new URL(String(url)).pathname}${new URL(String(url)).search}`);
+
+  it('switches to an account by its handle, remembers it for the origin, and a new page view asks for it', async () => {
+    const svc = browser();
+    const storage = new MemoryStorage();
+    const keeper = () => new ViewKeeper(storage, 'userbox:view:https://a.test', () => 'sync-1', 0);
+    const client = new SessionClient('https://a.test', svc.fetchImpl, undefined, keeper());
+    await client.refresh();
+    expect(client.last?.user?.name).toBe('Ada');
+    await client.switchTo('hb');
+    expect(client.last?.user?.name).toBe('Bob');
+    const next = new SessionClient('https://a.test', svc.fetchImpl, undefined, keeper());
+    await next.refresh();
+    expect(next.last?.user?.name).toBe('Bob');
+    expect(asked(svc.fetchImpl)).toEqual(['GET /api/me', 'GET /api/me?account=hb', 'GET /api/me?account=hb']);
+  });
+
+  it('forgets a remembered account that was signed out elsewhere and shows the default one', async () => {
+    const svc = browser();
+    const storage = new MemoryStorage();
+    const keeper = new ViewKeeper(storage, 'k', () => '', 0);
+    keeper.account = 'hb';
+    svc.live.delete('hb');
+    const client = new SessionClient('https://a.test', svc.fetchImpl, undefined, keeper);
+    await client.refresh();
+    expect(client.last?.user?.name).toBe('Ada');
+    expect(keeper.account).toBeNull();
+    expect(asked(svc.fetchImpl)).toEqual(['GET /api/me?account=hb', 'GET /api/me']);
+  });
+
+  it('signs out the account shown, then shows the default one; another listed account goes on its own', async () => {
+    const svc = browser();
+    const keeper = new ViewKeeper(new MemoryStorage(), 'k', () => '', 0);
+    const client = new SessionClient('https://a.test', svc.fetchImpl, undefined, keeper);
+    await client.switchTo('hb');
+    await client.signOut();
+    expect(client.last?.user?.name).toBe('Ada');
+    expect(keeper.account).toBeNull();
+    svc.live.set('hb', bob);
+    await client.signOut(false, 'hb');
+    expect(client.last?.user?.name).toBe('Ada');
+    expect(asked(svc.fetchImpl)).toEqual([
+      'GET /api/me?account=hb',
+      'DELETE /api/session?account=hb',
+      'GET /api/me',
+      'DELETE /api/session?account=hb',
+      'GET /api/me',
+    ]);
+  });
+
+  it('tells the other tabs of the origin, which follow the switch', async () => {
+    const svc = browser();
+    const storage = new MemoryStorage();
+    const keeper = () => new ViewKeeper(storage, 'k', () => 'sync-1', 60_000);
+    const a: SyncChannel = { postMessage: (m) => b.onmessage?.({ data: m } as MessageEvent), onmessage: null };
+    const b: SyncChannel = { postMessage: (m) => a.onmessage?.({ data: m } as MessageEvent), onmessage: null };
+    const here = new SessionClient('https://a.test', svc.fetchImpl, a, keeper());
+    const there = new SessionClient('https://a.test', svc.fetchImpl, b, keeper());
+    await here.refresh();
+    await there.refresh();
+    await here.switchTo('hb');
+    await vi.waitFor(() => expect(there.last?.user?.name).toBe('Bob'));
   });
 });

@@ -394,6 +394,64 @@ describe('TokenSessionClient', () => {
     expect(client.last).toEqual({ user: null });
   });
 
+  it('tells the box it signed out before it leaves for /end_session, so a reload on that event cannot cancel the visit', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    const client = clientIn(tab, svc);
+    await client.me();
+    const order: string[] = [];
+    tab.win.location.assign.mockImplementation((to) => order.push(`leave ${new URL(to).pathname}`));
+    await client.signOut(false, undefined, false, () => order.push('told'));
+    expect(order).toEqual(['told', 'leave /end_session']);
+  });
+
+  it('switches account with one top-level bounce: login_hint for a chosen sub, else the chooser; the new refresh token replaces the old', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/cart`);
+    const keeper = new ViewKeeper(tab.sessionStorage, `userbox:view:${service}`, () => '', 60_000);
+    const client = new TokenSessionClient(service, undefined, svc.fetchImpl, undefined, tab.win, keeper);
+    await client.refresh();
+    expect(keeper.read()?.user).toEqual(ada);
+    const refreshKey = `userbox:refresh:${service}:shop`;
+    const before = tab.shared.localStorage.getItem(refreshKey);
+
+    void client.switchTo('u2');
+    await vi.waitFor(() => expect(tab.win.location.assign).toHaveBeenCalledTimes(1));
+    const hinted = new URL(tab.win.location.assign.mock.calls[0]![0]);
+    expect(hinted.pathname).toBe('/authorize');
+    expect(hinted.searchParams.get('login_hint')).toBe('u2');
+    expect(hinted.searchParams.has('prompt')).toBe(false);
+
+    void client.switchTo();
+    await vi.waitFor(() => expect(tab.win.location.assign).toHaveBeenCalledTimes(2));
+    const chooser = new URL(tab.win.location.assign.mock.calls[1]![0]);
+    expect(chooser.searchParams.get('prompt')).toBe('select_account');
+    expect(chooser.searchParams.has('login_hint')).toBe(false);
+
+    // Back from the chooser: the code is traded (the view the tab kept of the account left is not shown), and
+    // the refresh token kept is the new one; no further bounce.
+    const back = returnFromProvider(tab, svc.answer(chooser.href));
+    expect(keeper.read()).toBeUndefined();
+    const after = clientIn(back, svc);
+    await expect(after.me()).resolves.toMatchObject({ user: ada });
+    expect(back.shared.localStorage.getItem(refreshKey)).not.toBe(before);
+    expect(svc.state.liveRefresh.has(back.shared.localStorage.getItem(refreshKey)!)).toBe(true);
+    expect(back.win.location.assign).not.toHaveBeenCalled();
+  });
+
+  it('keeps the account it had when the switch is cancelled at the chooser', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    const client = clientIn(tab, svc);
+    await client.me();
+    void client.switchTo();
+    await vi.waitFor(() => expect(tab.win.location.assign).toHaveBeenCalledTimes(1));
+    const q = new URL(tab.win.location.assign.mock.calls[0]![0]).searchParams;
+    const back = returnFromProvider(tab, `${shop}/?error=access_denied&state=${q.get('state')}&iss=${encodeURIComponent(service)}`);
+    await expect(clientIn(back, svc).me()).resolves.toMatchObject({ user: ada });
+    expect(back.win.location.assign).not.toHaveBeenCalled();
+  });
+
   it('signs out everywhere with DELETE /api/sessions and the bearer token', async () => {
     const svc = fakeService();
     const tab = signedInTab(svc, `${shop}/`);

@@ -22,6 +22,9 @@ test('menu by keyboard', async ({ page, hostUrl, signedInUser: user }) => {
 
   await page.keyboard.press('ArrowDown');
   await expect(manage).toBeFocused();
+  // Then Add another account (the service's site) or Switch account (token mode on another site), then Sign out.
+  await page.keyboard.press('ArrowDown');
+  await expect(box.getByRole('menuitem', { name: /^(Add another account|Switch account)$/ })).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await expect(signOut).toBeFocused();
   await page.keyboard.press('Tab');
