@@ -155,8 +155,10 @@ export class TokenSessionClient extends SessionClient {
     if (idToken) url.searchParams.set('id_token_hint', idToken);
     url.searchParams.set('client_id', clientId);
     url.searchParams.set('post_logout_redirect_uri', this.#redirectUri());
+    // The page is leaving: nothing more to ask or tell. A refresh here would report the user gone, and a host
+    // that reloads on that (userbox-host-sync.js) would cancel this visit in Firefox, so the service would keep
+    // the session.
     this.#win.location.assign(url.href);
-    await this.refresh();
   }
 
   /**

@@ -391,7 +391,23 @@ describe('TokenSessionClient', () => {
     expect(url.origin + url.pathname).toBe(`${service}/end_session`);
     expect(Object.fromEntries(url.searchParams)).toEqual({ id_token_hint: jwt({ sub: 'u1', n: 1 }), client_id: 'shop', post_logout_redirect_uri: `${shop}/cart` });
     expect(tab.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
-    expect(client.last).toEqual({ user: null });
+  });
+
+  it('tells its subscribers nothing once it has left for /end_session, so a host that reloads when the user goes cannot cancel the visit', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    const client = clientIn(tab, svc);
+    await client.me();
+    const heard: unknown[] = [];
+    let left = false;
+    tab.win.location.assign.mockImplementation(() => (left = true));
+    client.subscribe((update) => {
+      if (left) heard.push(update);
+    });
+    await client.signOut();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(left).toBe(true);
+    expect(heard).toEqual([]);
   });
 
   it('tells the box it signed out before it leaves for /end_session, so a reload on that event cannot cancel the visit', async () => {
