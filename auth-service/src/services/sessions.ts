@@ -11,6 +11,7 @@ import { assertStrongPassword } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
 import { hashToken } from './token-hash.js';
+import { amrOf, type AuthMethod } from './auth-methods.js';
 
 /** What `/api/me` and `POST /api/session` answer when signed in. */
 export interface SessionView {
@@ -47,6 +48,8 @@ export interface SessionSummary {
 export interface LiveSession extends SessionWithUser {
   /** The earlier of the absolute expiry and the idle timeout counted from the last activity. */
   effectiveExpiresAt: number;
+  /** How the user signed in (RFC 8176), for the ID token's `amr`; the session's created_at is its auth_time. */
+  methods: AuthMethod[];
 }
 
 export interface SessionPolicy {
@@ -161,25 +164,31 @@ export function createSessionService(
 
   const newToken = () => randomBytes(32).toString('base64url');
 
+  /** A new session (a fresh id every time, so no fixation) for a user who has just proved who they are by `methods`. */
+  async function openSession(user: UserRecord, methods: readonly AuthMethod[], meta: SignInMeta, knownDevice: KnownDevice | undefined): Promise<SignedIn> {
+    const now = clock();
+    const token = newToken();
+    const record = {
+      id: randomBytes(16).toString('base64url'),
+      token_hash: hashToken(token),
+      user_id: user.id,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + policy.absoluteMs,
+      user_agent: meta.userAgent.slice(0, 512),
+      ip: meta.ip.slice(0, 64),
+      time_zone: knownTimeZone(meta.timeZone),
+      amr: methods.join(' '),
+    };
+    await store.sessions.insert(record);
+    const device = await devices.issue(user.id, knownDevice);
+    return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, device };
+  }
+
   return {
     async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
       const { user, knownDevice } = await checkPassword(email, await store.users.findByEmail(email), password, meta);
-      const now = clock();
-      const token = newToken();
-      const record = {
-        id: randomBytes(16).toString('base64url'),
-        token_hash: hashToken(token),
-        user_id: user.id,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + policy.absoluteMs,
-        user_agent: meta.userAgent.slice(0, 512),
-        ip: meta.ip.slice(0, 64),
-        time_zone: knownTimeZone(meta.timeZone),
-      };
-      await store.sessions.insert(record);
-      const device = await devices.issue(user.id, knownDevice);
-      return { ...view({ ...record, user }, now), token, expiresAt: record.expires_at, device };
+      return openSession(user, ['pwd'], meta, knownDevice);
     },
 
     async changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies> {
@@ -219,7 +228,12 @@ export function createSessionService(
       if (!found) return null;
       const lastSeen = await keepAlive(found);
       if (lastSeen === null) return null;
-      return { ...found, last_seen_at: lastSeen, effectiveExpiresAt: effectiveExpiry({ last_seen_at: lastSeen, expires_at: found.expires_at }) };
+      return {
+        ...found,
+        last_seen_at: lastSeen,
+        effectiveExpiresAt: effectiveExpiry({ last_seen_at: lastSeen, expires_at: found.expires_at }),
+        methods: amrOf(found.amr),
+      };
     },
 
     view: (session: LiveSession): SessionView => view(session, session.last_seen_at),

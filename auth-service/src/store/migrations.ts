@@ -129,6 +129,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('known_devices_user_id').on('known_devices').columns(['user_id', 'created_at']).execute();
     },
   },
+  // 0009–0012 are taken by work done alongside.
+  '0013_session_amr': {
+    // How the session was signed in (RFC 8176 values, space-separated); null for sessions from before, which were
+    // all password sign-ins. auth_time is the session's created_at: every sign-in opens a new session.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('sessions').addColumn('amr', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

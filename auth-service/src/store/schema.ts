@@ -26,6 +26,11 @@ export interface SessionsTable {
   ip: string;
   /** The IANA time zone the browser reported at sign-in (where the session began), or null. */
   time_zone: string | null;
+  /**
+   * How the user signed in, as RFC 8176 `amr` values separated by spaces (`pwd`, `pwd otp mfa`, `hwk mfa`); null
+   * for sessions opened before it was recorded (all by password). The session's created_at is its auth_time.
+   */
+  amr: string | null;
 }
 
 export interface AppsTable {

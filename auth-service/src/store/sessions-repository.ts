@@ -5,6 +5,8 @@ import type { UserRecord } from './users-repository.js';
 
 export type SessionRecord = Selectable<SessionsTable>;
 export type SessionWithUser = SessionRecord & { user: UserRecord };
+/** A session to insert; `amr` may be left out (null: a password sign-in, as before it was recorded). */
+export type NewSession = Omit<SessionRecord, 'amr'> & Partial<Pick<SessionRecord, 'amr'>>;
 
 /** A session joined to its user, as one row; `toSessionWithUser` splits it. Shared by every session lookup. */
 function selectSessionWithUser(db: Kysely<Database>) {
@@ -21,6 +23,7 @@ function selectSessionWithUser(db: Kysely<Database>) {
       'sessions.user_agent as user_agent',
       'sessions.ip as ip',
       'sessions.time_zone as time_zone',
+      'sessions.amr as amr',
       'users.email as u_email',
       'users.name as u_name',
       'users.picture as u_picture',
@@ -41,7 +44,7 @@ function toSessionWithUser(row: SessionUserRow): SessionWithUser {
 
 /** The sessions table. */
 export interface SessionsRepository {
-  insert(session: SessionRecord): Promise<void>;
+  insert(session: NewSession): Promise<void>;
   /** The hot path of `/api/me`: one lookup on the unique token_hash index, joined to its user. */
   findByTokenHash(tokenHash: string): Promise<SessionWithUser | undefined>;
   /**
@@ -73,7 +76,7 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
   const findByTokenHashSql = selectSessionWithUser(db).where('sessions.token_hash', '=', '').compile().sql;
 
   return {
-    async insert(session: SessionRecord): Promise<void> {
+    async insert(session: NewSession): Promise<void> {
       await db.insertInto('sessions').values(session).execute();
     },
     /** The hot path of `/api/me`: one lookup on the unique token_hash index, joined to its user. */

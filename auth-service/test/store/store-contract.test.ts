@@ -24,6 +24,7 @@ function session(userId: string, overrides: Partial<{ id: string; token_hash: st
     user_agent: 'UA',
     ip: '127.0.0.1',
     time_zone: 'Europe/Berlin',
+    amr: 'pwd otp mfa',
   };
 }
 
