@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   createLocalJWKSet,
   exportJWK,
@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import type { Logger } from 'pino';
 import type { SigningKeyRecord } from '../store/signing-keys-repository.js';
+import { createSecretBox } from './secret-box.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
 
@@ -36,24 +37,14 @@ export function retiredKeyRetentionMs(policy: SigningKeyPolicy): number {
   return reloadMs + policy.tokenTtlMs + skewMs;
 }
 
-/** AES-256-GCM under a key derived from SECRET_KEY (never SECRET_KEY itself); the kid is the associated data. */
+/** The private halves at rest, sealed to their kid (see secret-box.ts). */
 function sealer(secretKey: Buffer) {
-  const key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'userbox oidc signing keys at rest v1', 32));
+  const box = createSecretBox(secretKey, 'userbox oidc signing keys at rest v1');
   return {
-    seal(plaintext: string, kid: string): string {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(kid));
-      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return ['v1', iv, ciphertext, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
-    },
+    seal: (plaintext: string, kid: string): string => box.seal(plaintext, kid),
     open(sealed: string, kid: string): string {
-      const [version, iv, ciphertext, tag] = sealed.split('.');
-      if (version !== 'v1' || !iv || !ciphertext || !tag) throw new Error(`signing key ${kid}: unknown encryption format`);
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
-        .setAAD(Buffer.from(kid))
-        .setAuthTag(Buffer.from(tag, 'base64url'));
       try {
-        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+        return box.open(sealed, kid);
       } catch (err) {
         throw new Error(`signing key ${kid} cannot be decrypted: was SECRET_KEY changed?`, { cause: err });
       }
