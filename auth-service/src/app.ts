@@ -13,13 +13,14 @@ import { createOidcProvider } from './oidc-provider.js';
 import { apiRoutes, enterApi, meRoute } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';
-import { createDeviceCookie, createSessionCookie } from './routes/session-cookie.js';
+import { createDeviceCookie, createPendingCookie, createSessionCookie } from './routes/session-cookie.js';
 import { authRateLimit } from './middleware/rate-limits.js';
 import { createLoginThrottle } from './services/login-throttle.js';
 import { widgetRoutes } from './routes/widget.js';
 import type { AppRegistry } from './services/apps.js';
 import { createKnownDevices } from './services/known-devices.js';
 import { createSessionService } from './services/sessions.js';
+import { createTwoStep } from './services/two-step.js';
 import { createUserService } from './services/users.js';
 import { createMemoryFailureCounter, type FailureCounter } from './store/failure-counter.js';
 import type { Store } from './store/store.js';
@@ -51,10 +52,12 @@ export interface AppDependencies {
 /** Builds the Express app from its dependencies; it does not listen, so tests drive it with supertest. */
 export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock }: AppDependencies): Express {
   const throttle = createLoginThrottle({ counter: failureCounter ?? createMemoryFailureCounter(), policy: config.loginThrottle, clock });
-  const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock);
+  const twoStep = createTwoStep({ store, secretKey: config.secretKey, clock, issuer: config.publicUrl });
+  const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock, twoStep);
   const users = createUserService(store, clock);
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl, clock);
+  const secondStepCookie = createPendingCookie(config.publicUrl, clock, 'userbox_second_step');
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({
     limit: config.authRateLimitPerMinute,
@@ -99,7 +102,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     (req, res, next) =>
       cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
   app.get('/api/me', behindApiChecks(enterApi), meRoute({ sessions, cookie, bearer: oidc.bearer }));
-  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
+  app.use('/api', behindApiChecks(apiRoutes({ sessions, users, registry, cookie, deviceCookie, secondStepCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -119,7 +122,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
-  app.use(pageRoutes({ sessions, users, registry, cookie, deviceCookie, formTokens, authLimit }));
+  app.use(pageRoutes({ sessions, users, twoStep, registry, cookie, deviceCookie, secondStepCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,9 +1,9 @@
-import { Router, json, type Request, type RequestHandler } from 'express';
+import { Router, json, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
-import type { SessionService, SessionView } from '../services/sessions.js';
+import { needsSecondStep, type SessionService, type SessionView, type SignedIn } from '../services/sessions.js';
 import {
   emailSchema,
   nameSchema,
@@ -12,7 +12,7 @@ import {
   pictureSchema,
   type UserService,
 } from '../services/users.js';
-import type { DeviceCookie, SessionCookie } from './session-cookie.js';
+import type { DeviceCookie, PendingCookie, SessionCookie } from './session-cookie.js';
 import { parseInput } from './validate.js';
 
 const credentialsSchema = z.strictObject({
@@ -22,6 +22,11 @@ const credentialsSchema = z.strictObject({
   timeZone: z.string().max(64).optional(),
 });
 
+const secondStepSchema = z.strictObject({
+  /** A 6-digit code from the authenticator app, or a recovery code. */
+  code: z.string().max(64),
+  timeZone: z.string().max(64).optional(),
+});
 const signUpSchema = z.strictObject({ email: emailSchema, name: nameSchema, password: newPasswordSchema });
 const profileSchema = z.strictObject({ name: nameSchema.optional(), picture: pictureSchema.optional() });
 const passwordChangeSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: newPasswordSchema });
@@ -41,6 +46,8 @@ export interface ApiDependencies {
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
+  /** Holds a sign-in waiting for its second step (see POST /api/session). */
+  secondStepCookie: PendingCookie;
   authLimit: RequestHandler;
   /** Access tokens from the OIDC provider (token mode: cross-site pages without the cookie). */
   bearer?: { sessionView(authorization: string, origin?: string): Promise<SessionView | null> };
@@ -79,7 +86,7 @@ export function meRoute(deps: Pick<ApiDependencies, 'sessions' | 'cookie' | 'bea
 
 /** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
 export function apiRoutes(deps: ApiDependencies): Router {
-  const { sessions, users, registry, cookie, deviceCookie, authLimit } = deps;
+  const { sessions, users, registry, cookie, deviceCookie, secondStepCookie, authLimit } = deps;
   const router = Router();
   router.use(enterApi);
 
@@ -134,17 +141,40 @@ export function apiRoutes(deps: ApiDependencies): Router {
     res.status(204).end();
   });
 
-  router.post('/session', authLimit, async (req, res) => {
-    const { email, password, timeZone } = parseInput(credentialsSchema, req.body);
-    const signedIn = await sessions.signIn(email, password, {
-      userAgent: req.get('user-agent') ?? '',
-      ip: req.ip ?? '',
-      deviceTokens: deviceCookie.read(req),
-      timeZone,
-    });
+  const signInMeta = (req: Request, timeZone: string | undefined) => ({
+    userAgent: req.get('user-agent') ?? '',
+    ip: req.ip ?? '',
+    deviceTokens: deviceCookie.read(req),
+    timeZone,
+  });
+  const answerSignedIn = (req: Request, res: Response, signedIn: SignedIn) => {
     cookie.set(res, signedIn.token, signedIn.expiresAt);
     deviceCookie.remember(req, res, signedIn.device);
     res.json({ user: signedIn.user, session: signedIn.session });
+  };
+
+  // With two-step verification on, a right password answers 401 SECOND_FACTOR_REQUIRED and a short-lived cookie
+  // that holds the pending sign-in; POST /session/second-step with the code then opens the session.
+  router.post('/session', authLimit, async (req, res) => {
+    const { email, password, timeZone } = parseInput(credentialsSchema, req.body);
+    const result = await sessions.signIn(email, password, signInMeta(req, timeZone));
+    if (needsSecondStep(result)) {
+      secondStepCookie.set(res, result.secondStep.token, result.secondStep.expiresAt);
+      throw new AppError('SECOND_FACTOR_REQUIRED');
+    }
+    answerSignedIn(req, res, result);
+  });
+
+  router.post('/session/second-step', authLimit, async (req, res) => {
+    const { code, timeZone } = parseInput(secondStepSchema, req.body);
+    try {
+      const signedIn = await sessions.completeSecondStep(secondStepCookie.read(req), code, signInMeta(req, timeZone));
+      secondStepCookie.clear(res);
+      answerSignedIn(req, res, signedIn);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'SECOND_STEP_EXPIRED') secondStepCookie.clear(res);
+      throw err;
+    }
   });
 
   router.delete('/session', async (req, res) => {

@@ -6,12 +6,13 @@ import type { Store } from '../store/store.js';
 import type { UserRecord } from '../store/users-repository.js';
 import { describeDevice, describePlace, knownTimeZone } from './device.js';
 import type { IssuedDevice, KnownDevice, KnownDevices } from './known-devices.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import { assertStrongPassword } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
 import { hashToken } from './token-hash.js';
-import { amrOf, type AuthMethod } from './auth-methods.js';
+import { amrFor, amrOf, type AuthMethod } from './auth-methods.js';
+import type { TwoStep } from './two-step.js';
 
 /** What `/api/me` and `POST /api/session` answer when signed in. */
 export interface SessionView {
@@ -30,6 +31,28 @@ export interface SessionCookies {
 }
 
 export interface SignedIn extends SessionView, SessionCookies {}
+
+/** A sign-in whose password was right and that now waits for a code: no session yet. */
+export interface SecondStepRequired {
+  secondStep: {
+    /** The secret the browser keeps (in a cookie) until the code is given; only its hash is stored. */
+    token: string;
+    /** Absolute expiry in ms. */
+    expiresAt: number;
+  };
+}
+
+export type SignInResult = SignedIn | SecondStepRequired;
+
+export const needsSecondStep = (result: SignInResult): result is SecondStepRequired => 'secondStep' in result;
+
+/** How long the second step may take after the password. */
+export const secondStepTtlMs = 5 * 60_000;
+/** Wrong codes one pending sign-in takes before the user must give the password again. */
+const secondStepMaxFailures = 5;
+
+/** Fresh proof for a sensitive change: the current password, or a code from the app (or a recovery code). */
+export type IdentityProof = { password: string } | { code: string };
 
 /** One row of the account page's session list. */
 export interface SessionSummary {
@@ -75,8 +98,22 @@ export interface SignInMeta extends PasswordCheckMeta {
 
 /** Account sessions: sign-in, the cookie's session, the sessions OIDC tokens are bound to, sign-out. */
 export interface SessionService {
-  /** Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. */
-  signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn>;
+  /**
+   * Checks the password (throttled) and opens a new session: a fresh id every time, so no fixation. When the
+   * account has two-step verification on, there is no session yet: the answer is a pending sign-in for
+   * `completeSecondStep`, and the password's check stays counted by the throttle until the code passes (so
+   * giving the password again does not reset the count of wrong codes).
+   */
+  signIn(email: string, password: string, meta: SignInMeta): Promise<SignInResult>;
+  /**
+   * The second step: a code from the app or a recovery code for the pending sign-in behind `token` (the
+   * browser's). Wrong codes go through the sign-in throttle and count against the pending sign-in (401
+   * INVALID_CODE); past a few, or after `secondStepTtlMs`, it is gone (401 SECOND_STEP_EXPIRED). It completes
+   * once, with a new session whose amr is `pwd otp mfa`.
+   */
+  completeSecondStep(token: string | undefined, code: string, meta: SignInMeta): Promise<SignedIn>;
+  /** Fresh proof for a sensitive change (turning two-step off, new recovery codes), throttled like a sign-in. */
+  confirmIdentity(userId: string, proof: IdentityProof, meta: PasswordCheckMeta): Promise<void>;
   /**
    * Needs the current password (throttled like a sign-in). Ends every other session of the user and every
    * known-device token; this session stays signed in under a new token, and this browser gets a new known-device
@@ -108,6 +145,7 @@ export function createSessionService(
   throttle: LoginThrottle,
   devices: KnownDevices,
   clock: Clock,
+  twoStep: TwoStep,
 ): SessionService {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
@@ -152,14 +190,22 @@ export function createSessionService(
     password: string,
     meta: PasswordCheckMeta,
     wrongMessage?: string,
-  ): Promise<{ user: UserRecord; knownDevice: KnownDevice | undefined }> {
+  ): Promise<{ user: UserRecord; knownDevice: KnownDevice | undefined; attempt: LoginAttempt }> {
     const knownDevice = await devices.recognise(user?.id, meta.deviceTokens);
     const attempt = await throttle.begin(email, meta.ip, knownDevice?.tokenHash);
     const ok = await verifyPassword(user?.password_hash, password);
     // Counted as a failure already (see LoginThrottle): a wrong password needs nothing more.
     if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', wrongMessage);
-    await attempt.succeeded();
-    return { user, knownDevice };
+    return { user, knownDevice, attempt };
+  }
+
+  /** A code for the user, through the sign-in throttle like a password; false when wrong (already counted). */
+  async function checkCode(user: UserRecord, code: string, meta: PasswordCheckMeta): Promise<{ ok: boolean; knownDevice: KnownDevice | undefined }> {
+    const knownDevice = await devices.recognise(user.id, meta.deviceTokens);
+    const attempt = await throttle.begin(user.email, meta.ip, knownDevice?.tokenHash);
+    const ok = await twoStep.check(user.id, code);
+    if (ok) await attempt.succeeded();
+    return { ok, knownDevice };
   }
 
   const newToken = () => randomBytes(32).toString('base64url');
@@ -186,15 +232,56 @@ export function createSessionService(
   }
 
   return {
-    async signIn(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
-      const { user, knownDevice } = await checkPassword(email, await store.users.findByEmail(email), password, meta);
-      return openSession(user, ['pwd'], meta, knownDevice);
+    async signIn(email: string, password: string, meta: SignInMeta): Promise<SignInResult> {
+      const { user, knownDevice, attempt } = await checkPassword(email, await store.users.findByEmail(email), password, meta);
+      if (!(await twoStep.status(user.id)).enabled) {
+        await attempt.succeeded();
+        return openSession(user, ['pwd'], meta, knownDevice);
+      }
+      const now = clock();
+      await store.pendingSignIns.deleteExpired(now);
+      const token = newToken();
+      const expiresAt = now + secondStepTtlMs;
+      await store.pendingSignIns.insert({ token_hash: hashToken(token), user_id: user.id, methods: 'pwd', created_at: now, expires_at: expiresAt });
+      return { secondStep: { token, expiresAt } };
+    },
+
+    async completeSecondStep(token: string | undefined, code: string, meta: SignInMeta): Promise<SignedIn> {
+      if (!token || token.length > 128) throw new AppError('SECOND_STEP_EXPIRED');
+      const tokenHash = hashToken(token);
+      const pending = await store.pendingSignIns.find(tokenHash);
+      if (!pending || clock() >= Number(pending.expires_at)) throw new AppError('SECOND_STEP_EXPIRED');
+      const user = await store.users.findById(pending.user_id);
+      if (!user) throw new AppError('SECOND_STEP_EXPIRED');
+      const { ok, knownDevice } = await checkCode(user, code, meta);
+      if (!ok) {
+        if ((await store.pendingSignIns.recordFailure(tokenHash)) >= secondStepMaxFailures) {
+          await store.pendingSignIns.take(tokenHash);
+          throw new AppError('SECOND_STEP_EXPIRED', 'Too many wrong codes. Sign in again.');
+        }
+        throw new AppError('INVALID_CODE');
+      }
+      // Used once: of two requests with right codes at once, only the one that deletes it gets the session.
+      if (!(await store.pendingSignIns.take(tokenHash))) throw new AppError('SECOND_STEP_EXPIRED');
+      return openSession(user, amrFor([...amrOf(pending.methods), 'otp']), meta, knownDevice);
+    },
+
+    async confirmIdentity(userId: string, proof: IdentityProof, meta: PasswordCheckMeta): Promise<void> {
+      const user = await store.users.findById(userId);
+      if (!user) throw new AppError('UNAUTHENTICATED');
+      if ('password' in proof) {
+        const { attempt } = await checkPassword(user.email, user, proof.password, meta, 'The password is wrong.');
+        await attempt.succeeded();
+        return;
+      }
+      if (!(await checkCode(user, proof.code, meta)).ok) throw new AppError('INVALID_CODE');
     },
 
     async changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies> {
       const found = await store.users.findById(me.user.id);
       if (!found) throw new AppError('UNAUTHENTICATED');
-      const { user, knownDevice } = await checkPassword(found.email, found, current, meta, 'The current password is wrong.');
+      const { user, knownDevice, attempt } = await checkPassword(found.email, found, current, meta, 'The current password is wrong.');
+      await attempt.succeeded();
       assertStrongPassword(next, user.email);
       const passwordHash = await hashPassword(next);
       const token = newToken();

@@ -137,6 +137,36 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sessions').addColumn('amr', 'text').execute();
     },
   },
+  '0014_two_step': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('totp_credentials')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('secret_encrypted', 'text', (c) => c.notNull())
+        .addColumn('confirmed_at', 'bigint')
+        .addColumn('last_used_step', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('recovery_codes')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('recovery_codes_user_id').on('recovery_codes').column('user_id').execute();
+      await db.schema
+        .createTable('pending_sign_ins')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('methods', 'text', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('pending_sign_ins_expires_at').on('pending_sign_ins').column('expires_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

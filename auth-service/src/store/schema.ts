@@ -104,6 +104,41 @@ export interface KnownDevicesTable {
   expires_at: number;
 }
 
+/** A user's authenticator app (two-step verification); one per user. */
+export interface TotpCredentialsTable {
+  user_id: string;
+  /** The base32 secret, sealed under a key derived from SECRET_KEY to this user id (services/secret-box.ts). */
+  secret_encrypted: string;
+  /** Null until the user confirmed it with a first code: only then does sign-in ask for codes. */
+  confirmed_at: number | null;
+  /** The RFC 6238 time step of the last code accepted: that code and older ones are refused. */
+  last_used_step: number | null;
+  created_at: number;
+}
+
+/** Single-use recovery codes, shown once; only an HMAC of each is stored. */
+export interface RecoveryCodesTable {
+  code_hash: string;
+  user_id: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/**
+ * A sign-in that passed its first step (the password) and waits for the second: bound to one browser by a random
+ * token in its cookie, of which only the SHA-256 is stored; short-lived and used once.
+ */
+export interface PendingSignInsTable {
+  token_hash: string;
+  user_id: string;
+  /** The RFC 8176 methods passed so far, space-separated (`pwd`). */
+  methods: string;
+  /** Wrong codes given for it; past a few it is deleted and the user starts again. */
+  failures: Generated<number>;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -112,4 +147,7 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   known_devices: KnownDevicesTable;
+  totp_credentials: TotpCredentialsTable;
+  recovery_codes: RecoveryCodesTable;
+  pending_sign_ins: PendingSignInsTable;
 }

@@ -13,6 +13,9 @@ import { createRefreshTokensRepository, type RefreshTokensRepository } from './r
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys-repository.js';
 import { createSessionsRepository, type SessionsRepository } from './sessions-repository.js';
 import { createUsersRepository, type UsersRepository } from './users-repository.js';
+import { createTotpCredentialsRepository, type TotpCredentialsRepository } from './totp-credentials-repository.js';
+import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes-repository.js';
+import { createPendingSignInsRepository, type PendingSignInsRepository } from './pending-sign-ins-repository.js';
 
 /** The database and one repository per table. */
 export interface Store {
@@ -24,6 +27,9 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodesRepository;
   readonly refreshTokens: RefreshTokensRepository;
   readonly knownDevices: KnownDevicesRepository;
+  readonly totpCredentials: TotpCredentialsRepository;
+  readonly recoveryCodes: RecoveryCodesRepository;
+  readonly pendingSignIns: PendingSignInsRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -119,6 +125,9 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     authorizationCodes: createAuthorizationCodesRepository(db),
     refreshTokens: createRefreshTokensRepository(db),
     knownDevices: createKnownDevicesRepository(db),
+    totpCredentials: createTotpCredentialsRepository(db),
+    recoveryCodes: createRecoveryCodesRepository(db),
+    pendingSignIns: createPendingSignInsRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

@@ -1,6 +1,7 @@
 import { minPasswordLength } from '../services/password-policy.js';
 import type { SessionSummary, SessionView } from '../services/sessions.js';
-import { html, type SafeHtml } from './html.js';
+import type { TotpEnrolment, TwoStepStatus } from '../services/two-step.js';
+import { html, SafeHtml } from './html.js';
 
 /** The frame of every page the service renders itself (login, account, provider pages). */
 export function layout(title: string, body: SafeHtml, wide = false): string {
@@ -49,6 +50,23 @@ ${alert(opts.error, 'login-error')}
   );
 }
 
+/** After the password, when two-step verification is on: the code (or a recovery code). */
+export function secondStepPage(opts: { returnTo: string; csrf: string; error?: string }): string {
+  return layout(
+    'Two-step verification',
+    html`<h1>Two-step verification</h1>
+${alert(opts.error, 'second-step-error')}
+<form method="post" action="/login/second-step">
+  ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}${timeZoneField}
+  <label for="code">Code from your authenticator app</label>
+  <input id="code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="32" required autofocus aria-describedby="code-hint">
+  <p class="hint" id="code-hint">No access to your app? Enter one of your recovery codes instead.</p>
+  <button type="submit">Verify</button>
+</form>
+<p class="aside"><a href="/login?return_to=${encodeURIComponent(opts.returnTo)}">Start again</a></p>`,
+  );
+}
+
 export function signupPage(opts: { returnTo: string; csrf: string; email?: string; name?: string; error?: string }): string {
   return layout(
     'Create your account',
@@ -73,22 +91,100 @@ const doneMessages: Record<string, string> = {
   profile: 'Your profile was saved.',
   password: 'Your password was changed. Your other sessions were signed out.',
   session: 'That session was signed out.',
+  'two-step-off': 'Two-step verification is off.',
 };
+
+/** Fresh proof for a two-step change: a code from the app (or a recovery code), or the password. */
+function proofFields(prefix: string, email: string) {
+  return html`<input type="hidden" name="username" autocomplete="username" value="${email}">
+    <label for="${prefix}-code">Code from your app</label>
+    <input id="${prefix}-code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="32">
+    <label for="${prefix}-password">or your password</label>
+    <input id="${prefix}-password" name="password" type="password" autocomplete="current-password">`;
+}
+
+function twoStepSection(status: TwoStepStatus, csrf: string, email: string, error: SafeHtml | string) {
+  if (!status.enabled) {
+    return html`<section aria-labelledby="two-step-heading">
+  <h2 id="two-step-heading">Two-step verification</h2>
+  ${error}
+  <p class="hint">Off. With it on, signing in with your password also asks for a code from an authenticator app.</p>
+  <form method="post" action="/account/two-step/setup">
+    ${hidden('csrf', csrf)}
+    <button type="submit">Turn on two-step verification</button>
+  </form>
+</section>`;
+  }
+  return html`<section aria-labelledby="two-step-heading">
+  <h2 id="two-step-heading">Two-step verification</h2>
+  ${error}
+  <p class="hint">On. ${status.recoveryCodesLeft} of 10 recovery codes left.</p>
+  <form method="post" action="/account/two-step/recovery-codes">
+    ${hidden('csrf', csrf)}${proofFields('recovery', email)}
+    <button type="submit" class="secondary">Make new recovery codes</button>
+  </form>
+  <form method="post" action="/account/two-step/disable">
+    ${hidden('csrf', csrf)}${proofFields('disable', email)}
+    <button type="submit" class="danger">Turn off two-step verification</button>
+  </form>
+</section>`;
+}
+
+/**
+ * Setting up the authenticator app: the QR code (server-rendered SVG markup, no inline style, so the strict CSP
+ * holds), the secret as text for typing, and the first code that confirms it.
+ */
+export function twoStepSetupPage(opts: { enrolment: TotpEnrolment; qrSvg: string; csrf: string; error?: string }): string {
+  // qrcode's SVG is made of path data computed from the URI, never the URI's text: safe markup to embed.
+  const qr = new SafeHtml(opts.qrSvg);
+  return layout(
+    'Turn on two-step verification',
+    html`<h1>Turn on two-step verification</h1>
+${alert(opts.error, 'setup-error')}
+<p>Scan this code with your authenticator app, or enter the key by hand.</p>
+<figure class="qr" role="img" aria-label="QR code for your authenticator app">${qr}</figure>
+<p class="hint">Key: <code id="totp-secret">${opts.enrolment.secret}</code></p>
+<form method="post" action="/account/two-step/confirm">
+  ${hidden('csrf', opts.csrf)}
+  <label for="code">Code from the app</label>
+  <input id="code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="6" required autofocus>
+  <button type="submit">Turn on</button>
+</form>
+<p class="aside"><a href="/account">Cancel</a></p>`,
+  );
+}
+
+/** New recovery codes, shown this once. */
+export function recoveryCodesPage(opts: { codes: readonly string[]; turnedOn: boolean }): string {
+  return layout(
+    'Your recovery codes',
+    html`<h1>Your recovery codes</h1>
+${opts.turnedOn ? html`<p class="notice" role="status">Two-step verification is on.</p>` : ''}
+<p>Keep these somewhere safe. Each one signs you in once if you cannot use your app. They are shown only now.</p>
+<ul class="recovery-codes" aria-label="Recovery codes">
+  ${opts.codes.map((c) => html`<li><code>${c}</code></li>`)}
+</ul>
+<p><a href="/account">Back to your account</a></p>`,
+  );
+}
 
 function formatTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
+export type AccountForm = 'profile' | 'password' | 'two-step';
+
 export function accountPage(opts: {
   me: SessionView;
   sessions: SessionSummary[];
+  twoStep: TwoStepStatus;
   csrf: string;
   done?: string;
-  error?: { form: 'profile' | 'password'; message: string };
+  error?: { form: AccountForm; message: string };
 }): string {
   const { me, sessions, csrf } = opts;
   const done = opts.done ? doneMessages[opts.done] : undefined;
-  const errorFor = (form: 'profile' | 'password') =>
+  const errorFor = (form: AccountForm) =>
     opts.error?.form === form ? alert(opts.error.message, `${form}-error`) : '';
   return layout(
     'Your account',
@@ -121,6 +217,7 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     <button type="submit">Change password</button>
   </form>
 </section>
+${twoStepSection(opts.twoStep, csrf, me.user.email, errorFor('two-step'))}
 <section aria-labelledby="sessions-heading">
   <h2 id="sessions-heading">Where you are signed in</h2>
   <ul class="sessions">
