@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
@@ -21,6 +22,8 @@ import type { AppRegistry } from './services/apps.js';
 import { createKnownDevices } from './services/known-devices.js';
 import { createSessionService } from './services/sessions.js';
 import { createTwoStep } from './services/two-step.js';
+import { createPasskeys } from './services/passkeys.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { createUserService } from './services/users.js';
 import { createMemoryFailureCounter, type FailureCounter } from './store/failure-counter.js';
 import type { Store } from './store/store.js';
@@ -28,12 +31,14 @@ import type { Store } from './store/store.js';
 const skip = (): void => undefined;
 
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+// The package exports no subpaths: its entry is <package>/script/index.js, the bundle sits beside it in dist/.
+const webauthnBrowserBundle = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
 
 export interface AppDependencies {
   /** The settings the app reads, as `loadConfig` gives them (every default is there). */
   config: Pick<
     Config,
-    'publicUrl' | 'session' | 'widgetDir' | 'trustProxy' | 'authRateLimitPerMinute' | 'loginThrottle' | 'oidc' | 'syncCookieDomain'
+    'publicUrl' | 'session' | 'widgetDir' | 'trustProxy' | 'authRateLimitPerMinute' | 'loginThrottle' | 'oidc' | 'syncCookieDomain' | 'webauthn'
   > & {
     /** 32+ bytes: form tokens, encryption of signing keys at rest (server.ts finds or makes one when unset). */
     secretKey: Buffer;
@@ -53,11 +58,13 @@ export interface AppDependencies {
 export function createApp({ config, store, registry, logger, failureCounter, rateLimitStore, clock }: AppDependencies): Express {
   const throttle = createLoginThrottle({ counter: failureCounter ?? createMemoryFailureCounter(), policy: config.loginThrottle, clock });
   const twoStep = createTwoStep({ store, secretKey: config.secretKey, clock, issuer: config.publicUrl });
-  const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock, twoStep);
+  const passkeys = createPasskeys({ store, policy: { ...config.webauthn, rpName: 'Userbox' }, clock });
+  const sessions = createSessionService(store, config.session, throttle, createKnownDevices(store, clock), clock, twoStep, passkeys);
   const users = createUserService(store, clock);
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl, clock);
   const secondStepCookie = createPendingCookie(config.publicUrl, clock, 'userbox_second_step');
+  const challengeCookie = createPendingCookie(config.publicUrl, clock, 'userbox_webauthn');
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({
     limit: config.authRateLimitPerMinute,
@@ -102,6 +109,8 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     (req, res, next) =>
       cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
   app.get('/api/me', behindApiChecks(enterApi), meRoute({ sessions, cookie, bearer: oidc.bearer }));
+  // Passkey ceremonies, for the service's own pages (WebAuthn accepts only the service's origin anyway).
+  app.use('/api/passkeys', behindApiChecks(passkeyRoutes({ sessions, passkeys, registry, cookie, deviceCookie, challengeCookie, authLimit })));
   app.use('/api', behindApiChecks(apiRoutes({ sessions, users, registry, cookie, deviceCookie, secondStepCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
@@ -117,12 +126,17 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     res.set('Cross-Origin-Resource-Policy', 'cross-origin');
     next();
   });
+  // SimpleWebAuthn's browser half, for the service's own pages only (never in the widget's bundle).
+  app.get('/assets/simplewebauthn-browser.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300');
+    res.type('text/javascript').sendFile(webauthnBrowserBundle);
+  });
   app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
   // OAuth endpoints take no cookies (or follow the spec's rules) and do their own CORS: before the CSRF check,
   // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
-  app.use(pageRoutes({ sessions, users, twoStep, registry, cookie, deviceCookie, secondStepCookie, formTokens, authLimit }));
+  app.use(pageRoutes({ sessions, users, twoStep, passkeys, registry, cookie, deviceCookie, secondStepCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -63,6 +63,12 @@ const schema = z.object({
    * under a public suffix of more than one label (`example.co.uk`).
    */
   SYNC_COOKIE_DOMAIN: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'a domain name such as example.com').optional(),
+  /**
+   * The WebAuthn relying party ID passkeys are bound to. Default: the host name of PUBLIC_URL. It may be a
+   * registrable suffix of that host (`example.com` for `accounts.example.com`), so passkeys outlive a move between
+   * the site's subdomains; it must not be a bare top-level label. Changing it later orphans every passkey.
+   */
+  WEBAUTHN_RP_ID: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a host name such as example.com').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: z.string().min(1).optional(),
 });
@@ -89,6 +95,8 @@ export interface Config {
   widgetDir: string;
   /** Undefined: derived from publicUrl (see SYNC_COOKIE_DOMAIN). */
   syncCookieDomain: string | undefined;
+  /** Passkeys: the relying party ID (WEBAUTHN_RP_ID or the service's host) and the one origin responses must come from. */
+  webauthn: { rpId: string; origin: string };
 }
 
 /** Lifetimes for the OpenID Connect provider (services/tokens.ts, services/signing-keys.ts, services/grants.ts). */
@@ -128,6 +136,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const scheme = e.TLS_CERT_FILE ? 'https' : 'http';
   const publicUrl = new URL(e.PUBLIC_URL ?? `${scheme}://localhost:${e.PORT}`).origin;
+  const host = new URL(publicUrl).hostname;
+  const rpId = (e.WEBAUTHN_RP_ID ?? host).toLowerCase();
+  // WebAuthn §5.1.4.1: the RP ID is the origin's host or a registrable domain suffix of it.
+  if (rpId !== host && !(host.endsWith(`.${rpId}`) && rpId.includes('.'))) {
+    throw new ConfigError(`Invalid configuration: WEBAUTHN_RP_ID must be ${host} or a registrable suffix of it (such as ${host.split('.').slice(-2).join('.')})`);
+  }
   const databaseUrl =
     e.DATABASE_URL.startsWith('sqlite:') && !path.isAbsolute(e.DATABASE_URL.slice(7))
       ? `sqlite:${path.join(packageDir, e.DATABASE_URL.slice(7))}`
@@ -161,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     widgetDir: e.WIDGET_DIR ?? widgetDistDir(),
     syncCookieDomain: e.SYNC_COOKIE_DOMAIN,
+    webauthn: { rpId, origin: publicUrl },
   };
 }

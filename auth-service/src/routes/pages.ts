@@ -6,6 +6,8 @@ import type { AppRegistry } from '../services/apps.js';
 import QRCode from 'qrcode';
 import { needsSecondStep, type IdentityProof, type SessionCookies, type SessionService, type SessionView, type SignInResult } from '../services/sessions.js';
 import type { TwoStep } from '../services/two-step.js';
+import type { Passkeys } from '../services/passkeys.js';
+import { passkeyNameSchema } from './passkeys.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
 import { accountPage, loginPage, recoveryCodesPage, secondStepPage, signupPage, twoStepSetupPage, type AccountForm } from '../views/pages.js';
 import type { FormTokens } from './form-token.js';
@@ -54,6 +56,7 @@ interface PageDependencies {
   sessions: SessionService;
   users: UserService;
   twoStep: TwoStep;
+  passkeys: Passkeys;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
@@ -174,13 +177,14 @@ function signInPages(router: Router, kit: PageKit): void {
 
 /** The account page and its profile and password forms. */
 function accountPages(router: Router, kit: PageKit): void {
-  const { sessions, users, twoStep, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
+  const { sessions, users, twoStep, passkeys, formTokens, authLimit, html, meta, setSessionCookies, requirePageSession } = kit;
 
   async function renderAccount(req: Request, res: Response, me: SessionView, status = 200, error?: { form: AccountForm; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
     const list = await sessions.list(me.user.id, me.session.id);
     const twoStepStatus = await twoStep.status(me.user.id);
-    html(res, status, accountPage({ me, sessions: list, twoStep: twoStepStatus, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
+    const passkeyList = await passkeys.list(me.user.id);
+    html(res, status, accountPage({ me, sessions: list, twoStep: twoStepStatus, passkeys: passkeyList, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
   }
 
   async function renderSetup(req: Request, res: Response, me: SessionView, status = 200, error?: string) {
@@ -204,6 +208,33 @@ function accountPages(router: Router, kit: PageKit): void {
       return false;
     }
   }
+
+  const passkeyId = (req: Request) => String(req.params['id']).slice(0, 1024);
+
+  router.post('/account/passkeys/:id/rename', async (req, res) => {
+    const me = await requirePageSession(req, res);
+    if (!me) return;
+    try {
+      const { name } = readForm(z.object({ name: text(200).pipe(passkeyNameSchema) }), req.body);
+      await passkeys.rename(me.user.id, passkeyId(req), name);
+      res.redirect(303, '/account?done=passkey-renamed');
+    } catch (err) {
+      const e = formError(err);
+      await renderAccount(req, res, me, e.status, { form: 'passkeys', message: e.message });
+    }
+  });
+
+  router.post('/account/passkeys/:id/delete', async (req, res) => {
+    const me = await requirePageSession(req, res);
+    if (!me) return;
+    try {
+      await passkeys.remove(me.user.id, passkeyId(req));
+      res.redirect(303, '/account?done=passkey-deleted');
+    } catch (err) {
+      const e = formError(err);
+      await renderAccount(req, res, me, e.status, { form: 'passkeys', message: e.message });
+    }
+  });
 
   router.post('/account/two-step/setup', async (req, res) => {
     const me = await requirePageSession(req, res);

@@ -13,6 +13,8 @@ import { toPublicUser, type PublicUser } from './users.js';
 import { hashToken } from './token-hash.js';
 import { amrFor, amrOf, type AuthMethod } from './auth-methods.js';
 import type { TwoStep } from './two-step.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { Passkeys } from './passkeys.js';
 
 /** What `/api/me` and `POST /api/session` answer when signed in. */
 export interface SessionView {
@@ -112,6 +114,11 @@ export interface SessionService {
    * once, with a new session whose amr is `pwd otp mfa`.
    */
   completeSecondStep(token: string | undefined, code: string, meta: SignInMeta): Promise<SignedIn>;
+  /**
+   * Signs in with a passkey's answer to the challenge this browser was given (see Passkeys): a normal session, whose
+   * amr is `hwk mfa` or `swk mfa`. A passkey is a sign-in of its own: no second step follows it.
+   */
+  signInWithPasskey(challengeToken: string | undefined, response: AuthenticationResponseJSON, meta: SignInMeta): Promise<SignedIn>;
   /** Fresh proof for a sensitive change (turning two-step off, new recovery codes), throttled like a sign-in. */
   confirmIdentity(userId: string, proof: IdentityProof, meta: PasswordCheckMeta): Promise<void>;
   /**
@@ -146,6 +153,7 @@ export function createSessionService(
   devices: KnownDevices,
   clock: Clock,
   twoStep: TwoStep,
+  passkeys: Passkeys,
 ): SessionService {
   const effectiveExpiry = (s: { last_seen_at: number; expires_at: number }) =>
     Math.min(Number(s.expires_at), Number(s.last_seen_at) + policy.idleMs);
@@ -264,6 +272,11 @@ export function createSessionService(
       // Used once: of two requests with right codes at once, only the one that deletes it gets the session.
       if (!(await store.pendingSignIns.take(tokenHash))) throw new AppError('SECOND_STEP_EXPIRED');
       return openSession(user, amrFor([...amrOf(pending.methods), 'otp']), meta, knownDevice);
+    },
+
+    async signInWithPasskey(challengeToken: string | undefined, response: AuthenticationResponseJSON, meta: SignInMeta): Promise<SignedIn> {
+      const { user, methods } = await passkeys.verifySignIn(challengeToken, response);
+      return openSession(user, methods, meta, await devices.recognise(user.id, meta.deviceTokens));
     },
 
     async confirmIdentity(userId: string, proof: IdentityProof, meta: PasswordCheckMeta): Promise<void> {

@@ -139,6 +139,41 @@ export interface PendingSignInsTable {
   expires_at: number;
 }
 
+/** A WebAuthn credential (passkey) registered to a user. */
+export interface PasskeysTable {
+  /** The credential id, base64url, as the authenticator made it. */
+  id: string;
+  user_id: string;
+  /** What the user called it ("Phone", "Work laptop"). */
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The signature counter last seen; a response with a lower one (a cloned key) is refused. */
+  counter: number;
+  /** JSON array of the transports the authenticator reported (`["internal","hybrid"]`). */
+  transports: string;
+  /** `singleDevice` (device-bound: amr `hwk`) or `multiDevice` (synced: amr `swk`). */
+  device_type: string;
+  /** 1 when the authenticator said the key is backed up (synced). */
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/**
+ * A WebAuthn challenge handed to one browser (the hash of a random token in its cookie): single use, short-lived,
+ * for one purpose (`register` for a signed-in user, `sign_in` for anyone).
+ */
+export interface WebauthnChallengesTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string | null;
+  /** The challenge, base64url, as sent in the options. */
+  challenge: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -150,4 +185,6 @@ export interface Database {
   totp_credentials: TotpCredentialsTable;
   recovery_codes: RecoveryCodesTable;
   pending_sign_ins: PendingSignInsTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

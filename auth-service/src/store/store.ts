@@ -16,6 +16,8 @@ import { createUsersRepository, type UsersRepository } from './users-repository.
 import { createTotpCredentialsRepository, type TotpCredentialsRepository } from './totp-credentials-repository.js';
 import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes-repository.js';
 import { createPendingSignInsRepository, type PendingSignInsRepository } from './pending-sign-ins-repository.js';
+import { createPasskeysRepository, type PasskeysRepository } from './passkeys-repository.js';
+import { createWebauthnChallengesRepository, type WebauthnChallengesRepository } from './webauthn-challenges-repository.js';
 
 /** The database and one repository per table. */
 export interface Store {
@@ -30,6 +32,8 @@ export interface Store {
   readonly totpCredentials: TotpCredentialsRepository;
   readonly recoveryCodes: RecoveryCodesRepository;
   readonly pendingSignIns: PendingSignInsRepository;
+  readonly passkeys: PasskeysRepository;
+  readonly webauthnChallenges: WebauthnChallengesRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -128,6 +132,8 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     totpCredentials: createTotpCredentialsRepository(db),
     recoveryCodes: createRecoveryCodesRepository(db),
     pendingSignIns: createPendingSignInsRepository(db),
+    passkeys: createPasskeysRepository(db),
+    webauthnChallenges: createWebauthnChallengesRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

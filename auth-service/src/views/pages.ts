@@ -1,6 +1,7 @@
 import { minPasswordLength } from '../services/password-policy.js';
 import type { SessionSummary, SessionView } from '../services/sessions.js';
 import type { TotpEnrolment, TwoStepStatus } from '../services/two-step.js';
+import type { PasskeySummary } from '../services/passkeys.js';
 import { html, SafeHtml } from './html.js';
 
 /** The frame of every page the service renders itself (login, account, provider pages). */
@@ -33,6 +34,16 @@ function hidden(name: string, value: string) {
 /** The browser's time zone goes with a sign-in (the place on the account page); a script file fills it in. */
 const timeZoneField = html`<input type="hidden" name="time_zone" value=""><script src="/assets/time-zone.js" defer></script>`;
 
+/**
+ * "Sign in with a passkey" and passkey autofill on the email field (conditional mediation), run by
+ * /assets/passkeys.js on SimpleWebAuthn's browser half; shown only where the browser supports WebAuthn.
+ */
+const passkeySignIn = html`<div class="passkey-sign-in" data-passkey-sign-in hidden>
+  <button type="button" class="secondary" id="passkey-sign-in">Sign in with a passkey</button>
+  <p class="error" role="alert" id="passkey-error" hidden></p>
+</div>
+<script src="/assets/simplewebauthn-browser.js" defer></script><script src="/assets/passkeys.js" defer></script>`;
+
 export function loginPage(opts: { returnTo: string; csrf: string; email?: string; error?: string }): string {
   return layout(
     'Sign in',
@@ -41,11 +52,12 @@ ${alert(opts.error, 'login-error')}
 <form method="post" action="/login">
   ${hidden('return_to', opts.returnTo)}${hidden('csrf', opts.csrf)}${timeZoneField}
   <label for="email">Email</label>
-  <input id="email" name="email" type="email" autocomplete="username" required value="${opts.email ?? ''}" ${opts.email ? '' : html`autofocus`}>
+  <input id="email" name="email" type="email" autocomplete="username webauthn" required value="${opts.email ?? ''}" ${opts.email ? '' : html`autofocus`}>
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required ${opts.email ? html`autofocus` : ''}>
   <button type="submit">Sign in</button>
 </form>
+${passkeySignIn}
 <p class="aside">No account yet? <a href="/signup?return_to=${encodeURIComponent(opts.returnTo)}">Create one</a></p>`,
   );
 }
@@ -92,7 +104,44 @@ const doneMessages: Record<string, string> = {
   password: 'Your password was changed. Your other sessions were signed out.',
   session: 'That session was signed out.',
   'two-step-off': 'Two-step verification is off.',
+  'passkey-added': 'Your passkey was added.',
+  'passkey-renamed': 'Your passkey was renamed.',
+  'passkey-deleted': 'Your passkey was deleted.',
 };
+
+function passkeysSection(list: readonly PasskeySummary[], csrf: string, error: SafeHtml | string) {
+  return html`<section aria-labelledby="passkeys-heading">
+  <h2 id="passkeys-heading">Passkeys</h2>
+  ${error}
+  <p class="hint">Sign in with your fingerprint, face or screen lock instead of your password.</p>
+  ${list.length === 0 ? html`<p class="hint" id="no-passkeys">No passkeys yet.</p>` : ''}
+  <ul class="sessions passkeys" aria-label="Your passkeys">
+    ${list.map(
+      (p) => html`<li>
+      <div><strong>${p.name}</strong>${p.synced ? html` <span class="badge">Synced</span>` : ''}</div>
+      <div class="hint">Added ${formatTime(p.createdAt)} · ${p.lastUsedAt ? html`last used ${formatTime(p.lastUsedAt)}` : 'never used'}</div>
+      <form method="post" action="/account/passkeys/${p.id}/delete">
+        ${hidden('csrf', csrf)}
+        <button type="submit" class="secondary" aria-label="Delete passkey ${p.name}">Delete</button>
+      </form>
+      <form method="post" action="/account/passkeys/${p.id}/rename" class="rename">
+        ${hidden('csrf', csrf)}
+        <label for="rename-${p.id}">New name for ${p.name}</label>
+        <input id="rename-${p.id}" name="name" required maxlength="60" value="${p.name}">
+        <button type="submit" class="secondary" aria-label="Rename passkey ${p.name}">Rename</button>
+      </form>
+    </li>`,
+    )}
+  </ul>
+  <form data-passkey-add hidden>
+    <label for="passkey-name">Name for a new passkey</label>
+    <input id="passkey-name" name="name" required maxlength="60" placeholder="Phone, laptop …">
+    <button type="submit">Add a passkey</button>
+    <p class="error" role="alert" id="passkey-error" hidden></p>
+  </form>
+  <script src="/assets/simplewebauthn-browser.js" defer></script><script src="/assets/passkeys.js" defer></script>
+</section>`;
+}
 
 /** Fresh proof for a two-step change: a code from the app (or a recovery code), or the password. */
 function proofFields(prefix: string, email: string) {
@@ -172,12 +221,13 @@ function formatTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
-export type AccountForm = 'profile' | 'password' | 'two-step';
+export type AccountForm = 'profile' | 'password' | 'two-step' | 'passkeys';
 
 export function accountPage(opts: {
   me: SessionView;
   sessions: SessionSummary[];
   twoStep: TwoStepStatus;
+  passkeys: readonly PasskeySummary[];
   csrf: string;
   done?: string;
   error?: { form: AccountForm; message: string };
@@ -217,6 +267,7 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     <button type="submit">Change password</button>
   </form>
 </section>
+${passkeysSection(opts.passkeys, csrf, errorFor('passkeys'))}
 ${twoStepSection(opts.twoStep, csrf, me.user.email, errorFor('two-step'))}
 <section aria-labelledby="sessions-heading">
   <h2 id="sessions-heading">Where you are signed in</h2>
