@@ -35,11 +35,12 @@ function hidden(name: string, value: string) {
 const timeZoneField = html`<input type="hidden" name="time_zone" value=""><script src="/assets/time-zone.js" defer></script>`;
 
 /**
- * "Sign in with a passkey" and passkey autofill on the email field (conditional mediation), run by
+ * Signing in with a passkey ("Use a passkey": a name that does not contain "Sign in", the password form's
+ * button) and passkey autofill on the email field (conditional mediation), run by
  * /assets/passkeys.js on SimpleWebAuthn's browser half; shown only where the browser supports WebAuthn.
  */
 const passkeySignIn = html`<div class="passkey-sign-in" data-passkey-sign-in hidden>
-  <button type="button" class="secondary" id="passkey-sign-in">Sign in with a passkey</button>
+  <button type="button" class="secondary" id="passkey-sign-in">Use a passkey</button>
   <p class="error" role="alert" id="passkey-error" hidden></p>
 </div>
 <script src="/assets/simplewebauthn-browser.js" defer></script><script src="/assets/passkeys.js" defer></script>`;
@@ -126,7 +127,7 @@ function passkeysSection(list: readonly PasskeySummary[], csrf: string, error: S
       </form>
       <form method="post" action="/account/passkeys/${p.id}/rename" class="rename">
         ${hidden('csrf', csrf)}
-        <label for="rename-${p.id}">New name for ${p.name}</label>
+        <label for="rename-${p.id}">New label for ${p.name}</label>
         <input id="rename-${p.id}" name="name" required maxlength="60" value="${p.name}">
         <button type="submit" class="secondary" aria-label="Rename passkey ${p.name}">Rename</button>
       </form>
@@ -134,7 +135,7 @@ function passkeysSection(list: readonly PasskeySummary[], csrf: string, error: S
     )}
   </ul>
   <form data-passkey-add hidden>
-    <label for="passkey-name">Name for a new passkey</label>
+    <label for="passkey-name">Label for a new passkey</label>
     <input id="passkey-name" name="name" required maxlength="60" placeholder="Phone, laptop …">
     <button type="submit">Add a passkey</button>
     <p class="error" role="alert" id="passkey-error" hidden></p>
