@@ -36,7 +36,8 @@ const schema = z.object({
   /** Create a demo account on first start and print its password once. */
   SEED_DEMO_USER: z.stringbool().default(false),
   /**
-   * 32+ random bytes (base64url or hex) for form tokens and for encrypting signing keys at rest. Without it a
+   * 32+ random bytes (base64url or hex) for form tokens, for encrypting signing keys and TOTP secrets at rest, and
+   * for the recovery codes' HMAC (each use gets its own key, derived by HKDF). Without it a
    * SQLite deployment keeps one in `<data dir>/secret.key`; several instances must share one explicitly.
    */
   SECRET_KEY: z.string().min(43).optional(),

@@ -184,7 +184,8 @@ function accountPages(router: Router, kit: PageKit): void {
     const list = await sessions.list(me.user.id, me.session.id);
     const twoStepStatus = await twoStep.status(me.user.id);
     const passkeyList = await passkeys.list(me.user.id);
-    html(res, status, accountPage({ me, sessions: list, twoStep: twoStepStatus, passkeys: passkeyList, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
+    const hasPassword = await sessions.hasPassword(me.user.id);
+    html(res, status, accountPage({ me, sessions: list, twoStep: twoStepStatus, passkeys: passkeyList, hasPassword, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
   }
 
   async function renderSetup(req: Request, res: Response, me: SessionView, status = 200, error?: string) {
@@ -294,6 +295,34 @@ function accountPages(router: Router, kit: PageKit): void {
       res.redirect(303, '/account?done=profile');
     } catch (err) {
       await renderAccount(req, res, me, formError(err).status, { form: 'profile', message: (err as AppError).message });
+    }
+  });
+
+  router.post('/account/password/remove', authLimit, async (req, res) => {
+    const me = await requirePageSession(req, res);
+    if (!me) return;
+    const form = readForm(passwordForm, req.body);
+    try {
+      setSessionCookies(req, res, await sessions.removePassword(me, form.current_password, meta(req, form.time_zone)));
+      res.redirect(303, '/account?done=password-removed');
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, me, e.status, { form: 'password', message: e.message });
+    }
+  });
+
+  router.post('/account/password/set', authLimit, async (req, res) => {
+    const me = await requirePageSession(req, res);
+    if (!me) return;
+    const form = readForm(passwordForm, req.body);
+    try {
+      setSessionCookies(req, res, await sessions.setPassword(me, form.new_password, meta(req, form.time_zone)));
+      res.redirect(303, '/account?done=password-set');
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, me, e.status, { form: 'password', message: e.message });
     }
   });
 

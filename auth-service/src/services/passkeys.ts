@@ -16,6 +16,7 @@ import type { PasskeyRecord } from '../store/passkeys-repository.js';
 import type { Store } from '../store/store.js';
 import type { UserRecord } from '../store/users-repository.js';
 import { amrFor, type AuthMethod } from './auth-methods.js';
+import { noPassword } from './passwords.js';
 import { hashToken } from './token-hash.js';
 
 /** How long a browser has to answer a challenge (the WebAuthn call's timeout is shorter). */
@@ -203,6 +204,10 @@ export function createPasskeys(deps: { store: Store; policy: WebauthnPolicy; clo
     },
 
     async remove(userId, id) {
+      const mine = await store.passkeys.listByUser(userId);
+      if (!mine.some((p) => p.id === id)) throw new AppError('NOT_FOUND', 'No such passkey.');
+      // An account with passkeys only keeps at least one: otherwise nothing would sign in to it.
+      if (mine.length === 1 && (await store.users.findById(userId))?.password_hash === noPassword) throw new AppError('PASSKEY_LAST_ONE');
       if (!(await store.passkeys.delete(userId, id))) throw new AppError('NOT_FOUND', 'No such passkey.');
     },
   };

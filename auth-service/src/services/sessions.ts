@@ -8,7 +8,7 @@ import { describeDevice, describePlace, knownTimeZone } from './device.js';
 import type { IssuedDevice, KnownDevice, KnownDevices } from './known-devices.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import { assertStrongPassword } from './password-policy.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, noPassword, verifyPassword } from './passwords.js';
 import { toPublicUser, type PublicUser } from './users.js';
 import { hashToken } from './token-hash.js';
 import { amrFor, amrOf, type AuthMethod } from './auth-methods.js';
@@ -52,6 +52,9 @@ export const needsSecondStep = (result: SignInResult): result is SecondStepRequi
 export const secondStepTtlMs = 5 * 60_000;
 /** Wrong codes one pending sign-in takes before the user must give the password again. */
 const secondStepMaxFailures = 5;
+
+/** How recent a sign-in must be to set a password on an account that has none. */
+export const recentSignInMs = 10 * 60_000;
 
 /** Fresh proof for a sensitive change: the current password, or a code from the app (or a recovery code). */
 export type IdentityProof = { password: string } | { code: string };
@@ -127,6 +130,18 @@ export interface SessionService {
    * token. Answers the cookies to set.
    */
   changePassword(me: SessionView, current: string, next: string, meta: PasswordCheckMeta): Promise<SessionCookies>;
+  /**
+   * Passkeys only from now on: needs the current password (throttled) and at least one passkey (409
+   * PASSKEY_REQUIRED). Ends every other session and known-device token, as a password change does.
+   */
+  removePassword(me: SessionView, current: string, meta: PasswordCheckMeta): Promise<SessionCookies>;
+  /**
+   * Gives an account with passkeys only a password again. There is no current password to prove, so the session
+   * must have signed in within `recentSignInMs` (401 RECENT_SIGN_IN_REQUIRED); 409 PASSWORD_EXISTS when it has one.
+   */
+  setPassword(me: SessionView, next: string, meta: PasswordCheckMeta): Promise<SessionCookies>;
+  /** False for an account that signs in with passkeys only. */
+  hasPassword(userId: string): Promise<boolean>;
   /** The session behind a cookie value, or null when there is none or it has expired (then it is deleted). */
   authenticate(token: string | undefined): Promise<SessionView | null>;
   /**
@@ -218,6 +233,24 @@ export function createSessionService(
 
   const newToken = () => randomBytes(32).toString('base64url');
 
+  /**
+   * A new password hash (or none) for the user: this session stays signed in under a new token, every other session
+   * and every known-device token ends (whoever knew the old password may have signed in somewhere), and this
+   * browser gets a new known-device token. Answers the cookies to set.
+   */
+  async function replaceCredentials(me: SessionView, user: UserRecord, passwordHash: string, knownDevice: KnownDevice | undefined): Promise<SessionCookies> {
+    const token = newToken();
+    // The token first: the user update and the deletion after it drop every cached session of the user from
+    // the caches in front of the store (local and Redis), the old token's entry included.
+    const session = await store.sessions.replaceToken(me.session.id, hashToken(token));
+    if (!session) throw new AppError('UNAUTHENTICATED');
+    await store.users.update(user.id, { password_hash: passwordHash });
+    await store.sessions.deleteAllForUser(user.id, me.session.id);
+    await devices.endAll(user.id);
+    const device = await devices.issue(user.id, knownDevice);
+    return { token, expiresAt: Number(session.expires_at), device };
+  }
+
   /** A new session (a fresh id every time, so no fixation) for a user who has just proved who they are by `methods`. */
   async function openSession(user: UserRecord, methods: readonly AuthMethod[], meta: SignInMeta, knownDevice: KnownDevice | undefined): Promise<SignedIn> {
     const now = clock();
@@ -296,18 +329,30 @@ export function createSessionService(
       const { user, knownDevice, attempt } = await checkPassword(found.email, found, current, meta, 'The current password is wrong.');
       await attempt.succeeded();
       assertStrongPassword(next, user.email);
-      const passwordHash = await hashPassword(next);
-      const token = newToken();
-      // The token first: the user update and the deletion after it drop every cached session of the user from
-      // the caches in front of the store (local and Redis), the old token's entry included.
-      const session = await store.sessions.replaceToken(me.session.id, hashToken(token));
+      return replaceCredentials(me, user, await hashPassword(next), knownDevice);
+    },
+
+    async removePassword(me: SessionView, current: string, meta: PasswordCheckMeta): Promise<SessionCookies> {
+      const found = await store.users.findById(me.user.id);
+      if (!found) throw new AppError('UNAUTHENTICATED');
+      if ((await store.passkeys.listByUser(found.id)).length === 0) throw new AppError('PASSKEY_REQUIRED');
+      const { user, knownDevice, attempt } = await checkPassword(found.email, found, current, meta, 'The current password is wrong.');
+      await attempt.succeeded();
+      return replaceCredentials(me, user, noPassword, knownDevice);
+    },
+
+    async setPassword(me: SessionView, next: string, meta: PasswordCheckMeta): Promise<SessionCookies> {
+      const session = await store.sessions.findById(me.session.id);
       if (!session) throw new AppError('UNAUTHENTICATED');
-      await store.users.update(user.id, { password_hash: passwordHash });
-      await store.sessions.deleteAllForUser(user.id, me.session.id);
-      // Whoever knew the old password may have signed in somewhere: no browser of theirs stays known.
-      await devices.endAll(user.id);
-      const device = await devices.issue(user.id, knownDevice);
-      return { token, expiresAt: Number(session.expires_at), device };
+      if (session.user.password_hash !== noPassword) throw new AppError('PASSWORD_EXISTS');
+      if (clock() - Number(session.created_at) > recentSignInMs) throw new AppError('RECENT_SIGN_IN_REQUIRED');
+      assertStrongPassword(next, session.user.email);
+      return replaceCredentials(me, session.user, await hashPassword(next), await devices.recognise(session.user.id, meta.deviceTokens));
+    },
+
+    async hasPassword(userId: string): Promise<boolean> {
+      const user = await store.users.findById(userId);
+      return user !== undefined && user.password_hash !== noPassword;
     },
 
     async authenticate(token: string | undefined): Promise<SessionView | null> {

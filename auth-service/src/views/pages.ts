@@ -106,9 +106,55 @@ const doneMessages: Record<string, string> = {
   session: 'That session was signed out.',
   'two-step-off': 'Two-step verification is off.',
   'passkey-added': 'Your passkey was added.',
+  'password-removed': 'Your password was removed: you sign in with passkeys only. Your other sessions were signed out.',
+  'password-set': 'Your password was set. Your other sessions were signed out.',
   'passkey-renamed': 'Your passkey was renamed.',
   'passkey-deleted': 'Your passkey was deleted.',
 };
+
+function passwordSection(email: string, csrf: string, error: SafeHtml | string, hasPasskeys: boolean) {
+  return html`<section aria-labelledby="password-heading">
+  <h2 id="password-heading">Password</h2>
+  ${error}
+  <form method="post" action="/account/password">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${email}">
+    <label for="current-password">Current password</label>
+    <input id="current-password" name="current_password" type="password" autocomplete="current-password" required>
+    <label for="new-password">New password</label>
+    <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="${minPasswordLength}" aria-describedby="new-password-hint">
+    <p class="hint" id="new-password-hint">At least ${minPasswordLength} characters, not one of the most common passwords.</p>
+    <button type="submit">Change password</button>
+  </form>
+  ${hasPasskeys
+    ? html`<form method="post" action="/account/password/remove">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${email}">
+    <p class="hint">You have a passkey: you may sign in with passkeys only. Your other sessions are then signed out.</p>
+    <label for="remove-password-current">Your password, to remove it</label>
+    <input id="remove-password-current" name="current_password" type="password" autocomplete="current-password" required>
+    <button type="submit" class="danger">Remove password</button>
+  </form>`
+    : ''}
+</section>`;
+}
+
+/** An account with passkeys only: no password to change, one may be set after a recent sign-in. */
+function passwordlessSection(email: string, csrf: string, error: SafeHtml | string) {
+  return html`<section aria-labelledby="password-heading">
+  <h2 id="password-heading">Password</h2>
+  ${error}
+  <p class="hint">You sign in with passkeys only.</p>
+  <form method="post" action="/account/password/set">
+    ${hidden('csrf', csrf)}
+    <input type="hidden" name="username" autocomplete="username" value="${email}">
+    <label for="new-password">New password</label>
+    <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="${minPasswordLength}" aria-describedby="new-password-hint">
+    <p class="hint" id="new-password-hint">At least ${minPasswordLength} characters. Within ten minutes of signing in with your passkey.</p>
+    <button type="submit">Set a password</button>
+  </form>
+</section>`;
+}
 
 function passkeysSection(list: readonly PasskeySummary[], csrf: string, error: SafeHtml | string) {
   return html`<section aria-labelledby="passkeys-heading">
@@ -229,6 +275,8 @@ export function accountPage(opts: {
   sessions: SessionSummary[];
   twoStep: TwoStepStatus;
   passkeys: readonly PasskeySummary[];
+  /** False: the account signs in with passkeys only. */
+  hasPassword: boolean;
   csrf: string;
   done?: string;
   error?: { form: AccountForm; message: string };
@@ -254,20 +302,7 @@ ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
     <button type="submit">Save profile</button>
   </form>
 </section>
-<section aria-labelledby="password-heading">
-  <h2 id="password-heading">Password</h2>
-  ${errorFor('password')}
-  <form method="post" action="/account/password">
-    ${hidden('csrf', csrf)}
-    <input type="hidden" name="username" autocomplete="username" value="${me.user.email}">
-    <label for="current-password">Current password</label>
-    <input id="current-password" name="current_password" type="password" autocomplete="current-password" required>
-    <label for="new-password">New password</label>
-    <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="${minPasswordLength}" aria-describedby="new-password-hint">
-    <p class="hint" id="new-password-hint">At least ${minPasswordLength} characters, not one of the most common passwords.</p>
-    <button type="submit">Change password</button>
-  </form>
-</section>
+${opts.hasPassword ? passwordSection(me.user.email, csrf, errorFor('password'), opts.passkeys.length > 0) : passwordlessSection(me.user.email, csrf, errorFor('password'))}
 ${passkeysSection(opts.passkeys, csrf, errorFor('passkeys'))}
 ${twoStepSection(opts.twoStep, csrf, me.user.email, errorFor('two-step'))}
 <section aria-labelledby="sessions-heading">
