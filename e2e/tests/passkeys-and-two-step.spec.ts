@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { request, type BrowserContext, type Page } from '@playwright/test';
+import { request, type BrowserContext, type Page, type Route } from '@playwright/test';
 import { expect, test, type Urls } from '../support/fixtures.js';
 
 async function signInWithPassword(page: Page, urls: Urls, email: string, password: string) {
@@ -80,17 +80,25 @@ test.describe('passkeys', () => {
     await expect(list.getByText('Test laptop', { exact: true })).toBeVisible();
     await expect(list.getByText('never used')).toBeVisible();
 
-    // With the button, no email typed. The login page also starts autofill (a conditional request) at once, which
-    // the virtual authenticator would answer by itself: it waits for a user until the button is chosen.
+    // With the button, no email typed. The login page also starts autofill (a conditional request) when it loads,
+    // which the virtual authenticator would answer by itself: that request's options are held back until the
+    // button has been chosen, so it is the button's request that signs in.
     await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: false });
     await signOutHere(page, urls);
-    const optionsAsked = page.waitForRequest((r) => r.url().endsWith('/api/passkeys/sign-in/options'));
+    const isOptions = (url: URL) => url.pathname === '/api/passkeys/sign-in/options';
+    let held: Route | undefined;
+    await page.route(isOptions, async (route) => {
+      if (held === undefined) held = route;
+      else await route.continue();
+    });
     await page.goto(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.news}/`)}`);
-    await optionsAsked;
+    await expect.poll(() => held !== undefined).toBe(true);
     await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: true });
     const posted = page.waitForRequest((r) => r.url().endsWith('/api/passkeys/sign-in') && r.method() === 'POST');
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await expect(page).toHaveURL(`${urls.news}/`);
+    await held!.abort().catch(() => undefined);
+    await page.unroute(isOptions);
     // Signed in: a relying party gets an ID token for this browser's session, saying how.
     const claims = await idTokenClaims(context, urls);
     expect(claims['amr']).toEqual(['hwk', 'mfa']);
