@@ -113,7 +113,8 @@ export function createTwoStep(deps: { store: Store; secretKey: Buffer; clock: Cl
       if (given.length === 0 || given.length > 32) return false;
       const found = await confirmedSecret(userId);
       if (!found) return false;
-      if (/^\d+$/.test(given)) {
+      // Six digits are an app's code; anything else a recovery code (ten characters, which may all be digits).
+      if (/^\d{6}$/.test(given)) {
         const step = matchTotp(found.secret, given, clock(), found.row.last_used_step === null ? null : Number(found.row.last_used_step));
         return step !== null && (await store.totpCredentials.useStep(userId, step));
       }
