@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import supertest from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -123,6 +124,16 @@ describe('signing in with a second step', () => {
     await codeStep(second.browser, second.csrf, code!).expect(401);
     const account = await first.browser.get('/account').expect(200);
     expect(account.text).toContain('9 of 10 recovery codes left.');
+  });
+
+  it('a recovery code made of digits alone is still a recovery code, not an app code', async () => {
+    const user = await userWithTwoStep();
+    // The service's own derivation of the recovery-code key, to plant a code whose ten characters are all digits.
+    const key = Buffer.from(hkdfSync('sha256', t.secretKey, Buffer.alloc(0), 'userbox recovery codes v1', 32));
+    const digits = '2345678923';
+    await t.store.recoveryCodes.replaceAll(user.id, [createHmac('sha256', key).update(`${user.id}:${digits}`).digest('base64url')], t.now.value);
+    const { browser, csrf } = await passwordStep(user.email, user.password);
+    await codeStep(browser, csrf, '2345678923').expect(303);
   });
 
   it('is bound to the browser that gave the password: another one cannot complete it', async () => {
