@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { amrValuesSupported } from '../../services/auth-methods.js';
 import { signingAlg, type SigningKeys } from '../../services/signing-keys.js';
 
 /** The provider metadata (OpenID Connect Discovery 1.0) for an issuer: exactly what the endpoints implement. */
@@ -21,7 +22,9 @@ export function providerMetadata(issuer: string) {
     revocation_endpoint_auth_methods_supported: ['none'],
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'select_account'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'name', 'picture', 'email', 'email_verified'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'nonce', 'sid', 'name', 'picture', 'email', 'email_verified'],
+    /** Not in the Discovery registry, but read by libraries and tools: the `amr` values ID tokens may carry. */
+    amr_values_supported: [...amrValuesSupported],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
