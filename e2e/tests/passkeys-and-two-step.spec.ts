@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { request, type BrowserContext, type Page, type Route } from '@playwright/test';
-import { expect, test, type Urls } from '../support/fixtures.js';
+import { expect, signIn, test, type Urls } from '../support/fixtures.js';
 
 async function signInWithPassword(page: Page, urls: Urls, email: string, password: string) {
   await page.goto(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.service}/account`)}`);
@@ -126,6 +126,41 @@ test.describe('passkeys', () => {
     await page.getByRole('button', { name: 'Delete passkey Test laptop' }).click();
     await expect(page.getByRole('status')).toHaveText('Your passkey was deleted.');
     await expect(page.getByText('No passkeys yet.')).toBeVisible();
+  });
+});
+
+test.describe('passkeys and several accounts', () => {
+  test('"Add another account" with a passkey: the passkey account joins the browser\'s, the first stays the default', async ({ page, context, urls, makeUser }) => {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+    const a = await makeUser({ name: 'Ada Password' });
+    const b = await makeUser({ name: 'Bob Passkey' });
+
+    // B adds a passkey, then this browser signs out of everything and signs in to A alone.
+    await signInWithPassword(page, urls, b.email, b.password);
+    await expect(page).toHaveURL(`${urls.service}/account`);
+    await page.getByLabel('Label for a new passkey').fill('Bob phone');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect(page.getByRole('status')).toHaveText('Your passkey was added.');
+    await page.getByRole('button', { name: 'Sign out of all accounts' }).click();
+    await expect(page).toHaveURL(`${urls.service}/login`);
+    await signIn(context, urls, a);
+
+    // The login page in add mode signs in with the passkey (autofill answers at once, as a user picking it).
+    const posted = page.waitForRequest((r) => r.url().endsWith('/api/passkeys/sign-in') && r.method() === 'POST');
+    await page.goto(`${urls.service}/login?add=1&return_to=${encodeURIComponent(`${urls.service}/account`)}`);
+    expect(JSON.parse((await posted).postData()!)).toMatchObject({ add: true });
+    await expect(page).toHaveURL(`${urls.service}/account`);
+    // A stays the default (the new account went last), and both are listed: one copy each.
+    await expect(page.getByLabel('Name')).toHaveValue(a.name);
+    const browser = await asBrowser(context, urls);
+    const me = (await (await browser.get('/api/me')).json()) as { user: { email: string }; accounts: { email: string }[] };
+    await browser.dispose();
+    expect(me.user.email).toBe(a.email);
+    expect(me.accounts.map((x) => x.email)).toEqual([a.email, b.email]);
   });
 });
 
