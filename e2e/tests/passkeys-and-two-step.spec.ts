@@ -151,7 +151,8 @@ test.describe('passkeys and several accounts', () => {
 
     // The login page in add mode signs in with the passkey (autofill answers at once, as a user picking it).
     const posted = page.waitForRequest((r) => r.url().endsWith('/api/passkeys/sign-in') && r.method() === 'POST');
-    await page.goto(`${urls.service}/login?add=1&return_to=${encodeURIComponent(`${urls.service}/account`)}`);
+    // Only until the page commits: the autofill sign-in may navigate on before the page's load event.
+    await page.goto(`${urls.service}/login?add=1&return_to=${encodeURIComponent(`${urls.service}/account`)}`, { waitUntil: 'commit' });
     expect(JSON.parse((await posted).postData()!)).toMatchObject({ add: true });
     await expect(page).toHaveURL(`${urls.service}/account`);
     // A stays the default (the new account went last), and both are listed: one copy each.
