@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
@@ -13,7 +14,7 @@ import { createOidcProvider } from './oidc-provider.js';
 import { apiRoutes, enterApi, meRoute } from './routes/api.js';
 import { pageRoutes } from './routes/pages.js';
 import { createFormTokens } from './routes/form-token.js';
-import { createDeviceCookie, createSessionCookie } from './routes/session-cookie.js';
+import { createDeviceCookie, createPendingCookie, createSessionCookie } from './routes/session-cookie.js';
 import { authRateLimit } from './middleware/rate-limits.js';
 import { createLoginThrottle } from './services/login-throttle.js';
 import { widgetRoutes } from './routes/widget.js';
@@ -21,6 +22,9 @@ import type { AppRegistry } from './services/apps.js';
 import { createKnownDevices } from './services/known-devices.js';
 import { createBrowserAccounts } from './services/browser-accounts.js';
 import { createSessionService } from './services/sessions.js';
+import { createTwoStep } from './services/two-step.js';
+import { createPasskeys } from './services/passkeys.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { createUserService } from './services/users.js';
 import { createMemoryFailureCounter, type FailureCounter } from './store/failure-counter.js';
 import type { Store } from './store/store.js';
@@ -36,12 +40,14 @@ import { createAccountData } from './services/account-data.js';
 const skip = (): void => undefined;
 
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+// The package exports no subpaths: its entry is <package>/script/index.js, the bundle sits beside it in dist/.
+const webauthnBrowserBundle = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
 
 export interface AppDependencies {
   /** The settings the app reads, as `loadConfig` gives them (every default is there). */
   config: Pick<
     Config,
-    'publicUrl' | 'session' | 'widgetDir' | 'trustProxy' | 'authRateLimitPerMinute' | 'loginThrottle' | 'oidc' | 'syncCookieDomain' | 'mail' | 'devPages'
+    'publicUrl' | 'session' | 'widgetDir' | 'trustProxy' | 'authRateLimitPerMinute' | 'loginThrottle' | 'oidc' | 'syncCookieDomain' | 'mail' | 'devPages' | 'webauthn'
   > & {
     /** 32+ bytes: form tokens, encryption of signing keys at rest (server.ts finds or makes one when unset). */
     secretKey: Buffer;
@@ -64,7 +70,9 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   const counter = failureCounter ?? createMemoryFailureCounter();
   const throttle = createLoginThrottle({ counter, policy: config.loginThrottle, clock });
   const devices = createKnownDevices(store, clock);
-  const sessions = createSessionService(store, config.session, throttle, devices, clock);
+  const twoStep = createTwoStep({ store, secretKey: config.secretKey, clock, issuer: config.publicUrl });
+  const passkeys = createPasskeys({ store, policy: { ...config.webauthn, rpName: 'Userbox' }, clock });
+  const sessions = createSessionService(store, config.session, throttle, devices, clock, twoStep, passkeys);
   const accounts = createBrowserAccounts(store, sessions, clock);
   const mailer = createMailer(jobs, mailBox(config.secretKey));
   const links = createEmailLinks(store, clock);
@@ -77,6 +85,8 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   passwordReset.work().catch((err: unknown) => logger.error({ err }, 'password-reset worker did not start'));
   const cookie = createSessionCookie(config.publicUrl, clock, config.syncCookieDomain);
   const deviceCookie = createDeviceCookie(config.publicUrl, clock);
+  const secondStepCookie = createPendingCookie(config.publicUrl, clock, 'userbox_second_step');
+  const challengeCookie = createPendingCookie(config.publicUrl, clock, 'userbox_webauthn');
   const formTokens = createFormTokens(config.secretKey, config.publicUrl);
   const authLimit = authRateLimit({
     limit: config.authRateLimitPerMinute,
@@ -122,7 +132,9 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     (req, res, next) =>
       cors(req, res, () => trusted(req, res, () => handler(req, res, next)));
   app.get('/api/me', behindApiChecks(enterApi), meRoute({ accounts, cookie, bearer: oidc.bearer }));
-  app.use('/api', behindApiChecks(apiRoutes({ sessions, accounts, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, authLimit, bearer: oidc.bearer })));
+  // Passkey ceremonies, for the service's own pages (WebAuthn accepts only the service's origin anyway).
+  app.use('/api/passkeys', behindApiChecks(passkeyRoutes({ sessions, accounts, issuer: config.publicUrl, passkeys, registry, cookie, deviceCookie, challengeCookie, authLimit })));
+  app.use('/api', behindApiChecks(apiRoutes({ sessions, accounts, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, secondStepCookie, authLimit, bearer: oidc.bearer })));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -138,12 +150,17 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     res.set('Cross-Origin-Resource-Policy', 'cross-origin');
     next();
   });
+  // SimpleWebAuthn's browser half, for the service's own pages only (never in the widget's bundle).
+  app.get('/assets/simplewebauthn-browser.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300');
+    res.type('text/javascript').sendFile(webauthnBrowserBundle);
+  });
   app.use('/assets', express.static(publicDir, { maxAge: '5m', index: false }));
   // OAuth endpoints take no cookies (or follow the spec's rules) and do their own CORS: before the CSRF check,
   // which would refuse what the specs allow, such as a form posted to /authorize from any site.
   app.use(oidc.router);
   app.use(trusted);
-  app.use(pageRoutes({ sessions, accounts, users, verification, passwordReset, accountData, issuer: config.publicUrl, registry, cookie, deviceCookie, formTokens, authLimit }));
+  app.use(pageRoutes({ sessions, accounts, users, twoStep, passkeys, verification, passwordReset, accountData, issuer: config.publicUrl, registry, cookie, deviceCookie, secondStepCookie, formTokens, authLimit }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -37,7 +37,8 @@ const schema = z.object({
   /** Create a demo account on first start and print its password once. */
   SEED_DEMO_USER: z.stringbool().default(false),
   /**
-   * 32+ random bytes (base64url or hex) for form tokens and for encrypting signing keys at rest. Without it a
+   * 32+ random bytes (base64url or hex) for form tokens, for encrypting signing keys and TOTP secrets at rest, and
+   * for the recovery codes' HMAC (each use gets its own key, derived by HKDF). Without it a
    * SQLite deployment keeps one in `<data dir>/secret.key`; several instances must share one explicitly.
    */
   SECRET_KEY: z.string().min(43).optional(),
@@ -87,6 +88,12 @@ const schema = z.object({
   JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   /** `production` turns the development pages (`/dev/outbox`) off, wherever the service listens. */
   NODE_ENV: z.string().optional(),
+  /**
+   * The WebAuthn relying party ID passkeys are bound to. Default: the host name of PUBLIC_URL. It may be a
+   * registrable suffix of that host (`example.com` for `accounts.example.com`), so passkeys outlive a move between
+   * the site's subdomains; it must not be a bare top-level label. Changing it later orphans every passkey.
+   */
+  WEBAUTHN_RP_ID: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a host name such as example.com').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WIDGET_DIR: z.string().min(1).optional(),
 });
@@ -113,6 +120,8 @@ export interface Config {
   widgetDir: string;
   /** Undefined: derived from publicUrl (see SYNC_COOKIE_DOMAIN). */
   syncCookieDomain: string | undefined;
+  /** Passkeys: the relying party ID (WEBAUTHN_RP_ID or the service's host) and the one origin responses must come from. */
+  webauthn: { rpId: string; origin: string };
   mail: MailSettings;
   /**
    * Whether `/dev/outbox` is served: only when NODE_ENV is not `production` and the service listens on loopback,
@@ -173,6 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const scheme = e.TLS_CERT_FILE ? 'https' : 'http';
   const publicUrl = new URL(e.PUBLIC_URL ?? `${scheme}://localhost:${e.PORT}`).origin;
+  const host = new URL(publicUrl).hostname;
+  const rpId = (e.WEBAUTHN_RP_ID ?? host).toLowerCase();
+  // WebAuthn §5.1.4.1: the RP ID is the origin's host or a registrable domain suffix of it.
+  if (rpId !== host && !(host.endsWith(`.${rpId}`) && rpId.includes('.'))) {
+    throw new ConfigError(`Invalid configuration: WEBAUTHN_RP_ID must be ${host} or a registrable suffix of it (such as ${host.split('.').slice(-2).join('.')})`);
+  }
   const databaseUrl =
     e.DATABASE_URL.startsWith('sqlite:') && !path.isAbsolute(e.DATABASE_URL.slice(7))
       ? `sqlite:${path.join(packageDir, e.DATABASE_URL.slice(7))}`
@@ -214,5 +229,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limits: { perAddressPerHour: e.MAIL_LIMIT_PER_ADDRESS_PER_HOUR, perIpPerHour: e.MAIL_LIMIT_PER_IP_PER_HOUR },
     },
     jobRetry: { retryLimit: e.JOB_RETRY_LIMIT, retryDelayMs: e.JOB_RETRY_DELAY_SECONDS * 1000 },
+    webauthn: { rpId, origin: publicUrl },
   };
 }

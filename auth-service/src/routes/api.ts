@@ -1,10 +1,10 @@
-import { Router, json, type Request, type RequestHandler } from 'express';
+import { Router, json, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
-import type { BrowserAccounts, BrowserSession } from '../services/browser-accounts.js';
-import type { SessionService, SessionView } from '../services/sessions.js';
+import type { Admitted, BrowserAccounts, BrowserSession } from '../services/browser-accounts.js';
+import { needsSecondStep, type SessionService, type SessionView } from '../services/sessions.js';
 import {
   emailSchema,
   nameSchema,
@@ -13,7 +13,7 @@ import {
   pictureSchema,
   type UserService,
 } from '../services/users.js';
-import type { DeviceCookie, SessionCookie } from './session-cookie.js';
+import type { DeviceCookie, PendingCookie, SessionCookie } from './session-cookie.js';
 import type { EmailVerification } from '../services/email-verification.js';
 import type { PasswordReset } from '../services/password-reset.js';
 import type { AccountData } from '../services/account-data.js';
@@ -28,6 +28,13 @@ const credentialsSchema = z.strictObject({
   add: z.boolean().optional(),
 });
 
+const secondStepSchema = z.strictObject({
+  /** A 6-digit code from the authenticator app, or a recovery code. */
+  code: z.string().max(64),
+  timeZone: z.string().max(64).optional(),
+  /** "Add another account", as in the sign-in it completes. */
+  add: z.boolean().optional(),
+});
 const signUpSchema = z.strictObject({ email: emailSchema, name: nameSchema, password: newPasswordSchema });
 const profileSchema = z.strictObject({ name: nameSchema.optional(), picture: pictureSchema.optional() });
 const passwordChangeSchema = z.strictObject({ currentPassword: z.string().max(1024), newPassword: newPasswordSchema });
@@ -64,6 +71,8 @@ export interface ApiDependencies {
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
+  /** Holds a sign-in waiting for its second step (see POST /api/session). */
+  secondStepCookie: PendingCookie;
   authLimit: RequestHandler;
   /** Access tokens from the OIDC provider (token mode: cross-site pages without the cookie). */
   bearer?: { sessionView(authorization: string, origin?: string): Promise<SessionView | null> };
@@ -104,7 +113,7 @@ export function meRoute(deps: Pick<ApiDependencies, 'accounts' | 'cookie' | 'bea
 
 /** Every other `/api` route; mount it after `meRoute`, behind CORS and the CSRF check. */
 export function apiRoutes(deps: ApiDependencies): Router {
-  const { sessions, accounts, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, authLimit } = deps;
+  const { sessions, accounts, users, verification, passwordReset, accountData, registry, cookie, deviceCookie, secondStepCookie, authLimit } = deps;
   const router = Router();
   router.use(enterApi);
 
@@ -224,19 +233,42 @@ export function apiRoutes(deps: ApiDependencies): Router {
     res.status(204).end();
   });
 
+  const signInMeta = (req: Request, timeZone: string | undefined) => ({
+    userAgent: req.get('user-agent') ?? '',
+    ip: req.ip ?? '',
+    deviceTokens: deviceCookie.read(req),
+    timeZone,
+  });
+  const answerSignedIn = (req: Request, res: Response, admitted: Admitted) => {
+    cookie.set(res, admitted.accounts);
+    deviceCookie.remember(req, res, admitted.signedIn.device);
+    res.json(accounts.me(admitted.accounts, admitted.account));
+  };
+
+  // With two-step verification on, a right password answers 401 SECOND_FACTOR_REQUIRED and a short-lived cookie
+  // that holds the pending sign-in; POST /session/second-step with the code then opens the session.
   router.post('/session', authLimit, async (req, res) => {
     const { email, password, timeZone, add } = parseInput(credentialsSchema, req.body);
     const held = await accounts.read(cookie.read(req));
-    const signedIn = await accounts.signIn(
-      held,
-      email,
-      password,
-      { userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '', deviceTokens: deviceCookie.read(req), timeZone },
-      add === true,
-    );
-    cookie.set(res, signedIn.accounts);
-    deviceCookie.remember(req, res, signedIn.signedIn.device);
-    res.json(accounts.me(signedIn.accounts, signedIn.account));
+    const result = await accounts.signIn(held, email, password, signInMeta(req, timeZone), add === true);
+    if (needsSecondStep(result)) {
+      secondStepCookie.set(res, result.secondStep.token, result.secondStep.expiresAt);
+      throw new AppError('SECOND_FACTOR_REQUIRED');
+    }
+    answerSignedIn(req, res, result);
+  });
+
+  router.post('/session/second-step', authLimit, async (req, res) => {
+    const { code, timeZone, add } = parseInput(secondStepSchema, req.body);
+    try {
+      const held = await accounts.read(cookie.read(req));
+      const signedIn = await sessions.completeSecondStep(secondStepCookie.read(req), code, signInMeta(req, timeZone), held);
+      secondStepCookie.clear(res);
+      answerSignedIn(req, res, accounts.admit(held, signedIn, add === true));
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'SECOND_STEP_EXPIRED') secondStepCookie.clear(res);
+      throw err;
+    }
   });
 
   // One account (`?account=`), or every account of this browser ("Sign out of all accounts").

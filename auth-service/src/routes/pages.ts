@@ -3,18 +3,32 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { markRouteBase } from '../middleware/request-log.js';
 import type { AppRegistry } from '../services/apps.js';
-import type { BrowserAccounts, BrowserSession } from '../services/browser-accounts.js';
-import type { SessionService, SessionView } from '../services/sessions.js';
+import QRCode from 'qrcode';
+import type { Admitted, BrowserAccounts, BrowserSession } from '../services/browser-accounts.js';
+import { needsSecondStep, type IdentityProof, type SecondStepRequired, type SessionCookies, type SessionService, type SessionView } from '../services/sessions.js';
 import type { IssuedDevice } from '../services/known-devices.js';
+import type { TwoStep } from '../services/two-step.js';
+import type { Passkeys } from '../services/passkeys.js';
+import { passkeyNameSchema } from './passkeys.js';
 import { emailSchema, nameSchema, normalizeEmail, pictureSchema, type UserService } from '../services/users.js';
-import { accountDeletedPage, accountPage, loginPage, signupPage, type AccountForm } from '../views/pages.js';
+import {
+  accountDeletedPage,
+  accountPage,
+  loginPage,
+  recoveryCodesPage,
+  secondStepPage,
+  signupPage,
+  twoStepSetupPage,
+  type AccountForm,
+} from '../views/pages.js';
 import { confirmEmailPage, emailConfirmedPage, linkRefusedPage } from '../views/email-pages.js';
 import type { EmailVerification } from '../services/email-verification.js';
 import type { PasswordReset } from '../services/password-reset.js';
 import type { AccountData } from '../services/account-data.js';
 import { forgotPasswordPage, passwordResetDonePage, resetPasswordPage, resetSentPage } from '../views/password-reset-pages.js';
 import type { FormTokens } from './form-token.js';
-import type { DeviceCookie, SessionCookie } from './session-cookie.js';
+import { createAfterSignIn } from './after-sign-in.js';
+import type { DeviceCookie, PendingCookie, SessionCookie } from './session-cookie.js';
 import { parseInput } from './validate.js';
 
 /** A form field as posted, cut to `max` characters; anything but one string (missing, repeated) is empty. */
@@ -38,6 +52,12 @@ const profileForm = z.object({
     .transform((s) => s.trim() || null)
     .pipe(pictureSchema),
 });
+const secondStepForm = z.object({ ...signInFields, add: text(1), code: text(64) });
+const codeForm = z.object({ code: text(64) });
+/** Fresh proof for a two-step change: the code if one was typed, else the password. */
+const proofForm = z.object({ code: text(64), password: text(1024) }).transform(({ code, password }): IdentityProof | null =>
+  code.trim() !== '' ? { code } : password !== '' ? { password } : null,
+);
 const passwordForm = z.object({ time_zone: text(64), current_password: text(1024), new_password: text(1024) });
 const emailForm = z.object({ password: text(1024), new_email: text(300).pipe(emailSchema) });
 const linkForm = z.object({ token: text(128) });
@@ -65,9 +85,13 @@ interface PageDependencies {
   verification: EmailVerification;
   passwordReset: PasswordReset;
   accountData: AccountData;
+  twoStep: TwoStep;
+  passkeys: Passkeys;
   registry: AppRegistry;
   cookie: SessionCookie;
   deviceCookie: DeviceCookie;
+  /** Holds a sign-in waiting for its second step, between the password and the code. */
+  secondStepCookie: PendingCookie;
   formTokens: FormTokens;
   authLimit: RequestHandler;
 }
@@ -86,24 +110,44 @@ interface PageKit extends PageDependencies {
   /** Sets the session cookie to these accounts and remembers the browser as a known device of the one signed in. */
   setSessionCookies(req: Request, res: Response, accounts: readonly BrowserSession[], device: IssuedDevice): void;
   /**
+   * After a right password (or code, or passkey): the browser's accounts in its cookie and on to `returnTo` (see
+   * `afterSignIn`), or on to the second step, which keeps `add`.
+   */
+  continueSignIn(req: Request, res: Response, result: Admitted | SecondStepRequired, returnTo: string, add: boolean): void;
+  /**
    * The account the page is about (`?account=`, or the `account` field of a posted form; else the default), or
    * undefined after redirecting to the sign-in page.
    */
   requirePageSession(req: Request, res: Response): Promise<PageSession | undefined>;
   /** Where to go after signing in: `returnTo`, and when that is our `/authorize`, with the account signed in with as its hint. */
   afterSignIn(returnTo: string, account: BrowserSession): string;
+  /**
+   * The current account's session renewed under new cookies (a password changed, removed or set): its token
+   * replaced in the browser's list, the others kept.
+   */
+  renewCurrent(req: Request, res: Response, page: PageSession, cookies: SessionCookies): void;
 }
 
 function pageKit(deps: PageDependencies): PageKit {
-  const { accounts, registry, cookie, deviceCookie, issuer } = deps;
-  const authorizeEndpoint = new URL('/authorize', issuer).href;
+  const { accounts, registry, cookie, deviceCookie, secondStepCookie, issuer } = deps;
+  const setSessionCookies = (req: Request, res: Response, held: readonly BrowserSession[], device: IssuedDevice) => {
+    cookie.set(res, held);
+    deviceCookie.remember(req, res, device);
+  };
+  const afterSignIn = createAfterSignIn(issuer);
   return {
     ...deps,
     html: (res, status, body) => res.status(status).type('html').send(body),
     meta: (req, timeZone) => ({ userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '', deviceTokens: deviceCookie.read(req), timeZone }),
-    setSessionCookies(req, res, held, device) {
-      cookie.set(res, held);
-      deviceCookie.remember(req, res, device);
+    setSessionCookies,
+    continueSignIn(req, res, result, returnTo, add) {
+      if (needsSecondStep(result)) {
+        secondStepCookie.set(res, result.secondStep.token, result.secondStep.expiresAt);
+        res.redirect(303, `/login/second-step?return_to=${encodeURIComponent(returnTo)}${add ? '&add=1' : ''}`);
+        return;
+      }
+      setSessionCookies(req, res, result.accounts, result.signedIn.device);
+      res.redirect(303, afterSignIn(returnTo, result.account));
     },
     async requirePageSession(req, res) {
       const source = req.method === 'POST' ? req.body : req.query;
@@ -116,19 +160,17 @@ function pageKit(deps: PageDependencies): PageKit {
       }
       return { held, current, me: current.view };
     },
-    afterSignIn(returnTo, account) {
-      const url = new URL(returnTo);
-      if (`${url.origin}${url.pathname}` !== authorizeEndpoint) return returnTo;
-      // Back to a sign-in request of an app: it continues with the account just signed in to, not the default.
-      url.searchParams.set('login_hint', account.view.user.id);
-      return url.href;
+    afterSignIn,
+    renewCurrent(req, res, page, cookies) {
+      cookie.set(res, page.held.map((a) => (a === page.current ? { token: cookies.token, expiresAt: cookies.expiresAt } : a)));
+      deviceCookie.remember(req, res, cookies.device);
     },
   };
 }
 
 /** Sign-in, sign-up and sign-out. */
 function signInPages(router: Router, kit: PageKit): void {
-  const { accounts, users, registry, cookie, formTokens, authLimit, html, meta, setSessionCookies, afterSignIn } = kit;
+  const { sessions, accounts, users, registry, cookie, secondStepCookie, formTokens, authLimit, html, meta, continueSignIn } = kit;
   const addMode = (value: unknown) => value === '1';
 
   router.get('/login', (req, res) => {
@@ -151,13 +193,39 @@ function signInPages(router: Router, kit: PageKit): void {
     const add = addMode(form.add);
     try {
       const held = await accounts.read(cookie.read(req));
-      const signedIn = await accounts.signIn(held, form.email, form.password, meta(req, form.time_zone), add);
-      setSessionCookies(req, res, signedIn.accounts, signedIn.signedIn.device);
-      res.redirect(303, afterSignIn(returnTo, signedIn.account));
+      continueSignIn(req, res, await accounts.signIn(held, form.email, form.password, meta(req, form.time_zone), add), returnTo, add);
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
       html(res, e.status, loginPage({ returnTo, add, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
+    }
+  });
+
+  // The second step: the password was right and the browser holds the pending sign-in's cookie.
+  router.get('/login/second-step', (req, res) => {
+    const returnTo = registry.safeReturnTo(req.query['return_to']);
+    const add = addMode(req.query['add']);
+    if (secondStepCookie.read(req) === undefined) return res.redirect(303, `/login?return_to=${encodeURIComponent(returnTo)}${add ? '&add=1' : ''}`);
+    html(res, 200, secondStepPage({ returnTo, add, csrf: formTokens.issue(req, res) }));
+  });
+
+  router.post('/login/second-step', authLimit, async (req, res) => {
+    const form = readForm(secondStepForm, req.body);
+    const returnTo = registry.safeReturnTo(form.return_to);
+    const add = addMode(form.add);
+    try {
+      const held = await accounts.read(cookie.read(req));
+      const signedIn = await sessions.completeSecondStep(secondStepCookie.read(req), form.code, meta(req, form.time_zone), held);
+      secondStepCookie.clear(res);
+      continueSignIn(req, res, accounts.admit(held, signedIn, add), returnTo, add);
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      if (e.code === 'SECOND_STEP_EXPIRED' || e.code === 'TOO_MANY_ACCOUNTS') {
+        secondStepCookie.clear(res);
+        return html(res, e.status, loginPage({ returnTo, add, error: e.message, csrf: formTokens.issue(req, res) }));
+      }
+      html(res, e.status, secondStepPage({ returnTo, add, error: e.message, csrf: formTokens.issue(req, res) }));
     }
   });
 
@@ -174,9 +242,7 @@ function signInPages(router: Router, kit: PageKit): void {
       // Refused before the account exists, so a full browser does not leave a new account behind unsigned-in.
       accounts.assertRoom(held);
       await users.create({ name, email, password: form.password });
-      const signedIn = await accounts.signIn(held, email, form.password, meta(req, form.time_zone), false);
-      setSessionCookies(req, res, signedIn.accounts, signedIn.signedIn.device);
-      res.redirect(303, afterSignIn(returnTo, signedIn.account));
+      continueSignIn(req, res, await accounts.signIn(held, email, form.password, meta(req, form.time_zone), false), returnTo, false);
     } catch (err) {
       const e = formError(err);
       html(res, e.status, signupPage({ returnTo, name: form.name, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
@@ -195,7 +261,7 @@ function signInPages(router: Router, kit: PageKit): void {
 
 /** The account page and its profile and password forms. */
 function accountPages(router: Router, kit: PageKit): void {
-  const { sessions, users, verification, accountData, cookie, deviceCookie, formTokens, authLimit, html, meta, requirePageSession } = kit;
+  const { sessions, users, twoStep, passkeys, verification, accountData, cookie, formTokens, authLimit, html, meta, requirePageSession, renewCurrent } = kit;
 
   async function renderAccount(req: Request, res: Response, page: PageSession, status = 200, error?: { form: AccountForm; message: string }) {
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : undefined;
@@ -203,9 +269,126 @@ function accountPages(router: Router, kit: PageKit): void {
     const list = await sessions.list(me.user.id, me.session.id);
     const others = held.map((a) => ({ handle: a.view.session.id, name: a.view.user.name, email: a.view.user.email, current: a === current }));
     const addHref = `/login?add=1&return_to=${encodeURIComponent(new URL('/account', kit.issuer).href)}`;
-    html(res, status, accountPage({ me, accounts: others, addHref, sessions: list, csrf: formTokens.issue(req, res), ...(done ? { done } : {}), ...(error ? { error } : {}) }));
+    const twoStepStatus = await twoStep.status(me.user.id);
+    const passkeyList = await passkeys.list(me.user.id);
+    const hasPassword = await sessions.hasPassword(me.user.id);
+    html(
+      res,
+      status,
+      accountPage({
+        me,
+        accounts: others,
+        addHref,
+        sessions: list,
+        twoStep: twoStepStatus,
+        passkeys: passkeyList,
+        hasPassword,
+        csrf: formTokens.issue(req, res),
+        ...(done ? { done } : {}),
+        ...(error ? { error } : {}),
+      }),
+    );
   }
   const back = (page: PageSession, done: string) => `/account?account=${encodeURIComponent(page.me.session.id)}&done=${done}`;
+
+  async function renderSetup(req: Request, res: Response, page: PageSession, status = 200, error?: string) {
+    const enrolment = await twoStep.pending(page.me.user);
+    if (!enrolment) return res.redirect(303, `/account?account=${encodeURIComponent(page.me.session.id)}`);
+    const qrSvg = await QRCode.toString(enrolment.otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    html(res, status, twoStepSetupPage({ enrolment, qrSvg, account: page.me.session.id, csrf: formTokens.issue(req, res), ...(error ? { error } : {}) }));
+  }
+
+  /** The fresh proof a two-step change needs, checked (throttled); false after answering the account page with the error. */
+  async function proven(req: Request, res: Response, page: PageSession): Promise<boolean> {
+    const proof = readForm(proofForm, req.body);
+    try {
+      if (!proof) throw new AppError('VALIDATION_FAILED', 'Enter a code from your app or your password.');
+      await sessions.confirmIdentity(page.me.user.id, proof, meta(req, ''));
+      return true;
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, page, e.status, { form: 'two-step', message: e.message });
+      return false;
+    }
+  }
+
+  const passkeyId = (req: Request) => String(req.params['id']).slice(0, 1024);
+
+  router.post('/account/passkeys/:id/rename', async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    const { me } = page;
+    try {
+      const { name } = readForm(z.object({ name: text(200).pipe(passkeyNameSchema) }), req.body);
+      await passkeys.rename(me.user.id, passkeyId(req), name);
+      res.redirect(303, back(page, 'passkey-renamed'));
+    } catch (err) {
+      const e = formError(err);
+      await renderAccount(req, res, page, e.status, { form: 'passkeys', message: e.message });
+    }
+  });
+
+  router.post('/account/passkeys/:id/delete', async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    const { me } = page;
+    try {
+      await passkeys.remove(me.user.id, passkeyId(req));
+      res.redirect(303, back(page, 'passkey-deleted'));
+    } catch (err) {
+      const e = formError(err);
+      await renderAccount(req, res, page, e.status, { form: 'passkeys', message: e.message });
+    }
+  });
+
+  router.post('/account/two-step/setup', async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    const { me } = page;
+    try {
+      await twoStep.begin(me.user);
+    } catch (err) {
+      const e = formError(err);
+      return renderAccount(req, res, page, e.status, { form: 'two-step', message: e.message });
+    }
+    res.redirect(303, `/account/two-step/setup?account=${encodeURIComponent(page.me.session.id)}`);
+  });
+
+  router.get('/account/two-step/setup', async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (page) await renderSetup(req, res, page);
+  });
+
+  router.post('/account/two-step/confirm', authLimit, async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    const { me } = page;
+    const { code } = readForm(codeForm, req.body);
+    try {
+      const codes = await twoStep.confirm(me.user.id, code);
+      html(res, 200, recoveryCodesPage({ codes, turnedOn: true, account: me.session.id }));
+    } catch (err) {
+      const e = formError(err);
+      if (e.code === 'TWO_STEP_NOT_PENDING') return renderAccount(req, res, page, e.status, { form: 'two-step', message: e.message });
+      await renderSetup(req, res, page, e.status, e.message);
+    }
+  });
+
+  router.post('/account/two-step/recovery-codes', authLimit, async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page || !(await proven(req, res, page))) return;
+    const { me } = page;
+    html(res, 200, recoveryCodesPage({ codes: await twoStep.newRecoveryCodes(me.user.id), turnedOn: false, account: me.session.id }));
+  });
+
+  router.post('/account/two-step/disable', authLimit, async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page || !(await proven(req, res, page))) return;
+    const { me } = page;
+    await twoStep.disable(me.user.id);
+    res.redirect(303, back(page, 'two-step-off'));
+  });
 
   router.get('/account', async (req, res) => {
     const page = await requirePageSession(req, res);
@@ -225,14 +408,40 @@ function accountPages(router: Router, kit: PageKit): void {
     }
   });
 
+  router.post('/account/password/remove', authLimit, async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    const form = readForm(passwordForm, req.body);
+    try {
+      renewCurrent(req, res, page, await sessions.removePassword(page.me, form.current_password, meta(req, form.time_zone)));
+      res.redirect(303, back(page, 'password-removed'));
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, page, e.status, { form: 'password', message: e.message });
+    }
+  });
+
+  router.post('/account/password/set', authLimit, async (req, res) => {
+    const page = await requirePageSession(req, res);
+    if (!page) return;
+    const form = readForm(passwordForm, req.body);
+    try {
+      renewCurrent(req, res, page, await sessions.setPassword(page.me, form.new_password, meta(req, form.time_zone)));
+      res.redirect(303, back(page, 'password-set'));
+    } catch (err) {
+      const e = formError(err);
+      res.set(e.headers);
+      await renderAccount(req, res, page, e.status, { form: 'password', message: e.message });
+    }
+  });
+
   router.post('/account/password', authLimit, async (req, res) => {
     const page = await requirePageSession(req, res);
     if (!page) return;
     const form = readForm(passwordForm, req.body);
     try {
-      const changed = await sessions.changePassword(page.me, form.current_password, form.new_password, meta(req, form.time_zone));
-      cookie.set(res, page.held.map((a) => (a === page.current ? { token: changed.token, expiresAt: changed.expiresAt } : a)));
-      deviceCookie.remember(req, res, changed.device);
+      renewCurrent(req, res, page, await sessions.changePassword(page.me, form.current_password, form.new_password, meta(req, form.time_zone)));
       res.redirect(303, back(page, 'password'));
     } catch (err) {
       const e = formError(err);

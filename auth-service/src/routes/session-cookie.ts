@@ -117,3 +117,26 @@ export function createDeviceCookie(publicUrl: string, clock: Clock): DeviceCooki
     },
   };
 }
+
+/**
+ * A short-lived cookie that binds a step in progress to the browser that began it (a sign-in waiting for its
+ * second step, a WebAuthn challenge): HttpOnly, `__Host-` and Secure on https, SameSite=Lax, holding a random
+ * token of which the store keeps only a hash.
+ */
+export interface PendingCookie {
+  read(req: Request): string | undefined;
+  /** Sets it until `expiresAt` (ms, on the service's clock). */
+  set(res: Response, token: string, expiresAt: number): void;
+  clear(res: Response): void;
+}
+
+export function createPendingCookie(publicUrl: string, clock: Clock, baseName: string): PendingCookie {
+  const secure = publicUrl.startsWith('https:');
+  const name = secure ? `__Host-${baseName}` : baseName;
+  const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
+  return {
+    read: (req) => readCookie(req, name),
+    set: (res, token, expiresAt) => res.cookie(name, token, { ...attributes, maxAge: Math.max(0, expiresAt - clock()) }),
+    clear: (res) => res.clearCookie(name, attributes),
+  };
+}

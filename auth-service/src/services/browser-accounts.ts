@@ -1,7 +1,17 @@
 import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
 import { emailKey } from '../store/users-repository.js';
-import { tooManyAccounts, maxAccountsPerBrowser, type BrowserSession, type SessionService, type SessionView, type SignedIn, type SignInMeta } from './sessions.js';
+import {
+  needsSecondStep,
+  tooManyAccounts,
+  maxAccountsPerBrowser,
+  type BrowserSession,
+  type SecondStepRequired,
+  type SessionService,
+  type SessionView,
+  type SignedIn,
+  type SignInMeta,
+} from './sessions.js';
 
 export { maxAccountsPerBrowser, type BrowserSession } from './sessions.js';
 
@@ -17,6 +27,13 @@ export interface AccountEntry {
 /** The `/api/me` body when signed in: the account shown, and every account of the browser. */
 export interface MeBody extends SessionView {
   accounts: AccountEntry[];
+}
+
+/** A sign-in taken into a browser's accounts: the account signed in to, and the browser's new list. */
+export interface Admitted {
+  signedIn: SignedIn;
+  account: BrowserSession;
+  accounts: BrowserSession[];
 }
 
 /** What `/authorize` should do for an app, given the browser's accounts (see `BrowserAccounts.choose`). */
@@ -53,17 +70,18 @@ export interface BrowserAccounts {
    */
   lookup(tokens: readonly string[], handle: string | undefined): Promise<MeBody | null>;
   /**
-   * Signs in on a browser that holds `accounts`. The same account again renews its session in place; a new one is
-   * added: at the end with `add` ("Add another account"), else first, so it becomes the default (the account the
-   * user just signed in with is the one they see). Answers the account and the browser's new list.
+   * Takes a sign-in (a password, a second step, a passkey: each made with `accounts` as the session service's
+   * `held`) into a browser that holds `accounts`. The same account again replaces its renewed session in place; a
+   * new one is added: at the end with `add` ("Add another account"), else first, so it becomes the default (the
+   * account the user just signed in with is the one they see). Answers the account and the browser's new list.
    */
-  signIn(
-    accounts: readonly BrowserSession[],
-    email: string,
-    password: string,
-    meta: SignInMeta,
-    add: boolean,
-  ): Promise<{ signedIn: SignedIn; account: BrowserSession; accounts: BrowserSession[] }>;
+  admit(accounts: readonly BrowserSession[], signedIn: SignedIn, add: boolean): Admitted;
+  /**
+   * Signs in with a password on a browser that holds `accounts` (see `admit`). An account with two-step
+   * verification answers the pending second step instead; its `completeSecondStep`, with the same `accounts`, goes
+   * to `admit` in turn.
+   */
+  signIn(accounts: readonly BrowserSession[], email: string, password: string, meta: SignInMeta, add: boolean): Promise<Admitted | SecondStepRequired>;
   /** Throws `TOO_MANY_ACCOUNTS` when the browser cannot hold one more account (sign-up checks before it creates one). */
   assertRoom(accounts: readonly BrowserSession[]): void;
   /** Ends one account of the browser (by handle; an unknown one ends nothing), or every one; answers what is left. */
@@ -109,6 +127,23 @@ export function createBrowserAccounts(store: Store, sessions: SessionService, cl
   const me = (accounts: readonly BrowserSession[], current: BrowserSession): MeBody =>
     accounts.length === 1 ? single(current.view) : { ...current.view, accounts: accounts.map((a) => entry(a.view, a === current)) };
 
+  const admit = (accounts: readonly BrowserSession[], signedIn: SignedIn, add: boolean): Admitted => {
+    const account: BrowserSession = {
+      token: signedIn.token,
+      view: { user: signedIn.user, session: signedIn.session },
+      createdAt: clock(),
+      expiresAt: signedIn.expiresAt,
+    };
+    if (signedIn.replaces !== undefined) {
+      const replaced = accounts.map((a) => (a.token === signedIn.replaces ? account : a));
+      // Gone from the list meanwhile: added as a new one would be.
+      if (!replaced.includes(account)) return { signedIn, account, accounts: add ? [...accounts, account] : [account, ...accounts] };
+      // Without `add`, the account signed in with becomes the default, as a new one does.
+      return { signedIn, account, accounts: add ? replaced : [account, ...replaced.filter((a) => a !== account)] };
+    }
+    return { signedIn, account, accounts: add ? [...accounts, account] : [account, ...accounts] };
+  };
+
   const byHint = (accounts: readonly BrowserSession[], hint: string) => {
     const key = emailKey(hint.trim());
     return accounts.find((a) => a.view.user.id === hint || emailKey(a.view.user.email) === key);
@@ -131,20 +166,11 @@ export function createBrowserAccounts(store: Store, sessions: SessionService, cl
       return current ? me(accounts, current) : null;
     },
 
+    admit,
+
     async signIn(accounts, email, password, meta, add) {
-      const signedIn = await sessions.signIn(email, password, meta, accounts);
-      const account: BrowserSession = {
-        token: signedIn.token,
-        view: { user: signedIn.user, session: signedIn.session },
-        createdAt: clock(),
-        expiresAt: signedIn.expiresAt,
-      };
-      if (signedIn.replaces !== undefined) {
-        const replaced = accounts.map((a) => (a.token === signedIn.replaces ? account : a));
-        // Without `add`, the account signed in with becomes the default, as a new one does.
-        return { signedIn, account, accounts: add ? replaced : [account, ...replaced.filter((a) => a !== account)] };
-      }
-      return { signedIn, account, accounts: add ? [...accounts, account] : [account, ...accounts] };
+      const result = await sessions.signIn(email, password, meta, accounts);
+      return needsSecondStep(result) ? result : admit(accounts, result, add);
     },
 
     assertRoom(accounts) {

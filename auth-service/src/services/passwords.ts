@@ -29,12 +29,15 @@ export function hashPassword(password: string): Promise<string> {
 
 let dummyHash: Promise<string> | undefined;
 
+/** The stored hash of an account that signs in with passkeys only: no password matches it. */
+export const noPassword = '';
+
 /**
- * Checks a password against a stored hash. With no hash (unknown email) it verifies against a dummy, so both
- * answers take the same time and do not reveal which emails have accounts.
+ * Checks a password against a stored hash. With no hash (unknown email, or an account with passkeys only) it
+ * verifies against a dummy, so every answer takes the same time and none reveals which emails have accounts.
  */
 export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
-  if (storedHash === undefined) {
+  if (storedHash === undefined || storedHash === noPassword) {
     dummyHash ??= hashPassword('userbox-dummy-password-for-timing');
     const dummy = await dummyHash;
     await limited(() => verify(dummy, password));

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
-/** Encrypts what the service must keep at rest but not in the clear (signing keys, queued mail). */
+/** Encrypts what the service must keep at rest but not in the clear (signing keys, queued mail, TOTP secrets). */
 export interface SealedBox {
   /** AES-256-GCM; `context` is bound as associated data, so a sealed value opens only for the same context. */
   seal(plaintext: string, context: string): string;

@@ -13,6 +13,8 @@ export interface TokenSubject {
   scope: string;
   /** When the user signed in (the session's start), ms. */
   authTime: number;
+  /** How the user signed in (RFC 8176 `amr`), from the account session. */
+  amr: readonly string[];
 }
 
 /** The claims of a verified access token (RFC 9068). */
@@ -124,6 +126,7 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
           aud: s.clientId,
           sid: s.sessionId,
           auth_time: seconds(s.authTime),
+          amr: [...s.amr],
           ...(nonce !== null ? { nonce } : {}),
         },
         idTokenType,

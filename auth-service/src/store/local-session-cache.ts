@@ -51,8 +51,8 @@ export function withLocalSessionCache(store: Store, options: { clock: Clock; ttl
         for (const [hash, entry] of cache) if (entry.value.id === id) cache.delete(hash);
         return replaced;
       },
-      async renew(session, tokenHash, now, expiresAt) {
-        const renewed = await store.sessions.renew(session, tokenHash, now, expiresAt);
+      async renew(session, tokenHash, now, expiresAt, amr) {
+        const renewed = await store.sessions.renew(session, tokenHash, now, expiresAt, amr);
         forgetToken(session.token_hash);
         return renewed;
       },

@@ -191,6 +191,72 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('email_links_user_purpose').on('email_links').columns(['user_id', 'purpose']).execute();
     },
   },
+  '0013_session_amr': {
+    // How the session was signed in (RFC 8176 values, space-separated); null for sessions from before, which were
+    // all password sign-ins. auth_time is the session's created_at: every sign-in opens a new session or renews
+    // one in place (the same account again in a browser), which sets created_at and amr anew.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('sessions').addColumn('amr', 'text').execute();
+    },
+  },
+  '0014_two_step': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('totp_credentials')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('secret_encrypted', 'text', (c) => c.notNull())
+        .addColumn('confirmed_at', 'bigint')
+        .addColumn('last_used_step', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('recovery_codes')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('recovery_codes_user_id').on('recovery_codes').column('user_id').execute();
+      await db.schema
+        .createTable('pending_sign_ins')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('methods', 'text', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('pending_sign_ins_expires_at').on('pending_sign_ins').column('expires_at').execute();
+    },
+  },
+  '0015_passkeys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .addColumn('transports', 'text', (c) => c.notNull())
+        .addColumn('device_type', 'text', (c) => c.notNull())
+        .addColumn('backed_up', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('passkeys_user_id').on('passkeys').column('user_id').execute();
+      await db.schema
+        .createTable('webauthn_challenges')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+        .addColumn('challenge', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webauthn_challenges_expires_at').on('webauthn_challenges').column('expires_at').execute();
+    },
+  },
   '0016_confidential_clients': {
     // A confidential client authenticates at /token and /revoke with a secret; only the secret's SHA-256 is kept,
     // and a rotated-out one keeps working until `expires_at` (null: the current one). The ID token's algorithm is

@@ -55,8 +55,8 @@ export function withSessionCache(
       await store.sessions.touch(session, lastSeenAt);
       await invalidate('t', session.token_hash);
     },
-    async renew(session, tokenHash, now, expiresAt) {
-      const renewed = await store.sessions.renew(session, tokenHash, now, expiresAt);
+    async renew(session, tokenHash, now, expiresAt, amr) {
+      const renewed = await store.sessions.renew(session, tokenHash, now, expiresAt, amr);
       await invalidate('t', session.token_hash);
       return renewed;
     },

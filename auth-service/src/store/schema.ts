@@ -28,6 +28,11 @@ export interface SessionsTable {
   ip: string;
   /** The IANA time zone the browser reported at sign-in (where the session began), or null. */
   time_zone: string | null;
+  /**
+   * How the user signed in, as RFC 8176 `amr` values separated by spaces (`pwd`, `pwd otp mfa`, `hwk mfa`); null
+   * for sessions opened before it was recorded (all by password). The session's created_at is its auth_time.
+   */
+  amr: string | null;
 }
 
 export interface AppsTable {
@@ -186,6 +191,76 @@ export interface EmailLinksTable {
   used_at: number | null;
 }
 
+/** A user's authenticator app (two-step verification); one per user. */
+export interface TotpCredentialsTable {
+  user_id: string;
+  /** The base32 secret, sealed under a key derived from SECRET_KEY to this user id (services/sealed-box.ts). */
+  secret_encrypted: string;
+  /** Null until the user confirmed it with a first code: only then does sign-in ask for codes. */
+  confirmed_at: number | null;
+  /** The RFC 6238 time step of the last code accepted: that code and older ones are refused. */
+  last_used_step: number | null;
+  created_at: number;
+}
+
+/** Single-use recovery codes, shown once; only an HMAC of each is stored. */
+export interface RecoveryCodesTable {
+  code_hash: string;
+  user_id: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/**
+ * A sign-in that passed its first step (the password) and waits for the second: bound to one browser by a random
+ * token in its cookie, of which only the SHA-256 is stored; short-lived and used once.
+ */
+export interface PendingSignInsTable {
+  token_hash: string;
+  user_id: string;
+  /** The RFC 8176 methods passed so far, space-separated (`pwd`). */
+  methods: string;
+  /** Wrong codes given for it; past a few it is deleted and the user starts again. */
+  failures: Generated<number>;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A WebAuthn credential (passkey) registered to a user. */
+export interface PasskeysTable {
+  /** The credential id, base64url, as the authenticator made it. */
+  id: string;
+  user_id: string;
+  /** What the user called it ("Phone", "Work laptop"). */
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The signature counter last seen; a response with a lower one (a cloned key) is refused. */
+  counter: number;
+  /** JSON array of the transports the authenticator reported (`["internal","hybrid"]`). */
+  transports: string;
+  /** `singleDevice` (device-bound: amr `hwk`) or `multiDevice` (synced: amr `swk`). */
+  device_type: string;
+  /** 1 when the authenticator said the key is backed up (synced). */
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/**
+ * A WebAuthn challenge handed to one browser (the hash of a random token in its cookie): single use, short-lived,
+ * for one purpose (`register` for a signed-in user, `sign_in` for anyone).
+ */
+export interface WebauthnChallengesTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string | null;
+  /** The challenge, base64url, as sent in the options. */
+  challenge: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -200,4 +275,9 @@ export interface Database {
   email_links: EmailLinksTable;
   client_secrets: ClientSecretsTable;
   client_assertions: ClientAssertionsTable;
+  totp_credentials: TotpCredentialsTable;
+  recovery_codes: RecoveryCodesTable;
+  pending_sign_ins: PendingSignInsTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

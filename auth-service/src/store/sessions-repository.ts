@@ -5,6 +5,8 @@ import type { UserRecord } from './users-repository.js';
 
 export type SessionRecord = Selectable<SessionsTable>;
 export type SessionWithUser = SessionRecord & { user: UserRecord };
+/** A session to insert; `amr` may be left out (null: a password sign-in, as before it was recorded). */
+export type NewSession = Omit<SessionRecord, 'amr'> & Partial<Pick<SessionRecord, 'amr'>>;
 
 /** A session joined to its user, as one row; `toSessionWithUser` splits it. Shared by every session lookup. */
 function selectSessionWithUser(db: Kysely<Database>) {
@@ -21,6 +23,7 @@ function selectSessionWithUser(db: Kysely<Database>) {
       'sessions.user_agent as user_agent',
       'sessions.ip as ip',
       'sessions.time_zone as time_zone',
+      'sessions.amr as amr',
       'users.email as u_email',
       'users.name as u_name',
       'users.picture as u_picture',
@@ -50,7 +53,7 @@ function toSessionWithUser(row: SessionUserRow): SessionWithUser {
 
 /** The sessions table. */
 export interface SessionsRepository {
-  insert(session: SessionRecord): Promise<void>;
+  insert(session: NewSession): Promise<void>;
   /** The hot path of `/api/me`: one lookup on the unique token_hash index, joined to its user. */
   findByTokenHash(tokenHash: string): Promise<SessionWithUser | undefined>;
   /**
@@ -67,10 +70,10 @@ export interface SessionsRepository {
   replaceToken(id: string, tokenHash: string): Promise<{ expires_at: number } | undefined>;
   /**
    * A fresh sign-in to a session the browser already holds (the same account again): a new token hash, and its
-   * sign-in time and lifetimes start again; the id, and so every grant bound to it, stays. False when it is gone.
-   * A cache in front must forget the old hash.
+   * sign-in time, lifetimes and `amr` (how this sign-in was made) start again; the id, and so every grant bound to
+   * it, stays. False when it is gone. A cache in front must forget the old hash.
    */
-  renew(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, tokenHash: string, now: number, expiresAt: number): Promise<boolean>;
+  renew(session: Pick<SessionRecord, 'id' | 'token_hash' | 'user_id'>, tokenHash: string, now: number, expiresAt: number, amr: string): Promise<boolean>;
   deleteByTokenHash(tokenHash: string): Promise<void>;
   /** A user's sessions, newest activity first. */
   listByUser(userId: string): Promise<SessionRecord[]>;
@@ -88,7 +91,7 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
   const findByTokenHashSql = selectSessionWithUser(db).where('sessions.token_hash', '=', '').compile().sql;
 
   return {
-    async insert(session: SessionRecord): Promise<void> {
+    async insert(session: NewSession): Promise<void> {
       await db.insertInto('sessions').values(session).execute();
     },
     /** The hot path of `/api/me`: one lookup on the unique token_hash index, joined to its user. */
@@ -118,10 +121,10 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
     async replaceToken(id: string, tokenHash: string): Promise<{ expires_at: number } | undefined> {
       return db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).returning(['expires_at']).executeTakeFirst();
     },
-    async renew(session, tokenHash, now, expiresAt): Promise<boolean> {
+    async renew(session, tokenHash, now, expiresAt, amr): Promise<boolean> {
       const result = await db
         .updateTable('sessions')
-        .set({ token_hash: tokenHash, created_at: now, last_seen_at: now, expires_at: expiresAt })
+        .set({ token_hash: tokenHash, created_at: now, last_seen_at: now, expires_at: expiresAt, amr })
         .where('id', '=', session.id)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;

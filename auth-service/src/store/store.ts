@@ -19,6 +19,11 @@ import { createUsersRepository, type UsersRepository } from './users-repository.
 import { createJobsRepository, type JobsRepository } from './jobs-repository.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
 import { createEmailLinksRepository, type EmailLinksRepository } from './email-links-repository.js';
+import { createTotpCredentialsRepository, type TotpCredentialsRepository } from './totp-credentials-repository.js';
+import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes-repository.js';
+import { createPendingSignInsRepository, type PendingSignInsRepository } from './pending-sign-ins-repository.js';
+import { createPasskeysRepository, type PasskeysRepository } from './passkeys-repository.js';
+import { createWebauthnChallengesRepository, type WebauthnChallengesRepository } from './webauthn-challenges-repository.js';
 
 /** The database and one repository per table. */
 export interface Store {
@@ -37,6 +42,11 @@ export interface Store {
   readonly jobs: JobsRepository;
   readonly outbox: OutboxRepository;
   readonly emailLinks: EmailLinksRepository;
+  readonly totpCredentials: TotpCredentialsRepository;
+  readonly recoveryCodes: RecoveryCodesRepository;
+  readonly pendingSignIns: PendingSignInsRepository;
+  readonly passkeys: PasskeysRepository;
+  readonly webauthnChallenges: WebauthnChallengesRepository;
   /** Cheap round trip for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -138,6 +148,11 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     jobs: createJobsRepository(db),
     outbox: createOutboxRepository(db),
     emailLinks: createEmailLinksRepository(db),
+    totpCredentials: createTotpCredentialsRepository(db),
+    recoveryCodes: createRecoveryCodesRepository(db),
+    pendingSignIns: createPendingSignInsRepository(db),
+    passkeys: createPasskeysRepository(db),
+    webauthnChallenges: createWebauthnChallengesRepository(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

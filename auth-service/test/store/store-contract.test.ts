@@ -24,6 +24,7 @@ function session(userId: string, overrides: Partial<{ id: string; token_hash: st
     user_agent: 'UA',
     ip: '127.0.0.1',
     time_zone: 'Europe/Berlin',
+    amr: 'pwd otp mfa',
   };
 }
 
@@ -87,12 +88,12 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(await store().sessions.listByUser(other.id)).toHaveLength(1);
   });
 
-  it('renews a session in place: a new token hash and new times, the same id; false when it is gone', async () => {
+  it('renews a session in place: a new token hash, new times and amr, the same id; false when it is gone', async () => {
     const u = user();
     await store().users.insert(u);
     const s = session(u.id);
     await store().sessions.insert(s);
-    expect(await store().sessions.renew(s, `${s.token_hash}-renewed`, 1_750_000_000_000, 1_850_000_000_000)).toBe(true);
+    expect(await store().sessions.renew(s, `${s.token_hash}-renewed`, 1_750_000_000_000, 1_850_000_000_000, 'pwd otp mfa')).toBe(true);
     expect(await store().sessions.findByTokenHash(s.token_hash)).toBeUndefined();
     expect(await store().sessions.findById(s.id)).toEqual({
       ...s,
@@ -100,9 +101,10 @@ describe.each(databases)('store contract on $name', (database) => {
       created_at: 1_750_000_000_000,
       last_seen_at: 1_750_000_000_000,
       expires_at: 1_850_000_000_000,
+      amr: 'pwd otp mfa',
       user: u,
     });
-    expect(await store().sessions.renew({ ...s, id: 'no-such-session' }, 'y', 1, 2)).toBe(false);
+    expect(await store().sessions.renew({ ...s, id: 'no-such-session' }, 'y', 1, 2, 'pwd')).toBe(false);
   });
 
   it('remembers which of a browser’s sessions an app used last, and forgets it with the session', async () => {

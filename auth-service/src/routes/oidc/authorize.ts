@@ -186,7 +186,8 @@ export function authorizeRoutes(deps: {
       }
       const session = await sessions.live(choice.account.view.session.id);
       const now = clock();
-      const tooOld = session !== null && maxAge !== undefined && now - Number(session.created_at) > maxAge * 1000;
+      // max_age=0 asks for a sign-in now, like prompt=login (OpenID Connect Core §3.1.2.1).
+      const tooOld = session !== null && maxAge !== undefined && (maxAge === 0 || now - Number(session.created_at) > maxAge * 1000);
       if (session && authAfter !== undefined && Number(session.created_at) < authAfter) {
         // We already sent the user to sign in again and they came back with the old session.
         throw new AppError('LOGIN_REQUIRED', 'The user did not sign in again.');

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { amrValuesSupported } from '../../services/auth-methods.js';
 import { clientAssertionAlgs } from '../../services/client-assertions.js';
 import { clientAuthMethods } from '../../services/clients.js';
 import { signingAlgs, type SigningKeys } from '../../services/signing-keys.js';
@@ -25,7 +26,9 @@ export function providerMetadata(issuer: string) {
     revocation_endpoint_auth_signing_alg_values_supported: [...clientAssertionAlgs],
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'select_account'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'name', 'picture', 'email', 'email_verified'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'nonce', 'sid', 'name', 'picture', 'email', 'email_verified'],
+    /** Not in the Discovery registry, but read by libraries and tools: the `amr` values ID tokens may carry. */
+    amr_values_supported: [...amrValuesSupported],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -32,7 +32,7 @@ export function tokenRoutes(deps: { registry: AppRegistry; clients: Clients; gra
       await grants.revokeFamily(grant.familyId);
       throw new AppError('INVALID_GRANT', 'The account session behind this grant has ended.');
     }
-    const subject = { user: session.user, clientId: grant.clientId, sessionId: session.id, scope, authTime: grant.authTime };
+    const subject = { user: session.user, clientId: grant.clientId, sessionId: session.id, scope, authTime: grant.authTime, amr: session.methods };
     const [accessToken, idToken, refreshToken] = await Promise.all([
       tokens.accessToken(subject),
       tokens.idToken(subject, nonce, client.idTokenSignedResponseAlg),
