@@ -42,7 +42,11 @@ test.describe('signing in from a host page', () => {
     await expect(menu).toBeHidden();
     await expect(account).toBeFocused();
 
+    // ArrowDown opens the menu on its first item; then "Add another account", then "Sign out".
     await page.keyboard.press('ArrowDown');
+    await expect(box.getByRole('menuitem', { name: 'Manage your account' })).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(box.getByRole('menuitem', { name: 'Add another account' })).toBeFocused();
     await page.keyboard.press('ArrowDown');
     const signOut = box.getByRole('menuitem', { name: 'Sign out', exact: true });
     await expect(signOut).toBeFocused();

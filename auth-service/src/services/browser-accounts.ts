@@ -89,7 +89,8 @@ export interface BrowserAccounts {
   /**
    * Which account `/authorize` uses for `clientId`: the `loginHint`'s (an email, any case, or a user id) when
    * it is signed in here, else the sign-in page; with no hint, the only account, or the one this app last used in
-   * this browser, or the chooser (`selection-required` when `interactive` is false). `chooser` forces the
+   * this browser (by any of the app's clients: those sharing an origin, such as a back end and the box on its
+   * pages), or the chooser (`selection-required` when `interactive` is false). `chooser` forces the
    * chooser (`prompt=select_account`).
    */
   choose(
@@ -108,7 +109,11 @@ const entry = (s: SessionView, current: boolean): AccountEntry => ({
   current,
 });
 
-export function createBrowserAccounts(store: Store, sessions: SessionService, clock: Clock): BrowserAccounts {
+/**
+ * `sameApp(clientId)`: the client ids of the app `clientId` belongs to, itself included (see `choose`): a back end
+ * and the public client of the box on its pages are one app to the user.
+ */
+export function createBrowserAccounts(store: Store, sessions: SessionService, clock: Clock, sameApp: (clientId: string) => readonly string[] = (id) => [id]): BrowserAccounts {
   // The common case, one account, answers the same frozen body for as long as its session view stays the same
   // (the view is itself cached per session record): nothing is built on the hot path.
   const singles = new WeakMap<SessionView, MeBody>();
@@ -193,7 +198,7 @@ export function createBrowserAccounts(store: Store, sessions: SessionService, cl
       if (chooser) return { kind: 'choose' };
       const [only] = accounts;
       if (only && accounts.length === 1) return { kind: 'account', account: only };
-      const last = await store.clientChoices.lastUsed(clientId, accounts.map((a) => a.view.session.id));
+      const last = await store.clientChoices.lastUsed(sameApp(clientId), accounts.map((a) => a.view.session.id));
       const used = last === undefined ? undefined : accounts.find((a) => a.view.session.id === last);
       if (used) return { kind: 'account', account: used };
       return interactive ? { kind: 'choose' } : { kind: 'selection-required' };

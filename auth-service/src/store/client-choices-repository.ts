@@ -5,8 +5,8 @@ import type { Database } from './schema.js';
 export interface ClientChoicesRepository {
   /** Records that `clientId` signed in with `sessionId` at `usedAt` (one row per pair, the latest time kept). */
   record(sessionId: string, clientId: string, usedAt: number): Promise<void>;
-  /** Of these sessions (one browser's), the one `clientId` used last, or undefined when it used none. */
-  lastUsed(clientId: string, sessionIds: readonly string[]): Promise<string | undefined>;
+  /** Of these sessions (one browser's), the one any of `clientIds` used last, or undefined when they used none. */
+  lastUsed(clientIds: readonly string[], sessionIds: readonly string[]): Promise<string | undefined>;
 }
 
 export function createClientChoicesRepository(db: Kysely<Database>): ClientChoicesRepository {
@@ -18,12 +18,12 @@ export function createClientChoicesRepository(db: Kysely<Database>): ClientChoic
         .onConflict((oc) => oc.columns(['session_id', 'client_id']).doUpdateSet({ used_at: usedAt }))
         .execute();
     },
-    async lastUsed(clientId, sessionIds) {
-      if (sessionIds.length === 0) return undefined;
+    async lastUsed(clientIds, sessionIds) {
+      if (sessionIds.length === 0 || clientIds.length === 0) return undefined;
       const row = await db
         .selectFrom('client_choices')
         .select('session_id')
-        .where('client_id', '=', clientId)
+        .where('client_id', 'in', [...clientIds])
         .where('session_id', 'in', [...sessionIds])
         .orderBy('used_at', 'desc')
         .orderBy('session_id')

@@ -226,6 +226,18 @@ describe('several accounts and no hint', () => {
     expect(redirectParams(shop, shopRedirect).get('error')).toBe('account_selection_required');
   });
 
+  it('counts a choice for every client of the same app: the box on a back end’s pages follows the back end’s last account', async () => {
+    // A back end (news) and the public client of the box on its pages (news-box): one origin, one app to the user.
+    const boxRedirect = `${newsOrigin}/`;
+    t = await createOidcTestApp({ apps: [{ id: 'news-box', name: 'News box', url: `${newsOrigin}/`, icon: null, origins: [newsOrigin], redirectUris: [boxRedirect] }] });
+    const { agent, b } = await browserWithTwo();
+    expect(subOf(await codeFlow(agent, { login_hint: b.email }))).toBe(b.id);
+    expect(subOf(await codeFlow(agent, { prompt: 'none' }, 'news-box', boxRedirect))).toBe(b.id);
+    // An app on another origin still has to choose.
+    const shop = await agent.get('/authorize').query(authorizeQuery({ clientId: 'shop', redirectUri: shopRedirect, extra: { prompt: 'none' } }));
+    expect(redirectParams(shop, shopRedirect).get('error')).toBe('account_selection_required');
+  });
+
   it('keeps the last choice to this browser: another browser with the same two accounts still has to choose', async () => {
     const { agent, a, b } = await browserWithTwo();
     await codeFlow(agent, { login_hint: b.email });

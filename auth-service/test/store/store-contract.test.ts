@@ -112,20 +112,23 @@ describe.each(databases)('store contract on $name', (database) => {
     await store().users.insert(u);
     const [a, b, c] = [session(u.id), session(u.id), session(u.id)];
     for (const s of [a, b, c]) await store().sessions.insert(s);
-    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBeUndefined();
-    expect(await store().clientChoices.lastUsed('news', [])).toBeUndefined();
+    expect(await store().clientChoices.lastUsed(['news'], [a.id, b.id])).toBeUndefined();
+    expect(await store().clientChoices.lastUsed(['news'], [])).toBeUndefined();
     await store().clientChoices.record(a.id, 'news', 1_000);
     await store().clientChoices.record(b.id, 'news', 2_000);
     await store().clientChoices.record(c.id, 'news', 3_000);
     await store().clientChoices.record(a.id, 'shop', 9_000);
     // Only among the sessions asked about (one browser's): c is another browser's.
-    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBe(b.id);
+    expect(await store().clientChoices.lastUsed(['news'], [a.id, b.id])).toBe(b.id);
     await store().clientChoices.record(a.id, 'news', 4_000);
-    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBe(a.id);
-    expect(await store().clientChoices.lastUsed('shop', [a.id, b.id])).toBe(a.id);
-    expect(await store().clientChoices.lastUsed('mail', [a.id, b.id])).toBeUndefined();
+    expect(await store().clientChoices.lastUsed(['news'], [a.id, b.id])).toBe(a.id);
+    expect(await store().clientChoices.lastUsed(['shop'], [a.id, b.id])).toBe(a.id);
+    expect(await store().clientChoices.lastUsed(['mail'], [a.id, b.id])).toBeUndefined();
+    // Several clients of one app: the latest of any of them.
+    expect(await store().clientChoices.lastUsed(['mail', 'shop', 'news'], [a.id, b.id])).toBe(a.id);
+    expect(await store().clientChoices.lastUsed([], [a.id, b.id])).toBeUndefined();
     await store().sessions.deleteForUser(u.id, a.id);
-    expect(await store().clientChoices.lastUsed('news', [a.id, b.id])).toBe(b.id);
+    expect(await store().clientChoices.lastUsed(['news'], [a.id, b.id])).toBe(b.id);
   });
 
   it('replaces a session’s token hash in place: the same session under the new hash only', async () => {
