@@ -15,7 +15,7 @@ export interface TokenModeWindow {
   history: { state: unknown; replaceState(data: unknown, unused: string, url: string): void };
   localStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-  document: { cookie: string };
+  document: { cookie: string; getElementById?(id: string): { scrollIntoView(): void } | null };
   navigator: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } };
   scrollY: number;
   scrollTo(x: number, y: number): void;
@@ -301,7 +301,10 @@ export class TokenSessionClient extends SessionClient {
     const samePage = back.origin === here.origin && back.pathname === here.pathname && !back.search;
     if (samePage) {
       this.#win.history.replaceState(this.#win.history.state, '', back.href);
-      this.#win.scrollTo(0, pending.scrollY);
+      // Left before the browser had scrolled to the page's hash (Firefox may bounce first): go to the hash again.
+      const target = pending.scrollY === 0 && back.hash ? this.#win.document.getElementById?.(back.hash.slice(1)) : null;
+      if (target) target.scrollIntoView();
+      else this.#win.scrollTo(0, pending.scrollY);
     }
     const code = params.get('code');
     const issuer = params.get('iss');

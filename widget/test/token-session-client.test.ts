@@ -199,6 +199,18 @@ describe('TokenSessionClient', () => {
     expect(win.document.cookie).toBe('userbox_tried_shop=1');
   });
 
+  it('comes back to the hash when it left before the browser had scrolled there', async () => {
+    const svc = fakeService();
+    const first = makeTab(`${shop}/cart#s5`);
+    const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
+    const section = { scrollIntoView: vi.fn() };
+    const getElementById = vi.fn((id: string) => (id === 's5' ? section : null));
+    Object.assign(back.win.document, { getElementById });
+    await clientIn(back, svc).me();
+    expect(section.scrollIntoView).toHaveBeenCalledOnce();
+    expect(back.win.scrollTo).not.toHaveBeenCalled();
+  });
+
   it('comes back: trades the code for tokens, restores the address and scroll, and asks /api/me with the bearer token', async () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/cart#s5`);
