@@ -133,9 +133,11 @@ test.describe('passkeys and several accounts', () => {
   test('"Add another account" with a passkey: the passkey account joins the browser\'s, the first stays the default', async ({ page, context, urls, makeUser }) => {
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
     });
+    // The virtual authenticator answers the login page's autofill at once; held back while the test signs out.
+    const autofill = (enabled: boolean) => cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
     const a = await makeUser({ name: 'Ada Password' });
     const b = await makeUser({ name: 'Bob Passkey' });
 
@@ -145,9 +147,13 @@ test.describe('passkeys and several accounts', () => {
     await page.getByLabel('Label for a new passkey').fill('Bob phone');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await expect(page.getByRole('status')).toHaveText('Your passkey was added.');
+    await autofill(false);
     await page.getByRole('button', { name: 'Sign out of all accounts' }).click();
     await expect(page).toHaveURL(`${urls.service}/login`);
     await signIn(context, urls, a);
+    // Off the sign-in page first, so its pending autofill request cannot answer once presence is back on.
+    await page.goto('about:blank');
+    await autofill(true);
 
     // The login page in add mode signs in with the passkey (autofill answers at once, as a user picking it).
     const posted = page.waitForRequest((r) => r.url().endsWith('/api/passkeys/sign-in') && r.method() === 'POST');
