@@ -134,7 +134,9 @@ export class TokenSessionClient extends SessionClient {
 
   /**
    * Everywhere: `DELETE /api/sessions` with the token ends every session of the user. This one: RP-initiated
-   * logout, a top-level visit to the service's `/end_session` that ends its session and comes back here.
+   * logout, a top-level visit to the service's `/end_session` that ends its session and comes back here, where
+   * one silent bounce shows the browser's next account for this app (the one it used before, or the only one
+   * left), or Sign in.
    */
   override async signOut(everywhere = false, handle?: string | null, _all?: boolean, done?: () => void): Promise<void> {
     // A token holds one account: signing out another of the browser's is the service's own pages' business.
@@ -148,6 +150,9 @@ export class TokenSessionClient extends SessionClient {
     this.#forget(clientId);
     this.#markTried(clientId);
     if (everywhere) return this.refresh();
+    // The browser may hold other accounts, which the service keeps: the page that comes back (with this `state`)
+    // asks once, silently, which one this app shows now (see #obtain). A silent sign-in kept ready for it.
+    const { state } = await this.#prepare(clientId, 'none', this.#win.location.href);
     // Told before leaving: a host that reloads on `userbox-signout` must not cancel the visit to /end_session
     // (Firefox does, when the reload comes after it).
     done?.();
@@ -155,6 +160,7 @@ export class TokenSessionClient extends SessionClient {
     if (idToken) url.searchParams.set('id_token_hint', idToken);
     url.searchParams.set('client_id', clientId);
     url.searchParams.set('post_logout_redirect_uri', this.#redirectUri());
+    url.searchParams.set('state', state);
     // The page is leaving: nothing more to ask or tell. A refresh here would report the user gone, and a host
     // that reloads on that (userbox-host-sync.js) would cancel this visit in Firefox, so the service would keep
     // the session.
@@ -170,8 +176,6 @@ export class TokenSessionClient extends SessionClient {
   override async switchTo(sub?: string): Promise<void> {
     // The view kept in this tab is the account left: the page that comes back must not paint it.
     this.keeper?.clear();
-    // For /userbox-host-sync.js on the page that comes back: the user chose this account (see host-sync.ts).
-    this.#win.sessionStorage.setItem('userbox:switched', '1');
     await this.#authorize(await this.#appId(), sub ? null : 'select_account', this.#win.location.href, sub);
   }
 
@@ -208,6 +212,10 @@ export class TokenSessionClient extends SessionClient {
   async #obtain(): Promise<string | null> {
     const clientId = await this.#appId();
     const returned = this.#returnedSignIn();
+    // Back from /end_session (our `state`, and neither a code nor an error): one silent bounce finds the account
+    // the browser still holds for this app, if any (signed out of one of several, the app falls back to another).
+    // It cannot loop: the state is spent, and the bounce's own answer comes back with a code or an error.
+    if (returned && !returned[0].has('code') && !returned[0].has('error')) return this.#authorize(clientId, 'none', returned[1].returnUrl);
     // A switch the user cancelled at the chooser leaves the account it started from.
     if (returned) return (await this.#finishSignIn(clientId, ...returned)) ?? (await this.#refreshTokens(clientId)) ?? null;
     const refreshed = await this.#refreshTokens(clientId);
