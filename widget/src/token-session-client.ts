@@ -15,7 +15,7 @@ export interface TokenModeWindow {
   history: { state: unknown; replaceState(data: unknown, unused: string, url: string): void };
   localStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-  document: { cookie: string; getElementById?(id: string): { scrollIntoView(): void } | null };
+  document: { cookie: string; readyState?: DocumentReadyState; getElementById?(id: string): { scrollIntoView(): void } | null };
   navigator: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } };
   scrollY: number;
   scrollTo(x: number, y: number): void;
@@ -28,6 +28,8 @@ interface PendingSignIn {
   redirectUri: string;
   returnUrl: string;
   scrollY: number;
+  /** The page had not finished loading: the browser may not have scrolled to its hash yet. */
+  loading: boolean;
 }
 
 /** An access token with its ID token; `expiresAt` (ms) is when it is renewed, a minute before it expires. */
@@ -273,7 +275,8 @@ export class TokenSessionClient extends SessionClient {
     const nonce = randomString();
     const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
     const redirectUri = this.#redirectUri();
-    const pending: PendingSignIn = { verifier, nonce, redirectUri, returnUrl, scrollY: this.#win.scrollY };
+    const loading = this.#win.document.readyState !== undefined && this.#win.document.readyState !== 'complete';
+    const pending: PendingSignIn = { verifier, nonce, redirectUri, returnUrl, scrollY: this.#win.scrollY, loading };
     this.#win.sessionStorage.setItem(`userbox:pending:${state}`, JSON.stringify(pending));
     const url = new URL('/authorize', this.serviceUrl);
     url.search = new URLSearchParams({
@@ -309,8 +312,10 @@ export class TokenSessionClient extends SessionClient {
     const samePage = back.origin === here.origin && back.pathname === here.pathname && !back.search;
     if (samePage) {
       this.#win.history.replaceState(this.#win.history.state, '', back.href);
-      // Left before the browser had scrolled to the page's hash (Firefox may bounce first): go to the hash again.
-      const target = pending.scrollY === 0 && back.hash ? this.#win.document.getElementById?.(back.hash.slice(1)) : null;
+      // Left while the page was loading, before the browser had (quite) scrolled to its hash: go to the hash.
+      // (Firefox scrolls towards it bit by bit as the page grows, and there only at load: a position taken
+      // earlier is partway.)
+      const target = pending.loading && back.hash ? this.#win.document.getElementById?.(back.hash.slice(1)) : null;
       if (target) target.scrollIntoView();
       else this.#win.scrollTo(0, pending.scrollY);
     }

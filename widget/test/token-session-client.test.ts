@@ -199,9 +199,12 @@ describe('TokenSessionClient', () => {
     expect(win.document.cookie).toBe('userbox_tried_shop=1');
   });
 
-  it('comes back to the hash when it left before the browser had scrolled there', async () => {
+  it('comes back to the hash when it left while the page was loading, before the browser had quite scrolled there', async () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/cart#s5`);
+    // Firefox, part way to the hash at the moment the box bounced.
+    Object.assign(first.win.document, { readyState: 'interactive' });
+    first.win.scrollY = 500;
     const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
     const section = { scrollIntoView: vi.fn() };
     const getElementById = vi.fn((id: string) => (id === 's5' ? section : null));
@@ -215,6 +218,7 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/cart#s5`);
     first.win.scrollY = 800;
+    Object.assign(first.win.document, { readyState: 'complete' });
     // The browser comes back to the redirect URI in the same tab (same sessionStorage).
     const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
 
