@@ -155,9 +155,9 @@ describe.each(databases)('store contract on $name', (database) => {
   });
 
   it('upserts, orders and removes apps', async () => {
-    await store().apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
-    await store().apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
-    await store().apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
+    await store().apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
+    await store().apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
+    await store().apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
     const apps = await store().apps.list();
     expect(apps.map((a) => [a.id, a.name])).toEqual([['a', 'A'], ['b', 'B2']]);
     expect(apps[0]?.redirectUris).toEqual(['https://a.test/cb']);
@@ -167,8 +167,8 @@ describe.each(databases)('store contract on $name', (database) => {
 
   it('keeps confidential clients and their secrets: the current one, the previous in its grace period, none past it', async () => {
     const id = `c-${randomBytes(4).toString('hex')}`;
-    await store().apps.upsert({ id, name: 'C', url: 'https://c.test/', icon: null, origins: ['https://c.test'], redirectUris: [], position: 9, confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null });
-    expect((await store().apps.list()).find((a) => a.id === id)).toMatchObject({ confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null });
+    await store().apps.upsert({ id, name: 'C', url: 'https://c.test/', icon: null, origins: ['https://c.test'], redirectUris: [], position: 9, confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
+    expect((await store().apps.list()).find((a) => a.id === id)).toMatchObject({ confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
     const t0 = 1_700_000_000_000;
     await store().clientSecrets.replace(id, 'h1', t0, t0 + 100);
     await store().clientSecrets.replace(id, 'h2', t0 + 10, t0 + 110);
