@@ -21,5 +21,9 @@ export function backChannelLogoutRoutes({ client, sessions, warn }) {
       res.status(400).json({ error: 'invalid_request' });
     }
   });
+  // A body the parser refused (too large, not a form): the same answer as any other bad request (§2.8).
+  /** @type {import('express').ErrorRequestHandler} */
+  const refused = (_err, _req, res, _next) => void res.status(400).set('Cache-Control', 'no-store').json({ error: 'invalid_request' });
+  router.use('/backchannel-logout', refused);
   return router;
 }

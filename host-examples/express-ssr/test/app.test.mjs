@@ -198,6 +198,9 @@ test('a back-channel logout for the session ends it: the next page shows a guest
   assert.equal(forged.status, 400);
   assert.deepEqual(await forged.json(), { error: 'invalid_request' });
   assert.equal((await backChannelLogout('')).status, 400);
+  const huge = await backChannelLogout(`logout:${sid}:u1:${'x'.repeat(20_000)}`);
+  assert.equal(huge.status, 400);
+  assert.deepEqual(await huge.json(), { error: 'invalid_request' });
   assert.match((await b.get('/')).text, /Hello, Ada/);
 
   const res = await backChannelLogout(`logout:${sid}:u1`);
