@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark in turn. Each prints its own table of ratios measured side by side in
 // one run (absolute numbers drift between runs on shared machines; ratios do not).
-// `npm run bench -- api` (or size, scale, verify, page-views) runs only the sections named; other arguments after the
+// `npm run bench -- api` (or size, scale, verify, page-views, ssr-page-views) runs only the sections named; other arguments after the
 // names go to each section, e.g. `npm run bench -- api --me-only`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const sections = ['size', 'api', 'scale', 'verify', 'page-views'];
+const sections = ['size', 'api', 'scale', 'verify', 'page-views', 'ssr-page-views'];
 const args = process.argv.slice(2);
 const chosen = args.filter((a) => sections.includes(a));
 const passOn = args.filter((a) => !sections.includes(a));

@@ -70,11 +70,13 @@ export function clientSecret(host) {
 
 /**
  * The host's entry in the service's app registry (APPS_FILE). A confidential host's entry carries the SHA-256 of its
- * secret (`clientSecretHash`), never the secret.
+ * secret (`clientSecretHash`), never the secret, and its back-channel logout endpoint.
  * @param {HostExample} host
  * @param {string} url  The host's origin.
+ * @param {string} [backChannelUrl]  Where the service reaches the host's back end, when not at `url` (in the e2e
+ *   set-up the browser's host names resolve only inside the browser).
  */
-export const appEntry = (host, url) => ({
+export const appEntry = (host, url, backChannelUrl = url) => ({
   id: host.id,
   name: host.name,
   url: `${url}/`,
@@ -82,7 +84,11 @@ export const appEntry = (host, url) => ({
   origins: [url],
   redirectUris: redirectUris(host, url),
   ...(isConfidential(host)
-    ? { confidential: true, clientSecretHash: createHash('sha256').update(clientSecret(host)).digest('base64url') }
+    ? {
+        confidential: true,
+        clientSecretHash: createHash('sha256').update(clientSecret(host)).digest('base64url'),
+        backchannelLogoutUri: `${backChannelUrl}/backchannel-logout`,
+      }
     : {}),
 });
 
@@ -118,9 +124,10 @@ export const boxClientId = (host) => `${host.id}-box`;
  * Every registry entry of a host: its own, and for a confidential host its box's public client.
  * @param {HostExample} host
  * @param {string} url  The host's origin.
+ * @param {string} [backChannelUrl]  See appEntry.
  */
-export function appEntries(host, url) {
-  const own = appEntry(host, url);
+export function appEntries(host, url, backChannelUrl = url) {
+  const own = appEntry(host, url, backChannelUrl);
   if (!isConfidential(host)) return [own];
   const box = { id: boxClientId(host), name: host.name, url: `${url}/`, icon: host.icon, origins: [url], redirectUris: [`${url}/`, `${url}/orders`], hidden: true };
   return [own, box];

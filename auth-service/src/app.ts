@@ -56,8 +56,9 @@ export interface AppDependencies {
   failureCounter?: FailureCounter;
   /** Where per-IP rate-limit counters live; in memory unless given (Redis for several instances). */
   rateLimitStore?: RateLimitStore;
+  /** Wrapped in `withSessionEndNotices` (services/back-channel-logout.ts), so every ended session is announced. */
   store: Store;
-  /** Where work outside the request goes (mail); server.ts and the tests start its workers. */
+  /** Where work outside the request goes (mail, logout tokens); server.ts and the tests start its workers. */
   jobs: JobQueue;
   /** Loaded (`reload()`ed) before the app serves requests. */
   registry: AppRegistry;
@@ -105,6 +106,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
     secretKey: config.secretKey,
     logger,
     clock,
+    jobs,
   });
 
   const app = express();

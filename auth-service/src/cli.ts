@@ -10,6 +10,7 @@ const usage = `Usage:
   userbox apps list
   userbox apps add --id ID --name NAME --url URL --origin ORIGIN [--origin …] [--redirect-uri URI …] [--icon ICON] [--position N]
                    [--confidential] [--id-token-alg ES256|RS256] [--hidden] [--jwks-file FILE]
+                   [--backchannel-logout-uri URI]
   userbox apps secret rotate ID
   userbox apps remove ID
   userbox keys rotate
@@ -28,7 +29,7 @@ async function appsCommand(args: string[]): Promise<number> {
       const apps = await store.apps.list();
       if (apps.length === 0) console.log('No apps registered.');
       for (const a of apps) {
-        console.log(`${a.id}\t${a.name}\t${a.url}\torigins: ${a.origins.join(' ')}\tredirects: ${a.redirectUris.join(' ') || '-'}\t${a.confidential ? 'confidential' : 'public'}\tid token: ${a.idTokenSignedResponseAlg}${a.hidden ? '\thidden' : ''}`);
+        console.log(`${a.id}\t${a.name}\t${a.url}\torigins: ${a.origins.join(' ')}\tredirects: ${a.redirectUris.join(' ') || '-'}\t${a.confidential ? 'confidential' : 'public'}\tid token: ${a.idTokenSignedResponseAlg}${a.hidden ? '\thidden' : ''}${a.backchannelLogoutUri ? `\tback-channel logout: ${a.backchannelLogoutUri}` : ''}`);
       }
       return 0;
     }
@@ -47,6 +48,7 @@ async function appsCommand(args: string[]): Promise<number> {
           'id-token-alg': { type: 'string' },
           hidden: { type: 'boolean' },
           'jwks-file': { type: 'string' },
+          'backchannel-logout-uri': { type: 'string' },
         },
         strict: true,
       });
@@ -62,6 +64,7 @@ async function appsCommand(args: string[]): Promise<number> {
         hidden: values.hidden ?? false,
         ...(values['jwks-file'] !== undefined ? { jwks: JSON.parse(await readFile(values['jwks-file'], 'utf8')) as unknown } : {}),
         ...(values['id-token-alg'] !== undefined ? { idTokenSignedResponseAlg: values['id-token-alg'] } : {}),
+        ...(values['backchannel-logout-uri'] !== undefined ? { backchannelLogoutUri: values['backchannel-logout-uri'] } : {}),
       });
       if (!parsed.success) {
         for (const i of parsed.error.issues) console.error(`${i.path.join('.') || 'app'}: ${i.message}`);

@@ -20,6 +20,8 @@ import { createGrants } from './services/grants.js';
 import { createSigningKeys, type SigningKeys } from './services/signing-keys.js';
 import { createTokens } from './services/tokens.js';
 import type { Clock } from './clock.js';
+import type { JobQueue } from './jobs/job-queue.js';
+import { createBackChannelLogout } from './services/back-channel-logout.js';
 
 export interface OidcProviderDependencies {
   /** The service's public origin; the `iss` of every token. */
@@ -34,6 +36,8 @@ export interface OidcProviderDependencies {
   secretKey: Buffer;
   logger: Logger;
   clock: Clock;
+  /** Where back-channel logout tokens are queued; the provider registers their workers. */
+  jobs: JobQueue;
 }
 
 /** What the app mounts and shares of the provider. */
@@ -58,6 +62,10 @@ export function createOidcProvider(deps: OidcProviderDependencies): OidcProvider
   const grants = createGrants(store, policy, clock, deps.secretKey);
   const clients = createClients(registry, createClientSecrets(store, policy, clock), createClientAssertions({ issuer, store, clock }));
   const bearer = createBearerAuthentication({ issuer, tokens, clients, sessions });
+  // The logout-token jobs run wherever the queue hands them (this instance or another).
+  createBackChannelLogout({ store, registry, tokens, jobs: deps.jobs })
+    .work()
+    .catch((err: unknown) => deps.logger.error({ err }, 'back-channel logout worker did not start'));
 
   const router = Router();
   router.use(discoveryRoutes(issuer, keys));

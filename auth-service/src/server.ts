@@ -20,6 +20,7 @@ import type { JobQueue } from './jobs/job-queue.js';
 import { createPgBossJobQueue } from './jobs/pg-boss-job-queue.js';
 import { createTableJobQueue } from './jobs/table-job-queue.js';
 import { mailBox, mailTransportFor, workMail } from './services/mail.js';
+import { withSessionEndNotices } from './services/back-channel-logout.js';
 
 const config = loadConfig();
 // The one real clock: everything below that reads the time is given this.
@@ -32,7 +33,7 @@ const logger = pino({ level: config.logLevel, redact: ['req.headers.cookie', 're
 
 const database = await openStore(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {});
 const redis = config.redis ? connectRedis(config.redis.url, logger) : null;
-const store = redis && config.redis
+const cachedStore = redis && config.redis
   ? withSessionCache(database, { redis, subscriber: connectRedis(config.redis.url, logger, 'redis-subscriber'), prefix: config.redis.prefix, logger, clock })
   : withLocalSessionCache(database, { clock });
 // The job queue: pg-boss beside the tables on PostgreSQL (any number of instances), else the SQLite jobs table.
@@ -44,6 +45,8 @@ const jobs: JobQueue = /^postgres(ql)?:\/\//.test(config.databaseUrl)
       retry: config.jobRetry,
     })
   : createTableJobQueue({ jobs: database.jobs, clock, logger, retry: config.jobRetry });
+// Every session that ends is announced to the apps that hold its tokens (back-channel logout).
+const store = withSessionEndNotices(cachedStore, jobs, logger);
 const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.databaseUrl, logger));
 const mailTransport = mailTransportFor(config.mail, store.outbox, clock);
 if (!config.mail.smtpUrl && !config.devPages) {
@@ -155,9 +158,14 @@ const registryReload = setInterval(() => {
 }, 30_000);
 registryReload.unref();
 
-// Idle sessions are dropped when next seen; this sweeps the ones never seen again.
+// Sessions that expired (idle or absolute) and were not seen again end here, once a minute, so the apps holding
+// their tokens hear of it soon (back-channel logout); the sweep also sends what ended without a notice.
+const sessionSweep = setInterval(() => {
+  const now = clock();
+  store.sessions.deleteExpired(now, now - config.session.idleMs).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
+}, 60_000);
+sessionSweep.unref();
 const sweep = setInterval(() => {
-  store.sessions.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'session sweep failed'));
   store.knownDevices.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'known-device sweep failed'));
   store.emailLinks.deleteExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'email-link sweep failed'));
 }, 60 * 60_000);

@@ -325,8 +325,8 @@ describe('health', () => {
 
 describe('app registry file', () => {
   it('turns bundled icon names into URLs on the service and keeps https icons', async () => {
-    await t.store.apps.upsert({ id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: [], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
-    await t.store.apps.upsert({ id: 'shop', name: 'Shop', url: 'https://shop.example.test/', icon: 'https://cdn.example.test/shop.svg', origins: ['https://shop.example.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
+    await t.store.apps.upsert({ id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: [], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
+    await t.store.apps.upsert({ id: 'shop', name: 'Shop', url: 'https://shop.example.test/', icon: 'https://cdn.example.test/shop.svg', origins: ['https://shop.example.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
     const registry = createAppRegistry(t.store, serviceOrigin);
     await registry.reload();
     expect(registry.launcherEntries().map((a) => a.icon)).toEqual([null, `${serviceOrigin}/assets/icons/mail.svg`, 'https://cdn.example.test/shop.svg']);
@@ -361,7 +361,7 @@ describe('app registry file', () => {
     writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test/*'] }] }));
     await expect(readAppsFile(file)).rejects.toThrow(/apps\.0\.origins\.0: must be an exact origin/);
     writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail' }] }));
-    expect(await readAppsFile(file)).toEqual([{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail', redirectUris: [], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null }]);
+    expect(await readAppsFile(file)).toEqual([{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail', redirectUris: [], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true }]);
   });
 });
 

@@ -40,6 +40,18 @@ describe('the app registry: https, or plain http on loopback only', () => {
     expect(problems(app(overrides))).toEqual([`${field}: must use https (plain http only on localhost, 127.0.0.1 or [::1])`]);
   });
 
+  it('takes a back-channel logout URI over https, or http on loopback; never off loopback, never with a fragment', () => {
+    expect(problems(app({ backchannelLogoutUri: 'https://news.example.test/backchannel-logout?x=1' }))).toEqual([]);
+    expect(problems(app({ backchannelLogoutUri: 'http://127.0.0.1:4001/backchannel-logout' }))).toEqual([]);
+    expect(appSchema.parse(app()).backchannelLogoutUri).toBeNull();
+    expect(appSchema.parse(app()).backchannelLogoutSessionRequired).toBe(true);
+    expect(problems(app({ backchannelLogoutUri: 'http://news.example.test/backchannel-logout' }))).toEqual([
+      'backchannelLogoutUri: must use https (plain http only on localhost, 127.0.0.1 or [::1])',
+    ]);
+    expect(problems(app({ backchannelLogoutUri: 'https://news.example.test/logout#frag' }))).toEqual(['backchannelLogoutUri: must not have a fragment (#…)']);
+    expect(problems(app({ backchannelLogoutUri: 'https://news.example.test/logout#' }))).toEqual(['backchannelLogoutUri: must not have a fragment (#…)']);
+  });
+
   it('names the file and the field when the apps file breaks the rule', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'userbox-apps-'));
     try {

@@ -24,15 +24,16 @@ afterEach(() => {
 
 describe('npx userbox apps', () => {
   it('adds, lists and removes an app in the database the service uses', async () => {
-    expect(await main(['apps', 'add', '--id', 'mail', '--name', 'Mail', '--url', 'https://mail.example.test/', '--origin', 'https://mail.example.test', '--redirect-uri', 'https://mail.example.test/cb', '--icon', 'mail'])).toBe(0);
+    expect(await main(['apps', 'add', '--id', 'mail', '--name', 'Mail', '--url', 'https://mail.example.test/', '--origin', 'https://mail.example.test', '--redirect-uri', 'https://mail.example.test/cb', '--icon', 'mail', '--backchannel-logout-uri', 'https://mail.example.test/backchannel-logout'])).toBe(0);
     const store = await openStore(process.env['DATABASE_URL']!);
     expect(await store.apps.list()).toEqual([
-      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null },
+      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: 'https://mail.example.test/backchannel-logout', backchannelLogoutSessionRequired: true },
     ]);
     await store.close();
     output.length = 0;
     expect(await main(['apps', 'list'])).toBe(0);
     expect(output.join('\n')).toContain('mail\tMail\thttps://mail.example.test/');
+    expect(output.join('\n')).toContain('back-channel logout: https://mail.example.test/backchannel-logout');
     expect(await main(['apps', 'remove', 'mail'])).toBe(0);
     expect(await main(['apps', 'remove', 'mail'])).toBe(1);
   });

@@ -77,7 +77,7 @@ describe('security headers', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['content-security-policy']).toContain(`form-action 'self' ${appOrigin}`);
 
-    await t.store.apps.upsert({ id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: null, origins: ['https://mail.example.test'], redirectUris: [], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
+    await t.store.apps.upsert({ id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: null, origins: ['https://mail.example.test'], redirectUris: [], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
     expect((await supertest(t.app).get('/login')).headers['content-security-policy']).not.toContain('https://mail.example.test');
     await t.registry.reload();
     expect((await supertest(t.app).get('/login')).headers['content-security-policy']).toContain(`form-action 'self' ${appOrigin} https://mail.example.test`);

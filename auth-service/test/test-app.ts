@@ -10,6 +10,7 @@ import { withLocalSessionCache } from '../src/store/local-session-cache.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { createTableJobQueue, type TableJobQueue } from '../src/jobs/table-job-queue.js';
 import { mailBox, mailTransportFor, workMail } from '../src/services/mail.js';
+import { withSessionEndNotices } from '../src/services/back-channel-logout.js';
 
 export const serviceOrigin = 'http://accounts.example.test';
 // Registered apps must use https off loopback (services/apps.ts); the service itself may stay on http here.
@@ -57,8 +58,8 @@ export interface TestAppOptions {
   /** More settings, as the environment gives them to `loadConfig` (`OIDC_REFRESH_GRACE_SECONDS: '10'`). */
   env?: Record<string, string>;
   /** More registered apps, after News. */
-  apps?: (Omit<AppRecord, 'position' | 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks'> &
-    Partial<Pick<AppRecord, 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks'>>)[];
+  apps?: (Omit<AppRecord, 'position' | 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'> &
+    Partial<Pick<AppRecord, 'confidential' | 'idTokenSignedResponseAlg' | 'hidden' | 'jwks' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'>>)[];
   /** The database to run on (the caller closes it); an in-memory SQLite one by default. */
   store?: Store;
 }
@@ -89,18 +90,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const now = { value: Date.now() };
   // As server.ts runs one instance: with the in-process session cache, so every API test also checks that
   // whatever ends or changes a session reaches the cache at once.
-  const store = withLocalSessionCache(options.store ?? (await openStore(':memory:')), { clock: () => now.value });
+  const cached = withLocalSessionCache(options.store ?? (await openStore(':memory:')), { clock: () => now.value });
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const jobs = createTableJobQueue({ jobs: cached.jobs, clock: () => now.value, logger, retry: config.jobRetry, pollMs: 0 });
+  // As server.ts: every session that ends is announced (back-channel logout).
+  const store = withSessionEndNotices(cached, jobs, logger);
   const apps = [
     { id: 'news', name: 'News', url: `${appOrigin}/`, icon: null, origins: [appOrigin], redirectUris: [`${appOrigin}/callback`] },
     ...(options.apps ?? []),
   ];
   for (const [position, app] of apps.entries()) {
-    await store.apps.upsert({ confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, ...app, position });
+    await store.apps.upsert({ confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true, ...app, position });
   }
   const registry = createAppRegistry(store, publicUrl);
   await registry.reload();
-  const logger = options.logger ?? pino({ level: 'silent' });
-  const jobs = createTableJobQueue({ jobs: store.jobs, clock: () => now.value, logger, retry: config.jobRetry, pollMs: 0 });
   await workMail(jobs, mailTransportFor(config.mail, store.outbox, () => now.value), mailBox(secretKey));
   const app = createApp({
     config,

@@ -126,7 +126,8 @@ export async function startServices({ onServiceRequest }: StartOptions = {}): Pr
     // Another site: its box signs in through the OIDC provider (token mode), returning to its pages.
     { id: 'shop', name: 'Shop', url: `${shopUrl}/`, origins: [shopUrl], icon: null, redirectUris: [`${shopUrl}/`, `${shopUrl}/cart`] },
     // The other host examples, each proving the same behaviour in its own project.
-    ...examples.filter((e) => e.host.id !== 'static').flatMap((e) => appEntries(e.host, e.url)),
+    // Their back-channel logout endpoints by address: the service resolves no *.test name (only the browser does).
+    ...examples.filter((e) => e.host.id !== 'static').flatMap((e) => appEntries(e.host, e.url, `https://127.0.0.1:${e.port}`)),
   ];
   writeFileSync(appsFile, JSON.stringify({ apps: registry }));
   // What the launcher lists: the hidden entries are clients, not apps.
@@ -149,6 +150,8 @@ export async function startServices({ onServiceRequest }: StartOptions = {}): Pr
       // Mail goes through the real SMTP path, to the test's own server.
       SMTP_URL: mailbox.url,
       MAIL_FROM: 'Userbox <accounts@example.test>',
+      // Logout tokens go to the hosts' back ends, which serve the same self-signed certificate.
+      NODE_EXTRA_CA_CERTS: tls.cert,
     },
   });
   if (onServiceRequest) {

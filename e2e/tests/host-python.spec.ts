@@ -1,7 +1,7 @@
 import { expect, signIn, test } from '../support/fixtures.js';
 import { serverHtml } from '../support/server-html.js';
 
-// What only the Python host does: its back end asks the service who the user is (/userinfo) and renders it.
+// What only the Python host does: its back end learns the user at sign-in (the ID token) and renders it.
 
 test.describe('the Python host example', () => {
   test('the name rendered by the server is the account\'s, and the box agrees', async ({ page, context, urls, makeUser }) => {

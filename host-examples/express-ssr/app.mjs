@@ -12,6 +12,7 @@ import { errorPage, sendPage } from './pages.mjs';
 import { securityHeaders } from './security-headers.mjs';
 import { createStartSignIn, signInRoutes } from './sign-in.mjs';
 import { signOutRoutes } from './sign-out.mjs';
+import { backChannelLogoutRoutes } from './back-channel-logout.mjs';
 
 // The host examples share one stylesheet.
 const pageCss = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'page.css');
@@ -24,6 +25,8 @@ const accountSwitchJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 
  * @property {string} clientId    This app's id in the service's registry.
  * @property {string} [boxClientId]  The public client the page's box signs in with in token mode, when `clientId`
  *   is confidential (a secret cannot live in a page); unset, the box uses the app's own id.
+ * @property {boolean} [checkEveryPage]  Ask /userinfo on every page (before back-channel logout; the benchmark's
+ *   "before"). Off: a page costs the service no request.
  *
  * @typedef {object} HostContext  What the route groups share, built once per app.
  * @property {HostConfig} config
@@ -51,7 +54,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
     sessions,
     cookies,
     warn,
-    currentUser: createCurrentUserCheck({ client, sessions, cookies, warn }),
+    currentUser: createCurrentUserCheck({ client, sessions, cookies, warn, checkEveryPage: config.checkEveryPage ?? false }),
     startSignIn: createStartSignIn({ client, sessions, cookies }),
   };
   const page = { serviceUrl: config.serviceUrl, boxClientId: config.boxClientId, user: null };
@@ -67,6 +70,7 @@ export function createApp({ config, client, sessions = createHostSessions(), war
   app.use(pageRoutes(ctx));
   app.use(signInRoutes(ctx));
   app.use(signOutRoutes(ctx));
+  app.use(backChannelLogoutRoutes(ctx));
   app.use((_req, res) => sendPage(res, 404, errorPage('Not found', 'There is no page at this address.', page)));
 
   /** @type {import('express').ErrorRequestHandler} */

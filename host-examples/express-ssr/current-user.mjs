@@ -1,5 +1,6 @@
 // @ts-check
-// Who is signed in, confirmed with the account service on every page.
+// Who is signed in: the host session, which a back-channel logout from the service ends (back-channel-logout.mjs).
+// With `checkEveryPage` (the old way, kept for the benchmark), confirmed with the account service on every page.
 import { SignedOutError } from './userbox-client.mjs';
 
 /**
@@ -8,13 +9,14 @@ import { SignedOutError } from './userbox-client.mjs';
  */
 
 /**
- * /userinfo with the access token; on 401 (or an expired token) one refresh and /userinfo again; if that fails
- * too, the host session ends. A service that cannot be reached signs nobody out, but nobody counts as signed in
- * meanwhile either.
- * @param {Pick<import('./app.mjs').HostContext, 'client' | 'sessions' | 'cookies' | 'warn'>} deps
+ * The host session's user, with no request to the service: a sign-out anywhere ends the host session through the
+ * back-channel logout before the next page. With `checkEveryPage`: /userinfo with the access token; on 401 (or an
+ * expired token) one refresh and /userinfo again; if that fails too, the host session ends. A service that cannot
+ * be reached signs nobody out, but nobody counts as signed in meanwhile either.
+ * @param {Pick<import('./app.mjs').HostContext, 'client' | 'sessions' | 'cookies' | 'warn'> & { checkEveryPage?: boolean }} deps
  * @returns {CurrentUserCheck}
  */
-export function createCurrentUserCheck({ client, sessions, cookies, warn }) {
+export function createCurrentUserCheck({ client, sessions, cookies, warn, checkEveryPage = false }) {
   return async function currentUser(req, res) {
     const id = cookies.of(req).get(cookies.names.session);
     const session = sessions.get(id);
@@ -22,6 +24,7 @@ export function createCurrentUserCheck({ client, sessions, cookies, warn }) {
       if (id !== undefined) res.clearCookie(cookies.names.session, cookies.options);
       return { user: null };
     }
+    if (!checkEveryPage) return { user: session.user };
     let refreshed = false;
     const refresh = async () => {
       refreshed = true;

@@ -13,7 +13,8 @@ function sameSecret(a, b) {
 /**
  * @typedef {object} HostSession
  * @property {import('./userbox-client.mjs').TokenSet} tokens
- * @property {import('./userbox-client.mjs').UserInfo} user  As /userinfo last answered.
+ * @property {import('./userbox-client.mjs').UserInfo} user  From the ID token (or /userinfo, when every page checks).
+ * @property {string | undefined} sid  The account session at the service it came from (the ID token's `sid`).
  * @property {number} lastSeen
  * @property {Promise<import('./userbox-client.mjs').TokenSet> | undefined} refreshing  One refresh at a time.
  *
@@ -53,6 +54,21 @@ export function createHostSessions() {
     /** @param {string | undefined} id */
     delete(id) {
       if (id !== undefined) sessions.delete(id);
+    },
+    /**
+     * Ends the host sessions a back-channel logout names: those from account session `sid`, or, with no `sid`,
+     * every one of user `sub`. Answers how many ended.
+     * @param {{ sid?: string, sub?: string }} which
+     */
+    endFromService({ sid, sub }) {
+      let ended = 0;
+      for (const [id, s] of sessions) {
+        if (sid !== undefined ? s.sid === sid && (sub === undefined || s.user.sub === sub) : s.user.sub === sub) {
+          sessions.delete(id);
+          ended += 1;
+        }
+      }
+      return ended;
     },
     /** @param {Omit<PendingSignIn, 'createdAt'>} value */
     startSignIn(value) {

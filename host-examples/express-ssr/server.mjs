@@ -45,7 +45,9 @@ const client = createUserboxClient({
   redirectUri: `${publicUrl}/callback`,
   fetch: backChannelFetch(ca),
 });
-const { app, sessions } = createApp({ config: { publicUrl, serviceUrl, clientId, boxClientId }, client });
+// Before back-channel logout the host asked /userinfo on every page; kept behind a switch for the benchmark.
+const checkEveryPage = env.USERBOX_CHECK_EVERY_PAGE === '1';
+const { app, sessions } = createApp({ config: { publicUrl, serviceUrl, clientId, boxClientId, checkEveryPage }, client });
 
 const server = tls ? https.createServer(tls, app) : http.createServer(app);
 server.on('error', (/** @type {NodeJS.ErrnoException} */ err) => {

@@ -103,8 +103,10 @@ async function finishSignIn({ config, client, sessions, cookies, warn }, req, re
       sub: /** @type {string} */ (claims.sub),
       ...(typeof claims['name'] === 'string' ? { name: claims['name'] } : {}),
       ...(typeof claims['email'] === 'string' ? { email: claims['email'] } : {}),
+      ...(typeof claims['picture'] === 'string' ? { picture: claims['picture'] } : {}),
     };
-    res.cookie(cookies.names.session, sessions.create({ tokens, user }), cookies.options);
+    const sid = typeof claims['sid'] === 'string' ? claims['sid'] : undefined;
+    res.cookie(cookies.names.session, sessions.create({ tokens, user, sid }), cookies.options);
     cookies.markChecked(res);
     // The box's token mode remembers a silent check that found nobody (widget README); now there is somebody,
     // so let it check again on the next page and show the same user as the server.

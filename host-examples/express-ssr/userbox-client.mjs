@@ -1,12 +1,12 @@
 // @ts-check
 // The host's side of OpenID Connect with the account service: a confidential client (its secret from the
 // environment, sent as client_secret_basic; PKCE S256, state, nonce as well) that signs the user in from its back end, checks the tokens with jose (the access token through @userbox/verify), and
-// asks /userinfo whether the account session is still alive. Browser-facing URLs use the service's public URL;
+// learns of a sign-out at the service from its back-channel logout tokens. Browser-facing URLs use the service's public URL;
 // back-channel calls use the internal one.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { createAccessTokenVerifier } from '@userbox/verify';
+import { createAccessTokenVerifier, createLogoutTokenVerifier } from '@userbox/verify';
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 
 /**
@@ -109,6 +109,8 @@ export function createUserboxClient({ serviceUrl, internalUrl, clientId, clientS
   const clockTolerance = 5;
   // One key set for both tokens. Each access token is checked once, when /token hands it over: nothing to remember.
   const accessTokens = createAccessTokenVerifier({ issuer: serviceUrl, audience: clientId, clockTolerance, keys: jwks, cacheSize: 0 });
+  // Logout tokens are signed like this app's ID tokens (ES256); each jti is taken once.
+  const logoutTokens = createLogoutTokenVerifier({ issuer: serviceUrl, audience: clientId, clockTolerance, keys: jwks, algorithms: ['ES256'] });
 
   /** @param {string} path @param {RequestInit} init */
   async function call(path, init) {
@@ -210,6 +212,13 @@ export function createUserboxClient({ serviceUrl, internalUrl, clientId, clientS
       if (typeof user?.sub !== 'string') throw new ServiceUnavailableError('/userinfo answered without sub.');
       return user;
     },
+
+    /**
+     * Checks a logout token the service POSTed (OpenID Connect Back-Channel Logout 1.0 §2.6, see @userbox/verify):
+     * its claims, or a rejection with InvalidLogoutTokenError.
+     * @param {string} token
+     */
+    verifyLogoutToken: (token) => logoutTokens.verify(token),
 
     /** RP-initiated logout at the service. @param {string} idToken @param {string} postLogoutRedirectUri */
     endSessionUrl(idToken, postLogoutRedirectUri) {

@@ -21,6 +21,8 @@ class Config:
     tls_cert: str | None
     tls_key: str | None
     ca_file: str | None
+    # Ask /userinfo on every page, as before back-channel logout (the benchmark's "before"); off by default.
+    check_every_page: bool = False
 
     @property
     def secure(self) -> bool:
@@ -59,4 +61,5 @@ def load_config(env: dict[str, str]) -> Config:
         tls_cert=cert,
         tls_key=key,
         ca_file=env.get("USERBOX_CA_FILE") or None,
+        check_every_page=env.get("USERBOX_CHECK_EVERY_PAGE") == "1",
     )

@@ -17,6 +17,8 @@ SESSION_IDLE_SECONDS = 12 * 60 * 60
 class HostSession:
     tokens: dict
     user: dict
+    # The account session at the service it came from (the ID token's sid): a back-channel logout names it.
+    service_sid: str | None = None
     last_seen: float = field(default_factory=time.time)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,11 +49,24 @@ class Store:
                 session.last_seen = now
             return session
 
-    def create(self, tokens: dict, user: dict) -> str:
+    def create(self, tokens: dict, user: dict, service_sid: str | None = None) -> str:
         sid = secrets.token_urlsafe(32)  # a new id on every sign-in
         with self.lock:
-            self.sessions[sid] = HostSession(tokens, user)
+            self.sessions[sid] = HostSession(tokens, user, service_sid)
         return sid
+
+    def end_from_service(self, service_sid: str | None, sub: str | None) -> int:
+        """Ends the host sessions a back-channel logout names: those from account session `service_sid`, or with
+        none, every one of user `sub`. Answers how many ended."""
+        with self.lock:
+            ended = [
+                k
+                for k, s in self.sessions.items()
+                if (s.service_sid == service_sid and (sub is None or s.user.get("sub") == sub) if service_sid is not None else s.user.get("sub") == sub)
+            ]
+            for key in ended:
+                del self.sessions[key]
+        return len(ended)
 
     def delete(self, sid: str | None) -> None:
         with self.lock:

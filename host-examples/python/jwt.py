@@ -180,3 +180,68 @@ def check_id_token(id_token: str, *, keys: Callable[[str], tuple[int, int]], iss
     if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
         raise ValueError("ID token nonce does not match")
     return claims
+
+
+BACK_CHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+class SeenTokens:
+    """The `jti`s of logout tokens already taken, each kept until the token could no longer pass anyway."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.until: dict[str, float] = {}
+
+    def take(self, jti: str, until: float, now: float) -> bool:
+        """True the first time `jti` is given; False for a replay."""
+        with self.lock:
+            for old in [k for k, t in self.until.items() if t < now]:
+                del self.until[old]
+            if jti in self.until:
+                return False
+            self.until[jti] = until
+            return True
+
+
+def check_logout_token(
+    token: str, *, keys: Callable[[str], tuple[int, int]], issuer: str, client_id: str, now: float, seen: SeenTokens, max_age: float = 120, tolerance: float = 5
+) -> dict:
+    """Checks a logout token (OpenID Connect Back-Channel Logout 1.0 §2.6): the ES256 signature under one of the
+    service's keys (as for ID tokens), `typ` when present, iss, aud, iat (not older than `max_age`, not in the
+    future), exp when present, the back-channel logout event, sid or sub, no nonce, and a jti not seen before.
+    Raises ValueError for a token to refuse; answers the claims."""
+    segments = token.split(".") if isinstance(token, str) else []
+    try:
+        header = json.loads(b64url_decode(segments[0])) if len(segments) == 3 else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
+        raise ValueError("malformed JWT")
+    typ = header.get("typ")
+    if typ is not None and str(typ).lower().removeprefix("application/") != "logout+jwt":
+        raise ValueError("logout token with another typ")
+    claims = verify_jws(token, keys)
+    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if claims.get("iss") != issuer:
+        raise ValueError("logout token from another issuer")
+    if client_id not in audiences:
+        raise ValueError("logout token for another client")
+    if not isinstance(iat, (int, float)) or iat + max_age + tolerance < now or iat - tolerance > now:
+        raise ValueError("logout token too old or from the future")
+    if exp is not None and (not isinstance(exp, (int, float)) or exp + tolerance < now):
+        raise ValueError("logout token expired")
+    events = claims.get("events")
+    if not isinstance(events, dict) or not isinstance(events.get(BACK_CHANNEL_LOGOUT_EVENT), dict):
+        raise ValueError("logout token without the back-channel logout event")
+    if "nonce" in claims:
+        raise ValueError("logout token with a nonce")
+    sid, sub = claims.get("sid"), claims.get("sub")
+    if not isinstance(sid, str) and not isinstance(sub, str):
+        raise ValueError("logout token with neither sid nor sub")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti or len(jti) > 256:
+        raise ValueError("logout token without jti")
+    if not seen.take(jti, max(iat + max_age, exp if isinstance(exp, (int, float)) else 0) + tolerance, now):
+        raise ValueError("logout token replayed")
+    return claims

@@ -59,7 +59,7 @@ def home_page(*, service_url: str, user: dict | None, notice: str | None = None,
     if user:
         main = (
             f"<h1>Hello, {escape(display_name(user))}</h1>\n"
-            "<p>This page was rendered by Python, which asked the account service who you are.</p>"
+            "<p>This page was rendered by Python, which knows you from your sign-in at the account service.</p>"
         )
     else:
         main = (

@@ -11,6 +11,7 @@ Run from this folder: PORT=4003 python3 server.py (see README.md for the other s
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import ssl
@@ -149,12 +150,33 @@ class Handler(BaseHTTPRequestHandler):
             self.page_error(500, "Something went wrong", "Please try again.")
 
     def do_POST(self) -> None:
+        if urllib.parse.urlsplit(self.path).path == "/backchannel-logout":
+            return self.back_channel_logout()
         if urllib.parse.urlsplit(self.path).path != "/logout":
             return self.page_error(404, "Not found", "There is no page at this address.")
         origin_header = self.headers.get("Origin")
         if (origin_header is not None and origin_header != self.app.config.public_url) or self.headers.get("Sec-Fetch-Site") == "cross-site":
             return self.page_error(403, "Sign-out refused", "Sign out from this site's own pages.")
         self.sign_out(parse_cookies(self.headers.get("Cookie")))
+
+    def back_channel_logout(self) -> None:
+        """POST /backchannel-logout: the service says an account session ended (OpenID Connect Back-Channel Logout
+        1.0). A server-to-server call with no cookies: the signed token is the proof. 200, or 400 invalid_request."""
+        try:
+            length = int(self.headers.get("Content-Length") or "0")
+            if not 0 < length <= 16_384:
+                raise ValueError("no body, or too long")
+            tokens = urllib.parse.parse_qs(self.rfile.read(length).decode("utf-8", "replace")).get("logout_token") or []
+            if len(tokens) != 1:
+                raise ValueError("no single logout_token")
+            self.app.back_channel_logout(tokens[0])
+        except ValueError as err:
+            print(f"python host: logout token refused: {err}", file=sys.stderr)  # the reason, never the token
+            return self.send(400, json.dumps({"error": "invalid_request"}), [], "application/json")
+        except Unavailable as err:  # the keys could not be fetched: the service retries later
+            print(f"python host: logout token not checked: {err}", file=sys.stderr)
+            return self.send(503, json.dumps({"error": "temporarily_unavailable"}), [], "application/json")
+        self.send(200, "", [], "text/plain; charset=utf-8")
 
     # --- Pages
 
@@ -217,7 +239,7 @@ class Handler(BaseHTTPRequestHandler):
         if not code:
             return self.page_error(400, "Sign-in failed", "The answer had no code.", set_cookies)
         try:
-            tokens, user = app.finish_sign_in(pending, code)
+            tokens, user, service_sid = app.finish_sign_in(pending, code)
         except Unavailable as err:
             print(f"python host: sign-in failed: {err}", file=sys.stderr)
             return self.page_error(503, "Sign-in failed", "The account service cannot be reached just now. Please try again.", set_cookies)
@@ -225,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
             print(f"python host: sign-in refused: {err}", file=sys.stderr)
             return self.page_error(400, "Sign-in failed", "The sign-in could not be completed. Please try again.", set_cookies)
         app.store.delete(cookies.get(app.cookie_session))
-        set_cookies.append(app.cookie(app.cookie_session, app.store.create(tokens, user)))
+        set_cookies.append(app.cookie(app.cookie_session, app.store.create(tokens, user, service_sid)))
         set_cookies.append(app.cookie(app.cookie_checked, "1"))
         # The box's token mode remembers a silent check that found nobody (widget README); now there is
         # somebody, so let it check again on the next page and show the same user as the server.

@@ -331,7 +331,8 @@ class FakeService:
     def tokens(self, nonce=None, sub="u1"):
         self.issued += 1
         name = "Ada <L>" if sub == "u1" else "Bob <B>"
-        claims = {"iss": "https://accounts.test", "aud": "python", "exp": time.time() + 600, "sub": sub, "name": name}
+        self.last_sid = f"sid-{self.issued}"
+        claims = {"iss": "https://accounts.test", "aud": "python", "exp": time.time() + 600, "sub": sub, "name": name, "sid": self.last_sid}
         self.who[f"at{self.issued}"] = {"sub": sub, "name": name}
         if nonce:
             claims["nonce"] = nonce
@@ -392,7 +393,21 @@ class AppTest(unittest.TestCase):
 
     def setUp(self):
         self.service.signed_in, self.service.reachable, self.service.calls, self.service.forge = True, True, [], None
+        self.app.check_every_page = False
         self.jar = {}
+
+    def back_channel_logout(self, token, content_type="application/x-www-form-urlencoded"):
+        conn = http.client.HTTPConnection("127.0.0.1", self.httpd.server_address[1])
+        conn.request("POST", "/backchannel-logout", body=urllib.parse.urlencode({"logout_token": token}), headers={"Content-Type": content_type})
+        res = conn.getresponse()
+        body = res.read().decode()
+        conn.close()
+        return res.status, body, res.getheader("Cache-Control")
+
+    def logout_token(self, **changes):
+        claims = {"iss": "https://accounts.test", "aud": "python", "iat": int(time.time()), "exp": int(time.time()) + 120, "jti": os.urandom(8).hex(),
+                  "sub": "u1", "sid": self.service.last_sid, "events": {jwt.BACK_CHANNEL_LOGOUT_EVENT: {}}, **changes}
+        return KEY.jwt({k: v for k, v in claims.items() if v is not None}, typ="logout+jwt")
 
     def request(self, path, method="GET", headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.httpd.server_address[1])
@@ -461,6 +476,7 @@ class AppTest(unittest.TestCase):
                 self.assertNotIn("__Host-py_session", self.jar)
 
     def test_a_refresh_with_an_id_token_the_service_did_not_sign_is_refused(self):
+        self.app.check_every_page = True  # the old way: /userinfo on every page
         for how in FORGERIES:
             with self.subTest(how=how):
                 self.jar, self.service.forge = {}, None
@@ -486,6 +502,7 @@ class AppTest(unittest.TestCase):
         self.assertTrue(any(c.startswith("userbox_tried_python=;") and "Max-Age=0" in c for c in self.set_cookies))
 
     def test_a_401_is_tried_with_one_refresh(self):
+        self.app.check_every_page = True  # the old way: /userinfo on every page
         self.sign_in()
         self.app.store.get(self.jar["__Host-py_session"]).tokens["access_token"] = "expired"
         self.service.calls = []
@@ -493,6 +510,7 @@ class AppTest(unittest.TestCase):
         self.assertEqual(self.service.calls, ["userinfo", "refresh_token", "userinfo"])
 
     def test_signed_out_at_the_service_shows_a_guest(self):
+        self.app.check_every_page = True  # the old way: /userinfo on every page
         self.sign_in()
         self.service.signed_in = False
         status, _, body = self.request("/")
@@ -501,10 +519,67 @@ class AppTest(unittest.TestCase):
         self.assertNotIn("__Host-py_session", self.jar)
 
     def test_an_unreachable_service_signs_nobody_out(self):
+        self.app.check_every_page = True  # the old way: /userinfo on every page
         self.sign_in()
         self.service.reachable = False
         self.assertEqual(self.request("/orders")[0], 503)
         self.service.reachable = True
+        self.assertIn("Hello, Ada", self.request("/")[2])
+
+    def test_a_signed_in_page_costs_the_service_no_request(self):
+        self.sign_in()
+        self.service.calls = []
+        self.assertIn("Hello, Ada &lt;L&gt;", self.request("/")[2])
+        self.assertEqual(self.request("/orders")[0], 200)
+        self.assertEqual(self.service.calls, [])
+
+    def test_a_back_channel_logout_ends_the_host_session_of_that_sid(self):
+        self.sign_in()
+        mine = dict(self.jar)
+        self.jar = {}
+        self.sign_in()  # another account session of the same user: stays
+        other = dict(self.jar)
+        self.jar = mine
+        sid = self.app.store.get(mine["__Host-py_session"]).service_sid
+        token = self.logout_token(sid=sid)
+        self.assertEqual(self.back_channel_logout(token), (200, "", "no-store"))
+        status, _, body = self.request("/")
+        self.assertEqual(status, 200)
+        self.assertIn("Hello, guest", body)
+        self.assertEqual(self.request("/orders")[0], 303)
+        self.jar = other
+        self.assertIn("Hello, Ada", self.request("/")[2])
+        # The same token again is a replay.
+        self.assertEqual(self.back_channel_logout(token)[:2], (400, '{"error": "invalid_request"}'))
+
+    def test_a_back_channel_logout_with_sub_alone_ends_every_host_session_of_the_user(self):
+        self.sign_in()
+        self.assertEqual(self.back_channel_logout(self.logout_token(sid=None))[0], 200)
+        self.assertIn("Hello, guest", self.request("/")[2])
+
+    def test_forged_logout_tokens_are_refused_and_end_nothing(self):
+        self.sign_in()
+        sid = self.service.last_sid
+        good = dict(sid=sid)
+        now = int(time.time())
+        cases = {
+            "bad signature": OTHER_KEY.jwt({"iss": "https://accounts.test", "aud": "python", "iat": now, "jti": "j1", "sid": sid, "events": {jwt.BACK_CHANNEL_LOGOUT_EVENT: {}}}, kid=KEY.kid, typ="logout+jwt"),
+            "wrong iss": self.logout_token(**good, iss="https://evil.test"),
+            "wrong aud": self.logout_token(**good, aud="other"),
+            "nonce present": self.logout_token(**good, nonce="n"),
+            "missing events": self.logout_token(**good, events=None),
+            "wrong event": self.logout_token(**good, events={"https://example.test/other": {}}),
+            "neither sid nor sub": self.logout_token(sid=None, sub=None),
+            "no jti": self.logout_token(**good, jti=None),
+            "too old": self.logout_token(**good, iat=now - 600, exp=None),
+            "from the future": self.logout_token(**good, iat=now + 600),
+            "an ID token's typ": KEY.jwt({"iss": "https://accounts.test", "aud": "python", "iat": now, "jti": "j2", "sid": sid, "events": {jwt.BACK_CHANNEL_LOGOUT_EVENT: {}}}),
+            "alg none": forged({"iss": "https://accounts.test", "aud": "python", "iat": now, "jti": "j3", "sid": sid, "events": {jwt.BACK_CHANNEL_LOGOUT_EVENT: {}}}, "none"),
+            "not a JWT": "garbage",
+        }
+        for name, token in cases.items():
+            with self.subTest(name=name):
+                self.assertEqual(self.back_channel_logout(token)[:2], (400, '{"error": "invalid_request"}'))
         self.assertIn("Hello, Ada", self.request("/")[2])
 
     def test_login_refuses_foreign_return_paths(self):

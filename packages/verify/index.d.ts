@@ -76,3 +76,57 @@ export function bearerToken(header: string | undefined): string | undefined;
  * while the browser's refresh fails at once.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier;
+
+/** The `events` member that makes a JWT a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4). */
+export const backChannelLogoutEvent: 'http://schemas.openid.net/event/backchannel-logout';
+
+export interface LogoutTokenVerifierOptions {
+  /** The account service's public URL, exactly as in its tokens' `iss`. */
+  issuer: string;
+  /** Your app's id in the Userbox registry (the token's `aud`). */
+  audience: string;
+  /** Where the keys are; default `${issuer}/jwks.json`. */
+  jwksUri?: string;
+  /** Another key source instead of a remote JWKS (share the one your ID tokens are checked with). */
+  keys?: JWTVerifyGetKey;
+  /** Allowed clock skew in seconds (default 5). */
+  clockTolerance?: number;
+  /** How old a token's `iat` may be, in seconds (default 120: the service's tokens live 2 minutes). */
+  maxAgeSeconds?: number;
+  /** The algorithms accepted (default ES256 and RS256: the service signs like the app's ID tokens). */
+  algorithms?: string[];
+  /** The time in ms (default `Date.now`), for tests. */
+  now?: () => number;
+}
+
+/** The claims of a logout token that passed every check: `sid` or `sub` (or both) is there. */
+export interface UserboxLogoutToken extends JWTPayload {
+  iss: string;
+  iat: number;
+  jti: string;
+  /** The account session that ended: end the sessions of your app that came from it. */
+  sid?: string;
+  /** The user; with no `sid`, end every session of your app for this user. */
+  sub?: string;
+  events: { 'http://schemas.openid.net/event/backchannel-logout': Record<string, unknown> };
+}
+
+/** Refused: `reason` names the rule broken (`typ`, `events`, `nonce present`, `replayed jti`, a jose code, …). */
+export class InvalidLogoutTokenError extends Error {
+  readonly reason: string;
+}
+
+/** Verifies the logout tokens the service POSTs to your `backchannelLogoutUri`. */
+export interface LogoutTokenVerifier {
+  /**
+   * Resolves to the claims, or rejects with InvalidLogoutTokenError: answer 400 `{"error":"invalid_request"}` then
+   * (§2.8), 200 after ending the sessions. Checks the signature against the JWKS, `iss`, `aud`, `iat` (not older
+   * than `maxAgeSeconds`, not in the future), `exp` when present, `typ` when present (`logout+jwt`), the `events`
+   * claim, `sid` or `sub`, no `nonce`, and that its `jti` was not seen before (remembered in memory, per verifier:
+   * one process; several instances of your app need a shared store for a strict check).
+   */
+  verify(token: string): Promise<UserboxLogoutToken>;
+}
+
+/** Makes a logout-token verifier for one issuer and one audience. */
+export function createLogoutTokenVerifier(options: LogoutTokenVerifierOptions): LogoutTokenVerifier;

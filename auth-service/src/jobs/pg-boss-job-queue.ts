@@ -33,10 +33,24 @@ export async function createPgBossJobQueue({ connectionString, schema, logger, r
   boss.on('error', (err: Error) => logger.warn({ err: failureMessage(err) }, 'job queue (pg-boss) error'));
   await boss.start();
   const queues = new Map<string, Promise<void>>();
+  // One creation at a time: pg-boss's create_queue alters shared tables, and two at once (this process's workers
+  // starting together, or another instance's) can deadlock in PostgreSQL; the loser is tried again.
+  let creating: Promise<unknown> = Promise.resolve();
+  const createQueue = async (name: string): Promise<void> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await boss.createQueue(name);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== '40P01' || attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
+  };
   const ensureQueue = (name: string) => {
     let created = queues.get(name);
     if (!created) {
-      created = boss.createQueue(name);
+      created = creating.then(() => createQueue(name));
+      creating = created.catch(() => undefined);
       queues.set(name, created);
       created.catch(() => queues.delete(name));
     }

@@ -62,6 +62,13 @@ export const appSchema = z.strictObject({
   hidden: z.boolean().default(false),
   /** A confidential client's public keys (a JWK Set), for `private_key_jwt`. */
   jwks: publicJwks.nullable().default(null),
+  /** Where its back end takes logout tokens by POST (OpenID Connect Back-Channel Logout 1.0 §2.2: no fragment). */
+  backchannelLogoutUri: webUrl
+    .refine((s) => !URL.canParse(s) || (new URL(s).hash === '' && !s.includes('#')), { message: 'must not have a fragment (#…)' })
+    .nullable()
+    .default(null),
+  /** Whether its logout tokens must carry `sid`; they always do here. */
+  backchannelLogoutSessionRequired: z.boolean().default(true),
 });
 
 /**

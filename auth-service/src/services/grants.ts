@@ -153,6 +153,8 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
       if (row.client_id !== input.clientId) throw new AppError('INVALID_GRANT', 'The authorization code was issued to another client.');
       if (row.redirect_uri !== input.redirectUri) throw new AppError('INVALID_GRANT', 'redirect_uri does not match the authorization request.');
       if (!pkceMatches(input.codeVerifier, row.code_challenge)) throw new AppError('INVALID_GRANT', 'code_verifier does not match the code_challenge.');
+      // The app now holds tokens of this session: it is told when the session ends (back-channel-logout.ts).
+      await store.sessionClients.record({ session_id: row.session_id, client_id: row.client_id, user_id: row.user_id, created_at: now });
       return { ...grantOf(row), nonce: row.nonce };
     },
     async issueRefreshToken(grant: Grant, expiresAt: number): Promise<string> {

@@ -27,6 +27,12 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 export const accessTokenType = 'at+jwt';
+/** The `typ` of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4): explicit, so it is never taken for an ID token. */
+export const logoutTokenType = 'logout+jwt';
+/** The event a logout token announces (§2.4 `events`). */
+export const backChannelLogoutEvent = 'http://schemas.openid.net/event/backchannel-logout';
+/** A logout token is sent at once (each retry signs a new one), so it lives briefly. */
+export const logoutTokenTtlMs = 2 * 60_000;
 /** The `typ` of our ID tokens (RFC 7519 §5.1); an access token carries `at+jwt` instead. */
 const idTokenType = 'JWT';
 
@@ -69,6 +75,12 @@ export interface Tokens {
    */
   idToken(subject: TokenSubject, nonce: string | null, alg: SigningAlg): Promise<string>;
   /**
+   * A logout token (Back-Channel Logout 1.0 §2.4) saying the account session `sid` of `sub` has ended: `typ:
+   * logout+jwt`, `aud` = the client, a fresh `jti`, the `events` claim, never a `nonce`; signed like the client's ID
+   * tokens (`alg`), living `logoutTokenTtlMs`.
+   */
+  logoutToken(subject: { userId: string; clientId: string; sessionId: string }, alg: SigningAlg): Promise<string>;
+  /**
    * Checks an access token: signature by one of our keys (ES256 only, so RS256 keys, `alg: none` and HMAC tricks fail),
    * `typ`, issuer and expiry. Throws `invalid_token`. The session behind `sid` is checked by the caller.
    */
@@ -92,14 +104,14 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
   const verified = new Map<string, AccessTokenClaims>();
   const seconds = (ms: number) => Math.floor(ms / 1000);
 
-  async function sign(payload: JWTPayload, typ: string, alg: SigningAlg): Promise<string> {
+  async function sign(payload: JWTPayload, typ: string, alg: SigningAlg, lifetimeMs = ttlMs): Promise<string> {
     const { kid, key } = await keys.signer(alg);
     const now = seconds(clock());
     return new SignJWT(payload)
       .setProtectedHeader({ alg, kid, typ })
       .setIssuer(issuer)
       .setIssuedAt(now)
-      .setExpirationTime(now + seconds(ttlMs))
+      .setExpirationTime(now + seconds(lifetimeMs))
       .sign(key);
   }
 
@@ -131,6 +143,19 @@ export function createTokens(deps: { issuer: string; keys: SigningKeys; ttlMs: n
         },
         idTokenType,
         alg,
+      ),
+    logoutToken: (s: { userId: string; clientId: string; sessionId: string }, alg: SigningAlg): Promise<string> =>
+      sign(
+        {
+          sub: s.userId,
+          aud: s.clientId,
+          sid: s.sessionId,
+          jti: randomBytes(16).toString('base64url'),
+          events: { [backChannelLogoutEvent]: {} },
+        },
+        logoutTokenType,
+        alg,
+        logoutTokenTtlMs,
       ),
     async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
       const cached = verified.get(token);

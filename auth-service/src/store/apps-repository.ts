@@ -25,6 +25,13 @@ export interface AppRecord {
   hidden: boolean;
   /** A confidential client's public keys, for `private_key_jwt`; null when it authenticates with secrets only. */
   jwks: JSONWebKeySet | null;
+  /**
+   * Where its back end takes logout tokens by POST (OpenID Connect Back-Channel Logout 1.0); null: none. Always set
+   * when read from the store; may be left out when writing (none).
+   */
+  backchannelLogoutUri?: string | null;
+  /** Whether it needs `sid` in them (they always carry it here). Left out when writing: true. */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** The `apps` table: the registry as stored (services/apps.ts keeps the copy the service reads). */
@@ -53,6 +60,8 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         idTokenSignedResponseAlg: r.id_token_signed_response_alg === 'RS256' ? 'RS256' : 'ES256',
         hidden: Number(r.hidden) === 1,
         jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
+        backchannelLogoutUri: r.backchannel_logout_uri,
+        backchannelLogoutSessionRequired: Number(r.backchannel_logout_session_required) === 1,
       }));
     },
     async upsert(app) {
@@ -68,6 +77,8 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         id_token_signed_response_alg: app.idTokenSignedResponseAlg,
         hidden: app.hidden ? 1 : 0,
         jwks: app.jwks === null ? null : JSON.stringify(app.jwks),
+        backchannel_logout_uri: app.backchannelLogoutUri ?? null,
+        backchannel_logout_session_required: app.backchannelLogoutSessionRequired === false ? 0 : 1,
       };
       await db
         .insertInto('apps')

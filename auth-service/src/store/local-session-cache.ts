@@ -70,8 +70,8 @@ export function withLocalSessionCache(store: Store, options: { clock: Clock; ttl
         forgetUser(userId);
         return count;
       },
-      async deleteExpired(now) {
-        const count = await store.sessions.deleteExpired(now);
+      async deleteExpired(now, seenBefore) {
+        const count = await store.sessions.deleteExpired(now, seenBefore);
         changes += 1;
         cache.clear();
         return count;

@@ -295,6 +295,27 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('client_assertions_expires_at').on('client_assertions').column('expires_at').execute();
     },
   },
+  '0018_back_channel_logout': {
+    // OpenID Connect Back-Channel Logout 1.0: an app may register where its back end takes logout tokens, and the
+    // service keeps which apps got tokens from which session. `session_clients` has no foreign key to `sessions`
+    // on purpose: a row whose session is gone is an ended session whose apps are still to be told.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('backchannel_logout_uri', 'text').execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('backchannel_logout_session_required', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema
+        .createTable('session_clients')
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('session_clients_pk', ['session_id', 'client_id'])
+        .execute();
+      await db.schema.createIndex('session_clients_user_id').on('session_clients').column('user_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

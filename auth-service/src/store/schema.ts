@@ -53,6 +53,22 @@ export interface AppsTable {
   hidden: Generated<number>;
   /** JSON JWK Set of a confidential client's public keys, for `private_key_jwt`; null when it has none. */
   jwks: string | null;
+  /** Where its back end takes logout tokens (OpenID Connect Back-Channel Logout 1.0); null: it takes none. */
+  backchannel_logout_uri: string | null;
+  /** 1: its logout tokens carry `sid` (they always do here; kept as registered, for discovery of the client). */
+  backchannel_logout_session_required: Generated<number>;
+}
+
+/**
+ * An app that got tokens from an account session (a redeemed code; refresh tokens descend from it): the apps a
+ * back-channel logout goes to. No foreign key to `sessions`: the row outlives its session until the logout notices
+ * are queued, which is how an ended session is found whichever way it ended (services/back-channel-logout.ts).
+ */
+export interface SessionClientsTable {
+  session_id: string;
+  client_id: string;
+  user_id: string;
+  created_at: number;
 }
 
 /** A `private_key_jwt` assertion already used (its `jti`), kept until it expires so it cannot be replayed. */
@@ -270,6 +286,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   known_devices: KnownDevicesTable;
   client_choices: ClientChoicesTable;
+  session_clients: SessionClientsTable;
   jobs: JobsTable;
   outbox: OutboxTable;
   email_links: EmailLinksTable;

@@ -81,8 +81,11 @@ export interface SessionsRepository {
   deleteForUser(userId: string, id: string): Promise<boolean>;
   /** Deletes all of a user's sessions except `keepId` (if given); returns how many ended. */
   deleteAllForUser(userId: string, keepId?: string): Promise<number>;
-  /** Removes sessions past their absolute expiry; idle ones are removed when next seen. */
-  deleteExpired(now: number): Promise<number>;
+  /**
+   * Removes sessions past their absolute expiry, and with `seenBefore` also those idle since before it (else idle
+   * ones are removed when next seen).
+   */
+  deleteExpired(now: number, seenBefore?: number): Promise<number>;
 }
 
 export function createSessionsRepository(db: Kysely<Database>, directRead?: DirectRead): SessionsRepository {
@@ -147,9 +150,11 @@ export function createSessionsRepository(db: Kysely<Database>, directRead?: Dire
       const result = await query.executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-    /** Removes sessions past their absolute expiry; idle ones are removed when next seen. */
-    async deleteExpired(now: number): Promise<number> {
-      const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+    async deleteExpired(now: number, seenBefore?: number): Promise<number> {
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => (seenBefore === undefined ? eb('expires_at', '<=', now) : eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', seenBefore)])))
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

@@ -8,6 +8,7 @@ import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { createAppsRepository, type AppsRepository } from './apps-repository.js';
 import { createClientChoicesRepository, type ClientChoicesRepository } from './client-choices-repository.js';
+import { createSessionClientsRepository, type SessionClientsRepository } from './session-clients-repository.js';
 import { createClientAssertionsRepository, type ClientAssertionsRepository } from './client-assertions-repository.js';
 import { createClientSecretsRepository, type ClientSecretsRepository } from './client-secrets-repository.js';
 import { createAuthorizationCodesRepository, type AuthorizationCodesRepository } from './authorization-codes-repository.js';
@@ -38,6 +39,8 @@ export interface Store {
   readonly refreshTokens: RefreshTokensRepository;
   readonly knownDevices: KnownDevicesRepository;
   readonly clientChoices: ClientChoicesRepository;
+  /** Which apps got tokens from which session: whom a back-channel logout goes to. */
+  readonly sessionClients: SessionClientsRepository;
   /** The SQLite job queue's table (PostgreSQL runs pg-boss in a schema of its own). */
   readonly jobs: JobsRepository;
   readonly outbox: OutboxRepository;
@@ -145,6 +148,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     refreshTokens: createRefreshTokensRepository(db),
     knownDevices: createKnownDevicesRepository(db),
     clientChoices: createClientChoicesRepository(db),
+    sessionClients: createSessionClientsRepository(db),
     jobs: createJobsRepository(db),
     outbox: createOutboxRepository(db),
     emailLinks: createEmailLinksRepository(db),

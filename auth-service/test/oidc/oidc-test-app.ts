@@ -21,7 +21,7 @@ export interface OidcTestApp extends TestApp {
 
 /** The test app with two registered clients (news: same-site, shop: cross-site), on a fresh in-memory database or `store`. */
 export async function createOidcTestApp(
-  options: { issuer?: string; store?: Store; apps?: TestAppOptions['apps']; env?: Record<string, string> } = {},
+  options: { issuer?: string; store?: Store; apps?: TestAppOptions['apps']; env?: Record<string, string>; logger?: TestAppOptions['logger'] } = {},
 ): Promise<OidcTestApp> {
   const t = await createTestApp({
     publicUrl: options.issuer ?? issuer,
@@ -29,6 +29,7 @@ export async function createOidcTestApp(
     // The grace window the refresh tests step across, whatever the default becomes.
     env: { OIDC_REFRESH_GRACE_SECONDS: '10', ...options.env },
     store: options.store,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   return {
     ...t,

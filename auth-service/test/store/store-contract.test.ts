@@ -154,10 +154,50 @@ describe.each(databases)('store contract on $name', (database) => {
     expect(await store().sessions.findByTokenHash(fresh.token_hash)).toBeDefined();
   });
 
+  it('with seenBefore, also removes sessions idle since before it', async () => {
+    const u = user();
+    await store().users.insert(u);
+    const idle = session(u.id, { last_seen_at: 10_000 });
+    const active = session(u.id, { last_seen_at: 50_000 });
+    await store().sessions.insert(idle);
+    await store().sessions.insert(active);
+    await store().sessions.deleteExpired(1_000, 20_000);
+    expect(await store().sessions.findByTokenHash(idle.token_hash)).toBeUndefined();
+    expect(await store().sessions.findByTokenHash(active.token_hash)).toBeDefined();
+  });
+
+  it('keeps which apps got tokens from a session, and hands those of ended sessions out once, per user or for all', async () => {
+    const [a, b] = [user(), user()];
+    await store().users.insert(a);
+    await store().users.insert(b);
+    const [a1, a2, b1] = [session(a.id), session(a.id), session(b.id)];
+    for (const s of [a1, a2, b1]) await store().sessions.insert(s);
+    const row = (s: { id: string; user_id: string }, client: string) => ({ session_id: s.id, client_id: client, user_id: s.user_id, created_at: 1 });
+    await store().sessionClients.record(row(a1, 'mail'));
+    await store().sessionClients.record(row(a1, 'mail'));
+    await store().sessionClients.record(row(a1, 'docs'));
+    await store().sessionClients.record(row(a2, 'mail'));
+    await store().sessionClients.record(row(b1, 'mail'));
+    expect(await store().sessionClients.takeEnded(a.id)).toEqual([]);
+
+    await store().sessions.deleteByTokenHash(a1.token_hash);
+    await store().users.delete(b.id);
+    const taken = await store().sessionClients.takeEnded(a.id);
+    expect(taken.sort((x, y) => x.client_id.localeCompare(y.client_id))).toEqual([
+      { session_id: a1.id, client_id: 'docs', user_id: a.id },
+      { session_id: a1.id, client_id: 'mail', user_id: a.id },
+    ]);
+    expect(await store().sessionClients.takeEnded(a.id)).toEqual([]);
+    // Everyone's: the deleted user's session, and only that.
+    expect((await store().sessionClients.takeEnded()).filter((r) => r.user_id === a.id || r.user_id === b.id)).toEqual([
+      { session_id: b1.id, client_id: 'mail', user_id: b.id },
+    ]);
+  });
+
   it('upserts, orders and removes apps', async () => {
-    await store().apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
-    await store().apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
-    await store().apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null });
+    await store().apps.upsert({ id: 'b', name: 'B', url: 'https://b.test/', icon: null, origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
+    await store().apps.upsert({ id: 'a', name: 'A', url: 'https://a.test/', icon: null, origins: ['https://a.test'], redirectUris: ['https://a.test/cb'], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
+    await store().apps.upsert({ id: 'b', name: 'B2', url: 'https://b.test/', icon: 'https://b.test/i.svg', origins: ['https://b.test'], redirectUris: [], position: 2, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
     const apps = await store().apps.list();
     expect(apps.map((a) => [a.id, a.name])).toEqual([['a', 'A'], ['b', 'B2']]);
     expect(apps[0]?.redirectUris).toEqual(['https://a.test/cb']);
@@ -167,8 +207,8 @@ describe.each(databases)('store contract on $name', (database) => {
 
   it('keeps confidential clients and their secrets: the current one, the previous in its grace period, none past it', async () => {
     const id = `c-${randomBytes(4).toString('hex')}`;
-    await store().apps.upsert({ id, name: 'C', url: 'https://c.test/', icon: null, origins: ['https://c.test'], redirectUris: [], position: 9, confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null });
-    expect((await store().apps.list()).find((a) => a.id === id)).toMatchObject({ confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null });
+    await store().apps.upsert({ id, name: 'C', url: 'https://c.test/', icon: null, origins: ['https://c.test'], redirectUris: [], position: 9, confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
+    expect((await store().apps.list()).find((a) => a.id === id)).toMatchObject({ confidential: true, idTokenSignedResponseAlg: 'RS256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true });
     const t0 = 1_700_000_000_000;
     await store().clientSecrets.replace(id, 'h1', t0, t0 + 100);
     await store().clientSecrets.replace(id, 'h2', t0 + 10, t0 + 110);

@@ -20,7 +20,8 @@ const client = {
     if (code !== 'good' && code !== 'good-bob') throw new SignedOutError('bad code');
     const tokens = tokensNo(++service.tokens);
     if (code === 'good-bob') bobTokens.add(tokens.accessToken);
-    return { tokens, claims: code === 'good' ? { sub: 'u1', name: 'Ada' } : { sub: 'u2', name: 'Bob' } };
+    const sid = `sid-${service.tokens}`;
+    return { tokens, claims: code === 'good' ? { sub: 'u1', name: 'Ada <Lovelace>', sid } : { sub: 'u2', name: 'Bob <Builder>', sid } };
   },
   async refresh() {
     service.calls.push('refresh');
@@ -34,28 +35,48 @@ const client = {
     if (!service.signedIn || accessToken === 'at1-expired') throw new SignedOutError('401');
     return bobTokens.has(accessToken) ? { sub: 'u2', name: 'Bob <Builder>' } : { sub: 'u1', name: 'Ada <Lovelace>' };
   },
+  // A fake logout token: `logout:<sid>:<sub>` (either may be empty); anything else is refused. The real checks are
+  // @userbox/verify's, tested in logic.test.mjs against signed tokens.
+  async verifyLogoutToken(token) {
+    service.calls.push('verifyLogoutToken');
+    const [kind, sid, sub] = token.split(':');
+    if (kind !== 'logout') throw new Error('invalid logout token: signature');
+    return { ...(sid ? { sid } : {}), ...(sub ? { sub } : {}) };
+  },
   endSessionUrl: (idToken, back) => `https://accounts.test/end_session?id_token_hint=${idToken}&post_logout_redirect_uri=${back}`,
 };
 function tokensNo(n) {
   return { accessToken: `at${n}`, refreshToken: `rt${n}`, idToken: `id${n}`, expiresAt: Date.now() + 600_000 };
 }
 
-const { app, sessions } = createApp({ config: { publicUrl: 'https://shop.test', serviceUrl: 'https://accounts.test', clientId: 'shop' }, client, warn: () => {} });
+const config = { publicUrl: 'https://shop.test', serviceUrl: 'https://accounts.test', clientId: 'shop' };
+const { app, sessions } = createApp({ config, client, warn: () => {} });
 const server = app.listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${server.address().port}`;
+// The host as it was before back-channel logout: /userinfo on every page (the benchmark's "before").
+const polling = createApp({ config: { ...config, checkEveryPage: true }, client, warn: () => {} });
+const pollingServer = polling.app.listen(0, '127.0.0.1');
+await new Promise((resolve) => pollingServer.once('listening', resolve));
+const pollingBase = `http://127.0.0.1:${pollingServer.address().port}`;
 after(() => {
   sessions.stop();
   server.close();
+  polling.sessions.stop();
+  pollingServer.close();
 });
 
+/** The service POSTs a logout token to the host's back-channel endpoint. */
+const backChannelLogout = (token, at = base) =>
+  fetch(`${at}/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: token }) });
+
 /** A tiny browser: a cookie jar and manual redirects. */
-function browser() {
+function browser(at = base) {
   const jar = new Map();
   return {
     jar,
     async get(path, headers = {}) {
-      const res = await fetch(base + path, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } });
+      const res = await fetch(at + path, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } });
       for (const line of res.headers.getSetCookie()) {
         const [pair] = line.split(';');
         const [name, value] = pair.split('=');
@@ -65,15 +86,15 @@ function browser() {
       return { status: res.status, location: res.headers.get('location'), text: await res.text(), setCookies: res.headers.getSetCookie() };
     },
     async post(path, headers = {}) {
-      const res = await fetch(base + path, { method: 'POST', redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } });
+      const res = await fetch(at + path, { method: 'POST', redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } });
       return { status: res.status, location: res.headers.get('location') };
     },
   };
 }
 const stateOf = (location) => new URL(location).searchParams.get('state');
 
-async function signedIn() {
-  const b = browser();
+async function signedIn(at = base) {
+  const b = browser(at);
   const start = await b.get('/login?return_to=/orders');
   const back = await b.get(`/callback?code=good&state=${stateOf(start.location)}&iss=${encodeURIComponent('https://accounts.test')}`);
   assert.equal(back.location, '/orders');
@@ -161,9 +182,48 @@ test('beside a confidential back end, the box\'s own client is the one told to c
   }
 });
 
-test('every page asks /userinfo; a 401 is tried with one refresh', async () => {
+test('a signed-in page costs the service no request', async () => {
   const b = await signedIn();
-  const session = sessions.get(b.jar.get('__Host-ssr_session'));
+  service.calls = [];
+  assert.match((await b.get('/')).text, /Hello, Ada &#60;Lovelace&#62;/);
+  assert.equal((await b.get('/orders')).status, 200);
+  assert.deepEqual(service.calls, []);
+});
+
+test('a back-channel logout for the session ends it: the next page shows a guest; a forged one is refused with 400', async () => {
+  const b = await signedIn();
+  const other = await signedIn();
+  const sid = sessions.get(b.jar.get('__Host-ssr_session')).sid;
+  const forged = await backChannelLogout(`forged:${sid}`);
+  assert.equal(forged.status, 400);
+  assert.deepEqual(await forged.json(), { error: 'invalid_request' });
+  assert.equal((await backChannelLogout('')).status, 400);
+  const huge = await backChannelLogout(`logout:${sid}:u1:${'x'.repeat(20_000)}`);
+  assert.equal(huge.status, 400);
+  assert.deepEqual(await huge.json(), { error: 'invalid_request' });
+  assert.match((await b.get('/')).text, /Hello, Ada/);
+
+  const res = await backChannelLogout(`logout:${sid}:u1`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  const page = await b.get('/');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Hello, guest/);
+  assert.equal((await b.get('/orders')).status, 303);
+  // Another session of the same user, from another account session, stays.
+  assert.match((await other.get('/')).text, /Hello, Ada/);
+});
+
+test('a back-channel logout with sub alone ends every host session of that user', async () => {
+  const [one, two] = [await signedIn(), await signedIn()];
+  assert.equal((await backChannelLogout('logout::u1')).status, 200);
+  assert.match((await one.get('/')).text, /Hello, guest/);
+  assert.match((await two.get('/')).text, /Hello, guest/);
+});
+
+test('checking every page (the old way): every page asks /userinfo; a 401 is tried with one refresh', async () => {
+  const b = await signedIn(pollingBase);
+  const session = polling.sessions.get(b.jar.get('__Host-ssr_session'));
   session.tokens.accessToken = 'at1-expired';
   service.calls = [];
   const page = await b.get('/');
@@ -171,8 +231,8 @@ test('every page asks /userinfo; a 401 is tried with one refresh', async () => {
   assert.deepEqual(service.calls.map((c) => c.split(' ')[0]), ['userinfo', 'refresh', 'userinfo']);
 });
 
-test('signed out at the service: the next page shows a guest and the host session is gone', async () => {
-  const b = await signedIn();
+test('checking every page: signed out at the service, the next page shows a guest and the host session is gone', async () => {
+  const b = await signedIn(pollingBase);
   service.signedIn = false;
   const page = await b.get('/');
   assert.equal(page.status, 200);
@@ -181,8 +241,8 @@ test('signed out at the service: the next page shows a guest and the host sessio
   assert.equal((await b.get('/orders')).status, 303);
 });
 
-test('an unreachable service signs nobody out and protects /orders', async () => {
-  const b = await signedIn();
+test('checking every page: an unreachable service signs nobody out and protects /orders', async () => {
+  const b = await signedIn(pollingBase);
   service.reachable = false;
   assert.equal((await b.get('/orders')).status, 503);
   service.reachable = true;

@@ -75,3 +75,61 @@ test('the box gets the public client id beside a confidential back end, escaped'
   assert.ok(page.includes('<user-box client-id="shop-box&#34;x"></user-box>'));
   assert.ok(homePage({ serviceUrl: 'https://accounts.example.test', user: null }).includes('<user-box></user-box>'));
 });
+
+// Logout tokens signed for real (jose), checked by the client's @userbox/verify verifier against a JWKS it
+// fetches from the (fake) service: the good one passes once; each forgery is refused.
+const { SignJWT, exportJWK, generateKeyPair } = await import('jose');
+const serviceKey = await generateKeyPair('ES256');
+const strangerKey = await generateKeyPair('ES256');
+const serviceJwks = { keys: [{ ...(await exportJWK(serviceKey.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+const logoutEvent = { 'http://schemas.openid.net/event/backchannel-logout': {} };
+
+function logoutClient() {
+  /** @type {typeof fetch} */
+  const fakeFetch = async (input) =>
+    String(input instanceof Request ? input.url : input).endsWith('/jwks.json') ? Response.json(serviceJwks) : new Response(null, { status: 404 });
+  return createUserboxClient({ serviceUrl: 'https://accounts.test', internalUrl: 'http://127.0.0.1:1', clientId: 'shop', redirectUri: 'https://shop.test/callback', fetch: fakeFetch });
+}
+
+/** @param {Record<string, unknown>} claims @param {{ key?: CryptoKey, typ?: string | null, iat?: number }} [o] */
+function logoutToken(claims = {}, o = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const header = { alg: 'ES256', kid: 'k1', ...(o.typ === null ? {} : { typ: o.typ ?? 'logout+jwt' }) };
+  return new SignJWT({ sub: 'u1', sid: 'sid-1', events: logoutEvent, jti: randomToken(), ...claims })
+    .setProtectedHeader(header)
+    .setIssuer(typeof claims.iss === 'string' ? claims.iss : 'https://accounts.test')
+    .setAudience(typeof claims.aud === 'string' ? claims.aud : 'shop')
+    .setIssuedAt(o.iat ?? now)
+    .setExpirationTime((o.iat ?? now) + 120)
+    .sign(o.key ?? serviceKey.privateKey);
+}
+
+test('a logout token from the service passes (with or without typ), and not twice: its jti is remembered', async () => {
+  const client = logoutClient();
+  const token = await logoutToken();
+  const claims = await client.verifyLogoutToken(token);
+  assert.equal(claims.sid, 'sid-1');
+  assert.equal(claims.sub, 'u1');
+  await assert.rejects(client.verifyLogoutToken(token), /replayed jti/);
+  await client.verifyLogoutToken(await logoutToken({}, { typ: null }));
+  await client.verifyLogoutToken(await logoutToken({ sid: undefined }));
+});
+
+for (const [name, make, reason] of [
+  ['a bad signature', () => logoutToken({}, { key: strangerKey.privateKey }), /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
+  ['another issuer', () => logoutToken({ iss: 'https://evil.test' }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
+  ['another audience', () => logoutToken({ aud: 'other-app' }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
+  ['a nonce (an ID token is not a logout token)', () => logoutToken({ nonce: 'n' }), /nonce present/],
+  ['no events claim', () => logoutToken({ events: undefined }), /events/],
+  ['the wrong event', () => logoutToken({ events: { 'https://example.test/other': {} } }), /events/],
+  ['neither sid nor sub', () => logoutToken({ sid: undefined, sub: undefined }), /neither sid nor sub/],
+  ['no jti', () => logoutToken({ jti: undefined }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
+  ['an ID token’s typ', () => logoutToken({}, { typ: 'JWT' }), /typ/],
+  ['an iat ten minutes old', () => logoutToken({}, { iat: Math.floor(Date.now() / 1000) - 600 }), /ERR_JWT/],
+  ['an iat in the future', () => logoutToken({}, { iat: Math.floor(Date.now() / 1000) + 600 }), /ERR_JWT|iat/],
+  ['not a JWT at all', async () => 'not.a.jwt', /not a JWT|ERR_/],
+]) {
+  test(`a logout token with ${name} is refused`, async () => {
+    await assert.rejects(logoutClient().verifyLogoutToken(await make()), (err) => err instanceof Error && reason.test(err.message) && err.name === 'InvalidLogoutTokenError');
+  });
+}

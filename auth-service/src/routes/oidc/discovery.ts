@@ -30,6 +30,9 @@ export function providerMetadata(issuer: string) {
     /** Not in the Discovery registry, but read by libraries and tools: the `amr` values ID tokens may carry. */
     amr_values_supported: [...amrValuesSupported],
     authorization_response_iss_parameter_supported: true,
+    // OpenID Connect Back-Channel Logout 1.0: logout tokens to a registered backchannelLogoutUri, always with `sid`.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
   };

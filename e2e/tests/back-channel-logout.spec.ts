@@ -1,0 +1,47 @@
+import { expect, signIn, test } from '../support/fixtures.js';
+import { serverHtml } from '../support/server-html.js';
+
+// The SSR hosts no longer ask the service on every page: a sign-out reaches them as a back-channel logout token,
+// which ends their sessions, so the next page they render shows the user signed out.
+
+test.describe('back-channel logout to the server-rendered hosts', () => {
+  test('a sign-out in the box ends the Express and Python host sessions within a second', async ({ page, context, urls, user }) => {
+    await signIn(context, urls, user);
+    // Each back end signs in with the service's session (no form: the service answers /authorize at once).
+    for (const host of [urls.ssr, urls.python]) {
+      await page.goto(`${host}/orders`);
+      await expect(page).toHaveURL(`${host}/orders`);
+      expect((await serverHtml(context, `${host}/`)).body).toContain(`<h1>Hello, ${user.name}</h1>`);
+    }
+
+    const mail = await context.newPage();
+    await mail.goto(`${urls.mail}/`);
+    const box = mail.locator('user-box');
+    await box.getByRole('button', { name: `Account: ${user.name}` }).click();
+    const signedOutAt = Date.now();
+    await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+
+    const guestAt: Record<string, number> = {};
+    await expect
+      .poll(
+        async () => {
+          for (const host of [urls.ssr, urls.python]) {
+            if (guestAt[host] === undefined && (await serverHtml(context, `${host}/`)).body.includes('<h1>Hello, guest</h1>')) guestAt[host] = Date.now();
+          }
+          return Object.keys(guestAt).length;
+        },
+        { intervals: [50], timeout: 5_000 },
+      )
+      .toBe(2);
+    for (const [host, at] of Object.entries(guestAt)) {
+      test.info().annotations.push({ type: 'signed out after (ms)', description: `${host}: ${at - signedOutAt}` });
+      expect(at - signedOutAt, `${host} still rendered the user`).toBeLessThan(1_000);
+    }
+
+    // And in the browser: the next page load of each host shows signed out.
+    for (const host of [urls.ssr, urls.python]) {
+      await page.goto(`${host}/`);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Hello, guest');
+    }
+  });
+});
