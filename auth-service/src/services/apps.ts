@@ -62,6 +62,9 @@ export const appSchema = z.strictObject({
   hidden: z.boolean().default(false),
   /** A confidential client's public keys (a JWK Set), for `private_key_jwt`. */
   jwks: publicJwks.nullable().default(null),
+  /** Links the browser's FedCM dialog shows beside the app's name (the client metadata endpoint). */
+  privacyPolicyUrl: webUrl.nullable().default(null),
+  termsOfServiceUrl: webUrl.nullable().default(null),
 });
 
 /**

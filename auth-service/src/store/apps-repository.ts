@@ -25,6 +25,9 @@ export interface AppRecord {
   hidden: boolean;
   /** A confidential client's public keys, for `private_key_jwt`; null when it authenticates with secrets only. */
   jwks: JSONWebKeySet | null;
+  /** Shown by the browser's FedCM dialog (the client metadata endpoint); null or absent when not given. */
+  privacyPolicyUrl?: string | null | undefined;
+  termsOfServiceUrl?: string | null | undefined;
 }
 
 /** The `apps` table: the registry as stored (services/apps.ts keeps the copy the service reads). */
@@ -53,6 +56,8 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         idTokenSignedResponseAlg: r.id_token_signed_response_alg === 'RS256' ? 'RS256' : 'ES256',
         hidden: Number(r.hidden) === 1,
         jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
+        privacyPolicyUrl: r.privacy_policy_url,
+        termsOfServiceUrl: r.terms_of_service_url,
       }));
     },
     async upsert(app) {
@@ -68,6 +73,8 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         id_token_signed_response_alg: app.idTokenSignedResponseAlg,
         hidden: app.hidden ? 1 : 0,
         jwks: app.jwks === null ? null : JSON.stringify(app.jwks),
+        privacy_policy_url: app.privacyPolicyUrl ?? null,
+        terms_of_service_url: app.termsOfServiceUrl ?? null,
       };
       await db
         .insertInto('apps')

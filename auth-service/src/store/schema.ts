@@ -53,6 +53,9 @@ export interface AppsTable {
   hidden: Generated<number>;
   /** JSON JWK Set of a confidential client's public keys, for `private_key_jwt`; null when it has none. */
   jwks: string | null;
+  /** The app's privacy policy and terms of service (FedCM's client metadata); null when not given. */
+  privacy_policy_url: string | null;
+  terms_of_service_url: string | null;
 }
 
 /** A `private_key_jwt` assertion already used (its `jti`), kept until it expires so it cannot be replayed. */
