@@ -57,6 +57,13 @@ export function fedcmRoutes(deps: { issuer: string; clients: Clients; grants: Gr
   const url = (path: string) => `${issuer}${path}`;
   const loginUrl = url('/login');
 
+  // The browser fetches these on behalf of the app's page (another site): the service's default
+  // Cross-Origin-Resource-Policy (same-origin) would block them (ERR_BLOCKED_BY_RESPONSE).
+  router.use(['/.well-known/web-identity', '/fedcm'], (_req, res, next) => {
+    res.set('Cross-Origin-Resource-Policy', 'cross-origin');
+    next();
+  });
+
   // On the registrable domain (a reverse proxy forwards it there when the service is on a subdomain, deploy/).
   router.get('/.well-known/web-identity', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300');
