@@ -69,6 +69,11 @@ describe('the service as a FedCM identity provider', () => {
       login_url: `${issuer}/login`,
       branding: { background_color: expect.stringMatching(/^#/), color: expect.stringMatching(/^#/), icons: [{ url: `${issuer}/assets/icons/app.svg` }] },
     });
+    // The browser fetches them for a page of another site: the service's default CORP (same-origin) would block them.
+    expect(wellKnown.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(config.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect((await supertest(t.app).get('/fedcm/accounts').set(webidentity)).headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect((await supertest(t.app).get('/login')).headers['cross-origin-resource-policy']).toBe('same-origin');
   });
 
   it('sets a SameSite=None twin of the session cookie and Set-Login: logged-in on sign-in, and clears both with logged-out when the last account signs out', async () => {
