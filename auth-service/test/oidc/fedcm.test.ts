@@ -66,6 +66,7 @@ describe('the service as a FedCM identity provider', () => {
       accounts_endpoint: `${issuer}/fedcm/accounts`,
       client_metadata_endpoint: `${issuer}/fedcm/client_metadata`,
       id_assertion_endpoint: `${issuer}/fedcm/assertion`,
+      disconnect_endpoint: `${issuer}/fedcm/disconnect`,
       login_url: `${issuer}/login`,
       branding: { background_color: expect.stringMatching(/^#/), color: expect.stringMatching(/^#/), icons: [{ url: `${issuer}/assets/icons/app.svg` }] },
     });
@@ -162,6 +163,24 @@ describe('the service as a FedCM identity provider', () => {
     expect(decodeJwt(tokens.body.id_token as string)).toMatchObject({ sub: user.id, aud: 'shop', nonce: 'n-fedcm-2' });
     const me = await supertest(t.app).get('/api/me').set('Authorization', `Bearer ${tokens.body.access_token}`).expect(200);
     expect(me.body.user.id).toBe(user.id);
+  });
+
+  it('disconnects: the account’s grants to that app end, for the app’s own origin and the browser only', async () => {
+    const { user, fedcm } = await signIn();
+    const { verifier, challenge } = pkcePair();
+    const code = (await assertion(fedcm, { account_id: user.id, params: JSON.stringify({ code_challenge: challenge }) }).expect(200)).body.token as string;
+    const tokens = await supertest(t.app).post('/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: shopOrigin, code_verifier: verifier, client_id: 'shop' }).expect(200);
+    const disconnect = (fields: Record<string, string>, origin = shopOrigin) =>
+      supertest(t.app).post('/fedcm/disconnect').set(webidentity).set('Origin', origin).set('Cookie', `__Host-userbox_fedcm=${fedcm}`).type('form').send({ client_id: 'shop', ...fields });
+
+    await disconnect({ account_hint: user.email }, newsOrigin).expect(403);
+    await disconnect({ account_hint: 'someone@else.test' }).expect(403);
+    const res = await disconnect({ account_hint: user.email }).expect(200);
+    expect(res.body).toEqual({ account_id: user.id });
+    expect(res.headers['access-control-allow-origin']).toBe(shopOrigin);
+    await supertest(t.app).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: 'shop' }).expect(400);
+    const list = await supertest(t.app).get('/fedcm/accounts').set(webidentity).set('Cookie', `__Host-userbox_fedcm=${fedcm}`).expect(200);
+    expect(list.body.accounts[0].approved_clients).toEqual([]);
   });
 
   it('refuses an unregistered app, another origin, a request without Sec-Fetch-Dest, an account not signed in here, and no PKCE challenge', async () => {

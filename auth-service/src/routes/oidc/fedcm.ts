@@ -13,6 +13,7 @@ export const fedcmPaths = {
   accounts: '/fedcm/accounts',
   clientMetadata: '/fedcm/client_metadata',
   idAssertion: '/fedcm/assertion',
+  disconnect: '/fedcm/disconnect',
 } as const;
 
 /** The colours of the browser's FedCM dialog: the service's own (its pages' accent). */
@@ -76,6 +77,7 @@ export function fedcmRoutes(deps: { issuer: string; clients: Clients; grants: Gr
       accounts_endpoint: url(fedcmPaths.accounts),
       client_metadata_endpoint: url(fedcmPaths.clientMetadata),
       id_assertion_endpoint: url(fedcmPaths.idAssertion),
+      disconnect_endpoint: url(fedcmPaths.disconnect),
       login_url: loginUrl,
       branding: { ...branding, icons: [{ url: url('/assets/icons/app.svg'), size: 64 }] },
     });
@@ -123,16 +125,38 @@ export function fedcmRoutes(deps: { issuer: string; clients: Clients; grants: Gr
     parse(req, res, (err?: unknown) => (err === undefined ? next() : unreadable()));
   };
 
-  router.post(fedcmPaths.idAssertion, form, async (req, res) => {
-    noStore(res);
-    try {
+  /**
+   * What both credentialed POSTs check first: a registered client, called from one of its own origins (which then
+   * gets CORS with credentials: the browser hands the answer to that page), by the browser itself.
+   */
+  function checkCaller(req: Request, res: Response) {
+    const client = clients.find(param(req.body, 'client_id', 100));
+    const origin = req.headers.origin;
+    if (!client || origin === undefined || !client.origins.includes(origin)) throw new AppError('UNAUTHORIZED_CLIENT');
+    res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' });
+    if (!isFedcmFetch(req)) throw new AppError('INVALID_REQUEST', 'Only the browser may ask this (Sec-Fetch-Dest: webidentity).');
+    return { client, origin };
+  }
+
+  /** Answers an AppError in FedCM's shape; anything else goes to the error middleware (a 500). */
+  const inFedcmShape =
+    (handler: (req: Request, res: Response) => Promise<void>): RequestHandler =>
+    async (req, res) => {
+      noStore(res);
+      try {
+        await handler(req, res);
+      } catch (err) {
+        if (!isOAuthError(err)) throw err;
+        fedcmError(res, err);
+      }
+    };
+
+  router.post(
+    fedcmPaths.idAssertion,
+    form,
+    inFedcmShape(async (req, res) => {
+      const { client, origin } = checkCaller(req, res);
       const body: unknown = req.body;
-      const client = clients.find(param(body, 'client_id', 100));
-      const origin = req.headers.origin;
-      if (!client || origin === undefined || !client.origins.includes(origin)) throw new AppError('UNAUTHORIZED_CLIENT');
-      // CORS with credentials, for this app's own origin only: the browser hands the answer to that page.
-      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' });
-      if (!isFedcmFetch(req)) throw new AppError('INVALID_REQUEST', 'Only the browser may ask for an assertion (Sec-Fetch-Dest: webidentity).');
       const accountId = param(body, 'account_id', 100);
       const params = customParams(body);
       const codeChallenge = params['code_challenge'];
@@ -158,11 +182,23 @@ export function fedcmRoutes(deps: { issuer: string; clients: Clients; grants: Gr
       });
       await accounts.recordChoice(client.id, account);
       res.json({ token: code });
-    } catch (err) {
-      if (!isOAuthError(err)) throw err;
-      fedcmError(res, err);
-    }
-  });
+    }),
+  );
+
+  // IdentityCredential.disconnect() on the app's page: the user's grants to that app end.
+  router.post(
+    fedcmPaths.disconnect,
+    form,
+    inFedcmShape(async (req, res) => {
+      const { client } = checkCaller(req, res);
+      const hint = param(req.body, 'account_hint', 320);
+      const held = await accounts.read(cookie.readFedcm(req));
+      const account = hint === undefined ? undefined : held.find((a) => a.view.user.id === hint || a.view.user.email === hint);
+      if (!account) throw new AppError('ACCESS_DENIED');
+      await grants.revokeClient(account.view.user.id, client.id);
+      res.json({ account_id: account.view.user.id });
+    }),
+  );
 
   return router;
 }
