@@ -109,6 +109,20 @@ describe('the service as a FedCM identity provider', () => {
     expect(logout.headers['set-login']).toBe('logged-out');
   });
 
+  it('gives a session from before FedCM its twin cookie and login status on its next visit to /authorize', async () => {
+    const { res } = await signIn();
+    const session = cookieValue(res, '__Host-userbox_session');
+    const { challenge } = pkcePair();
+    const query = { response_type: 'code', client_id: 'shop', redirect_uri: 'https://shop.other.test/userbox/callback', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', prompt: 'none' };
+    const visit = await supertest(t.app).get('/authorize').query(query).set('Cookie', `__Host-userbox_session=${session}`).expect(303);
+    expect(new URL(visit.headers['location'] as string).searchParams.has('code')).toBe(true);
+    expect(cookieValue(visit, '__Host-userbox_fedcm')).toBe(session);
+    expect(visit.headers['set-login']).toBe('logged-in');
+    // With the twin, nothing is written again.
+    const again = await supertest(t.app).get('/authorize').query(query).set('Cookie', `__Host-userbox_session=${session}; __Host-userbox_fedcm=${session}`).expect(303);
+    expect(again.headers['set-cookie']).toBeUndefined();
+  });
+
   it('lists every account of the browser with the clients each approved, only for the browser itself and only from the FedCM cookie', async () => {
     const first = await signIn();
     const second = await signIn(first.fedcm);
