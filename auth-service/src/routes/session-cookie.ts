@@ -59,7 +59,7 @@ export interface SessionCookie {
   /**
    * The tokens as FedCM's credentialed fetches carry them: from `__Host-userbox_fedcm`, the `SameSite=None` twin
    * of the session cookie (set and cleared with it; on http, where there is no twin, the session cookie). Only the
-   * FedCM endpoints read it, and only with `Sec-Fetch-Dest: webidentity` (docs/decisions/0006-fedcm-cookie.md).
+   * FedCM endpoints read it, and only with `Sec-Fetch-Dest: webidentity` (docs/decisions/0007-fedcm-identity-provider.md).
    */
   readFedcm(req: Request): string[];
   /** The session stays but what the box shows of its user changed (name, picture): a new `userbox_sync` value. */

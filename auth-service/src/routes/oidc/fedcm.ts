@@ -46,7 +46,7 @@ function customParams(body: unknown): Record<string, string> {
  * The service as a FedCM identity provider (https://w3c-fedid.github.io/FedCM/): the well-known file, the config
  * file, the accounts list, the client metadata and the ID assertion endpoint. The browser fetches them itself; the
  * two that carry cookies read only the `SameSite=None` twin of the session cookie and require
- * `Sec-Fetch-Dest: webidentity`, which no page can send (docs/decisions/0006-fedcm-cookie.md).
+ * `Sec-Fetch-Dest: webidentity`, which no page can send (docs/decisions/0007-fedcm-identity-provider.md).
  *
  * The "token" FedCM hands the page is an authorization code, bound like `/authorize`'s to the client, a PKCE
  * challenge (`params.code_challenge`) and the nonce (`params.nonce`), and to the app origin that asked, which is its
