@@ -9,7 +9,10 @@ const chromium = {
   launchOptions: {
     executablePath: existsSync(executablePath) ? executablePath : undefined,
     // Every *.test name is this machine; each is still its own site to the browser.
-    args: ['--host-resolver-rules=MAP *.test 127.0.0.1', '--disable-background-networking', '--disable-component-update'],
+    // FedCM off: these projects test the bounce, as browsers without FedCM (Firefox, Safari) take it. With FedCM on
+    // and no well-known file at port 443 the box would wait for Chromium's randomly delayed refusal first. The
+    // fedcm project (tests/fedcm.spec.ts) launches its own Chromium with FedCM on.
+    args: ['--host-resolver-rules=MAP *.test 127.0.0.1', '--disable-background-networking', '--disable-component-update', '--disable-features=FedCm'],
   },
 };
 
@@ -49,9 +52,12 @@ export default defineConfig<{ host: HostName | undefined }>({
     screenshot: 'only-on-failure',
   },
   projects: [
-    { name: 'chromium', use: chromium, testIgnore: [/screenshots\.spec\.ts/, /[\\/]hosts[\\/]/] },
+    { name: 'chromium', use: chromium, testIgnore: [/screenshots\.spec\.ts/, /[\\/]hosts[\\/]/, /[\\/]fedcm\.spec\.ts/] },
     ...hosts.map((host) => ({ name: `host-${host}`, use: { ...chromium, host }, testMatch: /[\\/]hosts[\\/].*\.spec\.ts/ })),
     { name: 'screenshots', use: chromium, testMatch: /screenshots\.spec\.ts/ },
+    // FedCM in token mode: each test launches Chromium itself (a persistent profile, FedCM on, the test
+    // certificate's key trusted for the browser's own fetches, the well-known file's port kept).
+    { name: 'fedcm', use: chromium, testMatch: /[\\/]fedcm\.spec\.ts/ },
     // Firefox: the widget's token mode, and the shared host suite once per host.
     { name: 'firefox', use: firefox, testMatch: /[\\/]token-mode\.spec\.ts/ },
     ...hosts.map((host) => ({ name: `firefox-host-${host}`, use: { ...firefox, host }, testMatch: /[\\/]hosts[\\/].*\.spec\.ts/ })),

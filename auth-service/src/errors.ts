@@ -11,7 +11,10 @@ export type OAuthErrorCode =
   | 'account_selection_required'
   | 'request_not_supported'
   | 'request_uri_not_supported'
-  | 'server_error';
+  | 'server_error'
+  /** FedCM's ID assertion endpoint (its error codes follow OAuth's). */
+  | 'unauthorized_client'
+  | 'access_denied';
 
 /** One error code: its HTTP status, its default message, and whether a message given with it may be shown. */
 export interface ErrorRow {
@@ -95,6 +98,13 @@ export const errorTable = {
   },
   REQUEST_NOT_SUPPORTED: { status: 400, message: 'Request objects are not supported.', expose: true, oauth: 'request_not_supported' },
   REQUEST_URI_NOT_SUPPORTED: { status: 400, message: 'request_uri is not supported.', expose: true, oauth: 'request_uri_not_supported' },
+  UNAUTHORIZED_CLIENT: {
+    status: 403,
+    message: 'This app is not registered, or the request comes from another origin than its own.',
+    expose: true,
+    oauth: 'unauthorized_client',
+  },
+  ACCESS_DENIED: { status: 403, message: 'That account is not signed in on this browser.', expose: true, oauth: 'access_denied' },
 } as const satisfies Record<string, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;

@@ -9,6 +9,7 @@ import type { Store } from './store/store.js';
 import { authorizeRoutes } from './routes/oidc/authorize.js';
 import { discoveryRoutes } from './routes/oidc/discovery.js';
 import { endSessionRoutes } from './routes/oidc/end-session.js';
+import { fedcmRoutes } from './routes/oidc/fedcm.js';
 import { revocationRoutes } from './routes/oidc/revoke.js';
 import { tokenRoutes } from './routes/oidc/token.js';
 import { userinfoRoutes } from './routes/oidc/userinfo.js';
@@ -42,7 +43,7 @@ export interface OidcProviderDependencies {
 
 /** What the app mounts and shares of the provider. */
 export interface OidcProvider {
-  /** Discovery, JWKS, `/authorize`, `/token`, `/userinfo`, `/revoke`, `/end_session`. */
+  /** Discovery, JWKS, `/authorize`, `/token`, `/userinfo`, `/revoke`, `/end_session`, and the FedCM endpoints. */
   router: Router;
   /** The signing keys (the CLI rotates them; tests inspect them). */
   keys: SigningKeys;
@@ -74,6 +75,7 @@ export function createOidcProvider(deps: OidcProviderDependencies): OidcProvider
   router.use(userinfoRoutes({ registry, bearer }));
   router.use(revocationRoutes({ registry, clients, grants }));
   router.use(endSessionRoutes({ issuer, clients, tokens, accounts, cookie }));
+  router.use(fedcmRoutes({ issuer, clients, grants, sessions, accounts, cookie }));
 
   return { router, keys, bearer };
 }

@@ -361,7 +361,9 @@ describe('app registry file', () => {
     writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test/*'] }] }));
     await expect(readAppsFile(file)).rejects.toThrow(/apps\.0\.origins\.0: must be an exact origin/);
     writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail' }] }));
-    expect(await readAppsFile(file)).toEqual([{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail', redirectUris: [], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true }]);
+    expect(await readAppsFile(file)).toEqual([{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], icon: 'mail', redirectUris: [], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, privacyPolicyUrl: null, termsOfServiceUrl: null, backchannelLogoutUri: null, backchannelLogoutSessionRequired: true }]);
+    writeFileSync(file, JSON.stringify({ apps: [{ id: 'a', name: 'A', url: 'https://a.test/', origins: ['https://a.test'], privacyPolicyUrl: 'http://a.test/privacy' }] }));
+    await expect(readAppsFile(file)).rejects.toThrow(/apps\.0\.privacyPolicyUrl: must use https/);
   });
 });
 

@@ -27,7 +27,7 @@ describe('npx userbox apps', () => {
     expect(await main(['apps', 'add', '--id', 'mail', '--name', 'Mail', '--url', 'https://mail.example.test/', '--origin', 'https://mail.example.test', '--redirect-uri', 'https://mail.example.test/cb', '--icon', 'mail', '--backchannel-logout-uri', 'https://mail.example.test/backchannel-logout'])).toBe(0);
     const store = await openStore(process.env['DATABASE_URL']!);
     expect(await store.apps.list()).toEqual([
-      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, backchannelLogoutUri: 'https://mail.example.test/backchannel-logout', backchannelLogoutSessionRequired: true },
+      { id: 'mail', name: 'Mail', url: 'https://mail.example.test/', icon: 'mail', origins: ['https://mail.example.test'], redirectUris: ['https://mail.example.test/cb'], position: 0, confidential: false, idTokenSignedResponseAlg: 'ES256', hidden: false, jwks: null, privacyPolicyUrl: null, termsOfServiceUrl: null, backchannelLogoutUri: 'https://mail.example.test/backchannel-logout', backchannelLogoutSessionRequired: true },
     ]);
     await store.close();
     output.length = 0;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -40,6 +41,11 @@ export interface RunningServices {
   missingHosts: Record<string, string>;
   /** The self-signed certificate every server here presents (PEM file), for a browser that should trust it. */
   certFile: string;
+  /**
+   * The base64 SHA-256 of that certificate's public key, for `--ignore-certificate-errors-spki-list`: Chromium
+   * fetches FedCM's files and endpoints itself, where `ignoreHTTPSErrors` does not reach.
+   */
+  certSpki: string;
   stop(): Promise<void>;
 }
 
@@ -65,7 +71,7 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-function makeCertificate(dir: string): { cert: string; key: string } {
+function makeCertificate(dir: string): { cert: string; key: string; spki: string } {
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
   execFileSync('openssl', [
@@ -74,7 +80,8 @@ function makeCertificate(dir: string): { cert: string; key: string } {
     '-addext', 'subjectAltName=DNS:*.example.test,DNS:*.other.test,DNS:localhost,IP:127.0.0.1',
     '-keyout', key, '-out', cert,
   ], { stdio: 'ignore' });
-  return { cert, key };
+  const publicKey = createPublicKey(readFileSync(cert)).export({ type: 'spki', format: 'der' });
+  return { cert, key, spki: createHash('sha256').update(publicKey).digest('base64') };
 }
 
 export interface StartOptions {
@@ -236,6 +243,7 @@ export async function startServices({ onServiceRequest }: StartOptions = {}): Pr
     mailbox,
     missingHosts,
     certFile: tls.cert,
+    certSpki: tls.spki,
     stop,
   };
 }

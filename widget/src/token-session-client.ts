@@ -1,3 +1,4 @@
+import type { FedcmNavigator } from './fedcm.js';
 import type { ViewKeeper } from './kept-view.js';
 import { SessionClient, SessionError, type MeResponse, type SyncChannel } from './session-client.js';
 
@@ -16,7 +17,7 @@ export interface TokenModeWindow {
   localStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   document: { cookie: string; readyState?: DocumentReadyState; getElementById?(id: string): { scrollIntoView(): void } | null };
-  navigator: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } };
+  navigator: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> }; credentials?: FedcmNavigator['credentials'] };
   scrollY: number;
   scrollTo(x: number, y: number): void;
 }
@@ -89,6 +90,8 @@ export class TokenSessionClient extends SessionClient {
   /** The `/authorize` URL of **Sign in** and its `state`, made ready whenever the user is found signed out. */
   #signIn: { url: string; state: string } | undefined;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** FedCM was asked on this page load: a refusal is not asked again until the next one. */
+  #fedcmAsked = false;
 
   constructor(
     serviceUrl: string,
@@ -151,6 +154,7 @@ export class TokenSessionClient extends SessionClient {
     }
     this.#forget(clientId);
     this.#markTried(clientId);
+    await this.#fedcmChunk()?.then((fedcm) => fedcm.preventFedcmSilentAccess(this.#fedcmNavigator()));
     if (everywhere) return this.refresh();
     // The browser may hold other accounts, which the service keeps: the page that comes back (with this `state`)
     // asks once, silently, which one this app shows now (see #obtain). A silent sign-in kept ready for it.
@@ -227,8 +231,44 @@ export class TokenSessionClient extends SessionClient {
       this.#markTried(clientId);
       return null;
     }
+    const viaFedcm = await this.#fedcm(clientId);
+    if (viaFedcm !== undefined) return viaFedcm;
     this.#markTried(clientId);
     return this.#authorize(clientId, 'none', this.#win.location.href);
+  }
+
+  /** The FedCM chunk where the browser has FedCM (Chromium), else undefined (Firefox, Safari, tests). */
+  #fedcmChunk(): Promise<typeof import('./fedcm.js')> | undefined {
+    return 'IdentityCredential' in this.#win ? import('./fedcm.js') : undefined;
+  }
+
+  #fedcmNavigator(): FedcmNavigator | undefined {
+    const { credentials } = this.#win.navigator;
+    return credentials && { credentials };
+  }
+
+  /**
+   * FedCM before the bounce, once per page load (fedcm.ts): a token; null when FedCM has signed this site in before
+   * and now says no (nobody signed in at the service, or the user declined: a bounce would not do better, so Sign in
+   * is shown); undefined to bounce as without FedCM (not there, never worked here, or its code was refused).
+   */
+  async #fedcm(clientId: string): Promise<string | null | undefined> {
+    const chunk = this.#fedcmChunk();
+    const nav = this.#fedcmNavigator();
+    if (!chunk || !nav || this.#fedcmAsked) return undefined;
+    this.#fedcmAsked = true;
+    const answer = await (await chunk).requestFedcmCode(this.serviceUrl, clientId, nav);
+    const worked = `userbox:fedcm:${this.serviceUrl}`;
+    if (!answer) {
+      if (!this.#win.localStorage.getItem(worked)) return undefined;
+      this.#markTried(clientId);
+      return null;
+    }
+    // The service binds a FedCM code to the origin that asked for it, its redirect_uri.
+    const token = await this.#redeem(clientId, answer.code, this.#win.location.origin, answer.verifier, answer.nonce);
+    if (!token) return undefined;
+    this.#win.localStorage.setItem(worked, '1');
+    return token;
   }
 
   /** The app this page belongs to: `clientId`, or the registered app with this page's origin. */
@@ -327,16 +367,7 @@ export class TokenSessionClient extends SessionClient {
       // another issuer, or none, is not from it (a mix-up): never send it a code.
       console.warn('[user-box] sign-in answer from another issuer:', issuer ?? '(none)');
     } else if (code) {
-      token = await this.#tokenRequest(clientId, {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: pending.redirectUri,
-        code_verifier: pending.verifier,
-      });
-      if (token && claimsOf(this.#access!.idToken)['nonce'] !== pending.nonce) {
-        this.#forget(clientId);
-        throw new SessionError('The ID token does not answer this sign-in (nonce mismatch)', null);
-      }
+      token = await this.#redeem(clientId, code, pending.redirectUri, pending.verifier, pending.nonce);
     } else {
       const error = params.get('error') ?? 'no code';
       if (!interactionErrors.has(error)) console.warn('[user-box] sign-in failed:', error);
@@ -346,6 +377,16 @@ export class TokenSessionClient extends SessionClient {
       // was (the browser scrolls to its hash); the stored refresh token carries the session along.
       this.#win.location.replace(back.href);
       return leaving();
+    }
+    return token;
+  }
+
+  /** Trades a code for tokens, checking that the ID token answers this sign-in (its nonce). */
+  async #redeem(clientId: string, code: string, redirectUri: string, verifier: string, nonce: string): Promise<string | null> {
+    const token = await this.#tokenRequest(clientId, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
+    if (token && claimsOf(this.#access!.idToken)['nonce'] !== nonce) {
+      this.#forget(clientId);
+      throw new SessionError('The ID token does not answer this sign-in (nonce mismatch)', null);
     }
     return token;
   }

@@ -95,7 +95,8 @@ export class UserBox extends LitElement {
   declare hideLauncher: boolean;
   /**
    * How the box learns the user: `cookie` (the service's session cookie, for pages on the service's site) or
-   * `token` (OpenID Connect tokens, for pages on another site). Unset: chosen by comparing the two sites.
+   * `token` (OpenID Connect tokens, for pages on another site; where the browser has FedCM it is asked first,
+   * before the one bounce through `/authorize`). Unset: chosen by comparing the two sites.
    */
   declare mode: 'cookie' | 'token' | undefined;
   /** Token mode: the app's id in the service's registry. Unset: the registered app whose URL has this page's origin. */

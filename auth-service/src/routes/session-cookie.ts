@@ -56,6 +56,12 @@ export interface SessionCookie {
   /** Sets the cookie to these accounts' tokens, until the last of them expires (ms, on the session clock); clears it when there are none. */
   set(res: Response, accounts: ReadonlyArray<{ token: string; expiresAt: number }>): void;
   clear(res: Response): void;
+  /**
+   * The tokens as FedCM's credentialed fetches carry them: from `__Host-userbox_fedcm`, the `SameSite=None` twin
+   * of the session cookie (set and cleared with it; on http, where there is no twin, the session cookie). Only the
+   * FedCM endpoints read it, and only with `Sec-Fetch-Dest: webidentity` (docs/decisions/0008-fedcm-identity-provider.md).
+   */
+  readFedcm(req: Request): string[];
   /** The session stays but what the box shows of its user changed (name, picture): a new `userbox_sync` value. */
   changed(res: Response): void;
 }
@@ -67,24 +73,35 @@ export function createSessionCookie(publicUrl: string, clock: Clock, syncDomain 
   const name = secure ? '__Host-userbox_session' : 'userbox_session';
   const attributes = { httpOnly: true, secure, sameSite: 'lax', path: '/' } as const;
   const syncAttributes = { secure, sameSite: 'lax', path: '/', maxAge: 365 * 24 * 60 * 60_000, ...(syncDomain && { domain: syncDomain }) } as const;
+  // SameSite=None needs Secure, so the FedCM twin exists on https only.
+  const fedcmName = secure ? '__Host-userbox_fedcm' : undefined;
+  const fedcmAttributes = { httpOnly: true, secure: true, sameSite: 'none', path: '/' } as const;
   const signal = (res: Response) => res.cookie(syncCookieName, randomBytes(9).toString('base64url'), syncAttributes);
   const clear = (res: Response) => {
     res.clearCookie(name, attributes);
+    if (fedcmName) res.clearCookie(fedcmName, fedcmAttributes);
+    // The Login Status API: the browser now knows nobody is signed in here, so FedCM fails at once.
+    res.set('Set-Login', 'logged-out');
     signal(res);
+  };
+  const tokensIn = (value: string | undefined): string[] => {
+    if (value === undefined) return [];
+    // The hot path: one account, one token.
+    if (value.length === 43) return tokenPattern.test(value) ? [value] : [];
+    return [...new Set(value.split('.').filter((t) => tokenPattern.test(t)))].slice(0, maxAccountsPerBrowser);
   };
 
   return {
-    read(req) {
-      const value = readCookie(req, name);
-      if (value === undefined) return [];
-      // The hot path: one account, one token.
-      if (value.length === 43) return tokenPattern.test(value) ? [value] : [];
-      return [...new Set(value.split('.').filter((t) => tokenPattern.test(t)))].slice(0, maxAccountsPerBrowser);
-    },
+    read: (req) => tokensIn(readCookie(req, name)),
+    readFedcm: (req) => tokensIn(readCookie(req, fedcmName ?? name)),
     set(res, accounts) {
       if (accounts.length === 0) return clear(res);
       const expiresAt = Math.max(...accounts.map((a) => a.expiresAt));
-      res.cookie(name, accounts.map((a) => a.token).join('.'), { ...attributes, maxAge: Math.max(0, expiresAt - clock()) });
+      const value = accounts.map((a) => a.token).join('.');
+      const maxAge = Math.max(0, expiresAt - clock());
+      res.cookie(name, value, { ...attributes, maxAge });
+      if (fedcmName) res.cookie(fedcmName, value, { ...fedcmAttributes, maxAge });
+      res.set('Set-Login', 'logged-in');
       signal(res);
     },
     clear,

@@ -69,6 +69,9 @@ export const appSchema = z.strictObject({
     .default(null),
   /** Whether its logout tokens must carry `sid`; they always do here. */
   backchannelLogoutSessionRequired: z.boolean().default(true),
+  /** Links the browser's FedCM dialog shows beside the app's name (the client metadata endpoint). */
+  privacyPolicyUrl: webUrl.nullable().default(null),
+  termsOfServiceUrl: webUrl.nullable().default(null),
 });
 
 /**

@@ -90,6 +90,10 @@ export interface Grants {
   revokeRefreshToken(token: string, clientId: string): Promise<void>;
   /** Ends a grant, e.g. when its session turned out to be gone. */
   revokeFamily(familyId: string): Promise<void>;
+  /** The clients the user has a live grant with (an unexpired refresh token): FedCM's `approved_clients`. */
+  approvedClients(userId: string): Promise<string[]>;
+  /** Ends every grant the user gave the client (FedCM's disconnect): its refresh tokens stop working. */
+  revokeClient(userId: string, clientId: string): Promise<void>;
 }
 
 /**
@@ -197,6 +201,14 @@ export function createGrants(store: Store, policy: { refreshGraceMs: number }, c
     },
     async revokeFamily(familyId: string): Promise<void> {
       await store.refreshTokens.deleteFamily(familyId);
+    },
+    async approvedClients(userId: string): Promise<string[]> {
+      const now = clock();
+      const rows = await store.refreshTokens.listByUser(userId);
+      return [...new Set(rows.filter((r) => Number(r.expires_at) > now).map((r) => r.client_id))];
+    },
+    async revokeClient(userId: string, clientId: string): Promise<void> {
+      await store.refreshTokens.deleteByUserAndClient(userId, clientId);
     },
   };
 }

@@ -32,6 +32,9 @@ export interface AppRecord {
   backchannelLogoutUri?: string | null;
   /** Whether it needs `sid` in them (they always carry it here). Left out when writing: true. */
   backchannelLogoutSessionRequired?: boolean;
+  /** Shown by the browser's FedCM dialog (the client metadata endpoint); null or absent when not given. */
+  privacyPolicyUrl?: string | null | undefined;
+  termsOfServiceUrl?: string | null | undefined;
 }
 
 /** The `apps` table: the registry as stored (services/apps.ts keeps the copy the service reads). */
@@ -62,6 +65,8 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
         backchannelLogoutUri: r.backchannel_logout_uri,
         backchannelLogoutSessionRequired: Number(r.backchannel_logout_session_required) === 1,
+        privacyPolicyUrl: r.privacy_policy_url,
+        termsOfServiceUrl: r.terms_of_service_url,
       }));
     },
     async upsert(app) {
@@ -79,6 +84,8 @@ export function createAppsRepository(db: Kysely<Database>): AppsRepository {
         jwks: app.jwks === null ? null : JSON.stringify(app.jwks),
         backchannel_logout_uri: app.backchannelLogoutUri ?? null,
         backchannel_logout_session_required: app.backchannelLogoutSessionRequired === false ? 0 : 1,
+        privacy_policy_url: app.privacyPolicyUrl ?? null,
+        terms_of_service_url: app.termsOfServiceUrl ?? null,
       };
       await db
         .insertInto('apps')

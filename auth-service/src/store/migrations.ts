@@ -316,6 +316,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('session_clients_user_id').on('session_clients').column('user_id').execute();
     },
   },
+  '0019_app_policy_links': {
+    // FedCM's client metadata endpoint shows each app's privacy policy and terms of service in the browser's own
+    // sign-in dialog; both optional.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('privacy_policy_url', 'text').execute();
+      await db.schema.alterTable('apps').addColumn('terms_of_service_url', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -14,6 +14,8 @@ export interface RefreshTokensRepository {
   /** Revokes a whole family (every token rotated from one authorization code); returns how many went. */
   deleteFamily(familyId: string): Promise<number>;
   deleteExpired(before: number): Promise<number>;
+  /** Revokes every token a user holds for one client (FedCM's disconnect); returns how many went. */
+  deleteByUserAndClient(userId: string, clientId: string): Promise<number>;
   /** A user's tokens without their hashes, oldest first: which apps they used and when (the account export). */
   listByUser(userId: string): Promise<Array<Pick<RefreshTokenRecord, 'client_id' | 'scope' | 'created_at' | 'expires_at' | 'used_at'>>>;
 }
@@ -47,6 +49,10 @@ export function createRefreshTokensRepository(db: Kysely<Database>): RefreshToke
     },
     async deleteExpired(before) {
       const result = await db.deleteFrom('refresh_tokens').where('expires_at', '<=', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    async deleteByUserAndClient(userId, clientId) {
+      const result = await db.deleteFrom('refresh_tokens').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
     listByUser: (userId) =>

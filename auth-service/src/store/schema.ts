@@ -57,6 +57,9 @@ export interface AppsTable {
   backchannel_logout_uri: string | null;
   /** 1: its logout tokens carry `sid` (they always do here; kept as registered, for discovery of the client). */
   backchannel_logout_session_required: Generated<number>;
+  /** The app's privacy policy and terms of service (FedCM's client metadata); null when not given. */
+  privacy_policy_url: string | null;
+  terms_of_service_url: string | null;
 }
 
 /**

@@ -111,6 +111,16 @@ describe.each(databases)('OIDC store contract on $name', (database) => {
     expect(await store().refreshTokens.find(other.token_hash)).toBeUndefined();
   });
 
+  it('deletes every refresh token of one user for one client, and no other', async () => {
+    const { userId, session } = await userWithSession();
+    const news = [refreshToken(userId, session.id), refreshToken(userId, session.id)];
+    const shop = { ...refreshToken(userId, session.id), client_id: 'shop' };
+    for (const r of [...news, shop]) await store().refreshTokens.insert(r);
+    expect(await store().refreshTokens.deleteByUserAndClient(userId, 'news')).toBe(2);
+    expect(await store().refreshTokens.find(news[0]!.token_hash)).toBeUndefined();
+    expect(await store().refreshTokens.find(shop.token_hash)).toEqual(shop);
+  });
+
   it('inserts a refresh token only if its hash is not stored yet, leaving the stored one as it is', async () => {
     const { userId, session } = await userWithSession();
     const first = refreshToken(userId, session.id);

@@ -201,6 +201,9 @@ describe.each(databases)('store contract on $name', (database) => {
     const apps = await store().apps.list();
     expect(apps.map((a) => [a.id, a.name])).toEqual([['a', 'A'], ['b', 'B2']]);
     expect(apps[0]?.redirectUris).toEqual(['https://a.test/cb']);
+    expect(apps[0]).toMatchObject({ privacyPolicyUrl: null, termsOfServiceUrl: null });
+    await store().apps.upsert({ ...apps[0]!, privacyPolicyUrl: 'https://a.test/privacy', termsOfServiceUrl: 'https://a.test/terms' });
+    expect((await store().apps.list())[0]).toMatchObject({ privacyPolicyUrl: 'https://a.test/privacy', termsOfServiceUrl: 'https://a.test/terms' });
     expect(await store().apps.remove('a')).toBe(true);
     expect(await store().apps.remove('a')).toBe(false);
   });

@@ -162,6 +162,9 @@ export function authorizeRoutes(deps: {
         return res.redirect(303, authorizeUrl(stringParams(q)).href);
       }
       const held = await accounts.read(tokens);
+      // A session from before FedCM has no SameSite=None twin: this top-level visit gives it one (and the browser
+      // its login status), so the next FedCM request finds the user.
+      if (held.length > 0 && cookie.readFedcm(req).length === 0) cookie.set(res, held);
       const choice = await accounts.choose(held, {
         clientId: client.id,
         loginHint: param(q, 'login_hint', 320),
