@@ -8,7 +8,7 @@ test.describe('signing in from a host page', () => {
     await expect(signIn).toBeVisible();
 
     await signIn.click();
-    await expect(page).toHaveURL(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.news}/`)}`);
+    await expect(page).toHaveURL(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.news}/`)}&lang=en`);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();

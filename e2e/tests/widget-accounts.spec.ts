@@ -36,7 +36,7 @@ test.describe('<user-box> with several accounts', () => {
     await accountButton(page, a).click();
     const box = page.locator('user-box');
     const add = box.getByRole('menuitem', { name: 'Add another account' });
-    await expect(add).toHaveAttribute('href', `${urls.service}/login?add=1&return_to=${encodeURIComponent(app1)}`);
+    await expect(add).toHaveAttribute('href', `${urls.service}/login?add=1&return_to=${encodeURIComponent(app1)}&lang=en`);
     await add.click();
     await expect(page.getByRole('heading', { level: 1, name: 'Add another account' })).toBeVisible();
     await page.getByLabel('Email').fill(b.email);
