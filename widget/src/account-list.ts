@@ -168,7 +168,7 @@ export function renderPanel(view: PanelView) {
   return html`<div class="who">
       ${avatar}
       <span class="name">${user.name}</span>
-      <span class="email">${user.email}</span>
+      <span class="email" dir="ltr">${user.email}</span>
       ${unverified ? html`<span part="verify" class="verify" id="verify-status" role="status">${status}</span>` : nothing}
       <slot></slot>
     </div>

@@ -9,7 +9,14 @@ export type ResendResult = 'sent' | 'limited' | 'failed';
 export async function resendVerification(service: string, lang: string, handle: string | undefined, fetchImpl: typeof fetch = fetch): Promise<ResendResult> {
   const query = `?lang=${lang}${handle ? '&account=' + encodeURIComponent(handle) : ''}`;
   try {
-    const res = await fetchImpl(`${service}/api/me/email/verification${query}`, { method: 'POST', credentials: 'include', cache: 'no-store' });
+    const res = await fetchImpl(`${service}/api/me/email/verification${query}`, {
+      method: 'POST',
+      credentials: 'include',
+      cache: 'no-store',
+      // The service's API takes JSON only (a cross-origin form post cannot send it).
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     return res.ok ? 'sent' : res.status === 429 ? 'limited' : 'failed';
   } catch {
     return 'failed';

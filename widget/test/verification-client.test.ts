@@ -9,7 +9,7 @@ describe('resendVerification', () => {
     expect(await resendVerification('https://a.test', 'de', 'h/1', fetchMock as typeof fetch)).toBe('sent');
     const [url, init] = fetchMock.mock.calls[0]!;
     expect(String(url)).toBe('https://a.test/api/me/email/verification?lang=de&account=h%2F1');
-    expect(init).toMatchObject({ method: 'POST', credentials: 'include', cache: 'no-store' });
+    expect(init).toMatchObject({ method: 'POST', credentials: 'include', cache: 'no-store', headers: { 'Content-Type': 'application/json' }, body: '{}' });
   });
 
   it('tells the rate limit (429) from any other failure, and a network error is a failure', async () => {
