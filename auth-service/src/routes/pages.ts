@@ -265,7 +265,8 @@ function signInPages(router: Router, kit: PageKit): void {
     const held = await accounts.read(cookie.read(req));
     const left = await accounts.signOut(held, form.account || undefined);
     if (!form.account || left.length < held.length) cookie.set(res, left);
-    res.redirect(303, registry.safeReturnTo(form.return_to, left.length > 0 ? '/account' : '/login'));
+    const fallback = pageLanguage(req).href(left.length > 0 ? '/account' : '/login');
+    res.redirect(303, registry.safeReturnTo(form.return_to, fallback));
   });
 }
 
@@ -603,7 +604,7 @@ function sessionPages(router: Router, kit: PageKit): void {
     await sessions.revokeAll(page.me.user.id);
     const left = page.held.filter((a) => a.view.user.id !== page.me.user.id);
     cookie.set(res, left);
-    res.redirect(303, left.length > 0 ? '/account' : '/login');
+    res.redirect(303, pageLanguage(req).href(left.length > 0 ? '/account' : '/login'));
   });
 
   router.post('/account/sessions/:id/revoke', async (req, res) => {
@@ -614,7 +615,7 @@ function sessionPages(router: Router, kit: PageKit): void {
     if (page.held.some((a) => a.view.session.id === id)) {
       const left = page.held.filter((a) => a.view.session.id !== id);
       cookie.set(res, left);
-      res.redirect(303, left.length > 0 ? '/account' : '/login');
+      res.redirect(303, pageLanguage(req).href(left.length > 0 ? '/account' : '/login'));
       return;
     }
     res.redirect(303, back(req, page, 'session'));

@@ -42,7 +42,7 @@ const timeZoneField = html`<input type="hidden" name="time_zone" value=""><scrip
  */
 const passkeySignIn = (l: PageLanguage) => html`<div class="passkey-sign-in" data-passkey-sign-in hidden>
   <button type="button" class="secondary" id="passkey-sign-in">${l.m.login.passkey}</button>
-  <p class="error" role="alert" id="passkey-error" hidden></p>
+  <p class="error" role="alert" id="passkey-error" data-cancelled="${l.m.login.passkeyCancelled}" data-failed="${l.m.login.passkeyFailed}" hidden></p>
 </div>
 <script src="/assets/simplewebauthn-browser.js" defer></script><script src="/assets/passkeys.js" defer></script>`;
 
@@ -200,7 +200,7 @@ function passkeysSection(l: PageLanguage, list: readonly PasskeySummary[], csrf:
     <label for="passkey-name">${m.newLabel}</label>
     <input id="passkey-name" name="name" required maxlength="60" placeholder="${m.placeholder}">
     <button type="submit">${m.add}</button>
-    <p class="error" role="alert" id="passkey-error" hidden></p>
+    <p class="error" role="alert" id="passkey-error" data-cancelled="${m.addCancelled}" data-failed="${l.m.login.passkeyFailed}" hidden></p>
   </form>
   <script src="/assets/simplewebauthn-browser.js" defer></script><script src="/assets/passkeys.js" defer></script>
 </section>`;

@@ -26,6 +26,8 @@ export const en = {
     addHint: 'Sign in to one more account. The accounts already signed in on this browser stay signed in.',
     forgot: 'Forgot password?',
     passkey: 'Use a passkey',
+    passkeyCancelled: 'Signing in with a passkey was cancelled.',
+    passkeyFailed: 'Something went wrong. Try again.',
     noAccount: 'No account yet?',
     create: 'Create one',
   },
@@ -104,6 +106,7 @@ export const en = {
       newLabel: 'Label for a new passkey',
       placeholder: 'Phone, laptop …',
       add: 'Add a passkey',
+      addCancelled: 'Adding a passkey was cancelled.',
     },
     twoStep: {
       heading: 'Two-step verification',
