@@ -57,6 +57,19 @@ test.describe('the service in German and Arabic', () => {
     await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
     expect(blocked).toEqual([]);
   });
+
+  test('a German box in token mode (another site) opens the German sign-in page, through ui_locales', async ({ page, urls, user }) => {
+    await page.goto(`${urls.shop}/?lang=de`);
+    const signIn = page.locator('user-box').getByRole('link', { name: 'Anmelden' });
+    await expect(signIn).toHaveAttribute('href', /^https:\/\/[^/]+\/authorize\?.*ui_locales=de/);
+    await signIn.click();
+    await expect(page.getByRole('heading', { name: 'Anmelden' })).toBeVisible();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+    await page.getByLabel('E-Mail').fill(user.email);
+    await page.getByLabel('Passwort').fill(user.password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await expect(page.locator('user-box').getByRole('button', { name: `Konto: ${user.name}` })).toBeVisible();
+  });
 });
 
 test.describe('the box says "Verify your email"', () => {

@@ -275,6 +275,9 @@ describe('TokenSessionClient', () => {
     expect(url.searchParams.has('prompt')).toBe(false);
     const pending = JSON.parse(tab.sessionStorage.getItem(`userbox:pending:${url.searchParams.get('state')}`)!) as { returnUrl: string };
     expect(pending.returnUrl).toBe(`${shop}/cart`);
+    // The box's language goes along as ui_locales, which the provider's sign-in page speaks.
+    const german = new URL(client.loginUrl(`${shop}/cart`, 'de'));
+    expect([german.searchParams.get('ui_locales'), german.searchParams.get('state')]).toEqual(['de', url.searchParams.get('state')]);
   });
 
   it('refuses an ID token that does not answer its sign-in (nonce) and keeps no tokens', async () => {
