@@ -123,6 +123,16 @@ describe('every page in each language', () => {
     const saved = await t.agent.post('/account/profile').type('form').send({ csrf: token, lang: 'de', name: 'Ada Neu', picture: '' }).expect(303);
     expect(saved.headers.location).toMatch(/&done=profile&lang=de$/);
     expect((await t.agent.get(saved.headers.location!).expect(200)).text).toContain(locales.de.account.done.profile);
+    // Signing out lands on the sign-in page in the same language.
+    const out = await t.agent.post('/logout').type('form').send({ csrf: token, lang: 'de' }).expect(303);
+    expect(out.headers.location).toBe(`${t.publicUrl}/login?lang=de`);
+  });
+
+  it('answers a form it refuses (no CSRF token) with an error page in the form\'s language', async () => {
+    t = await createTestApp();
+    const res = await t.agent.post('/login').type('form').set('Accept', 'text/html').send({ lang: 'ar', email: 'a@example.test', password: 'x' }).expect(403);
+    expect(frame(res.text)).toEqual({ lang: 'ar', dir: 'rtl', h1: locales.ar.error.failed });
+    expect(res.text).toContain(locales.ar.errors.INVALID_FORM_TOKEN);
   });
 
   it('shows the account chooser (prompt=select_account) in the language of ui_locales or Accept-Language', async () => {
