@@ -1,6 +1,10 @@
+# syntax=docker/dockerfile:1
 # Userbox account service. Multi-stage: build the widget bundle with dev dependencies, then ship only the
 # service's runtime dependencies, as a non-root user, with a health check.
-# syntax=docker/dockerfile:1
+
+# The release this image replaces, whose widget chunks it keeps serving (docs/DEPLOYMENT.md, "Releasing a new
+# widget"): `docker build --build-arg PREVIOUS_IMAGE=userbox:<last release> .`. Unset, the image has only its own.
+ARG PREVIOUS_IMAGE=no-previous-release
 
 # The workspace manifests and a compiler: better-sqlite3 compiles from source when no prebuilt binary matches.
 FROM node:20-bookworm-slim AS manifests
@@ -25,10 +29,19 @@ FROM manifests AS deps
 RUN npm ci --omit=dev --workspace @userbox/auth-service \
  && node -e "new (require('better-sqlite3'))(':memory:').close()"
 
+# No previous release: an empty chunks folder.
+FROM node:20-bookworm-slim AS no-previous-release
+RUN mkdir -p /app/widget/dist/chunks
+
+FROM ${PREVIOUS_IMAGE} AS previous
+
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
+# The previous release's chunks first, then this build over them: a chunk's name is its content's hash, so they
+# never clash, and pages still running the previous loader find theirs.
+COPY --from=previous /app/widget/dist/chunks widget/dist/chunks
 COPY --from=build /app/widget/dist widget/dist
 COPY widget/package.json widget/
 COPY package.json tsconfig.base.json ./

@@ -73,12 +73,7 @@ export function createApp({ config, store, registry, logger, failureCounter, rat
   const twoStep = createTwoStep({ store, secretKey: config.secretKey, clock, issuer: config.publicUrl });
   const passkeys = createPasskeys({ store, policy: { ...config.webauthn, rpName: 'Userbox' }, clock });
   const sessions = createSessionService(store, config.session, throttle, devices, clock, twoStep, passkeys);
-  // One app to the user: clients that share an origin (a back end, and the box's public client on its pages).
-  const sameApp = (clientId: string) => {
-    const origins = new Set(registry.list().find((a) => a.id === clientId)?.origins ?? []);
-    return registry.list().filter((a) => a.id === clientId || a.origins.some((o) => origins.has(o))).map((a) => a.id);
-  };
-  const accounts = createBrowserAccounts(store, sessions, clock, sameApp);
+  const accounts = createBrowserAccounts(store, sessions, clock, (clientId) => registry.sameApp(clientId));
   const mailer = createMailer(jobs, mailBox(config.secretKey));
   const links = createEmailLinks(store, clock);
   const mailLimits = createMailLimits(counter, config.mail.limits, clock);

@@ -332,6 +332,23 @@ describe('app registry file', () => {
     expect(registry.launcherEntries().map((a) => a.icon)).toEqual([null, `${serviceOrigin}/assets/icons/mail.svg`, 'https://cdn.example.test/shop.svg']);
   });
 
+  it('counts clients that share an origin as one app, and follows a reload', async () => {
+    const record = { icon: null, redirectUris: [], position: 1, confidential: false, idTokenSignedResponseAlg: 'ES256' as const, hidden: false, jwks: null };
+    await t.store.apps.upsert({ ...record, id: 'orders', name: 'Orders', url: 'https://orders.example.test/', origins: ['https://orders.example.test'], confidential: true });
+    await t.store.apps.upsert({ ...record, id: 'orders-box', name: 'Orders', url: 'https://orders.example.test/', origins: ['https://orders.example.test'], hidden: true });
+    await t.store.apps.upsert({ ...record, id: 'news', name: 'News', url: 'https://news.example.test/', origins: ['https://news.example.test'] });
+    const registry = createAppRegistry(t.store, serviceOrigin);
+    await registry.reload();
+    expect(registry.sameApp('orders')).toEqual(['orders', 'orders-box']);
+    expect(registry.sameApp('orders-box')).toEqual(['orders', 'orders-box']);
+    expect(registry.sameApp('news')).toEqual(['news']);
+    expect(registry.sameApp('unknown')).toEqual(['unknown']);
+    await t.store.apps.upsert({ ...record, id: 'news', name: 'News', url: 'https://news.example.test/', origins: ['https://news.example.test', 'https://orders.example.test'] });
+    expect(registry.sameApp('news')).toEqual(['news']);
+    await registry.reload();
+    expect(registry.sameApp('news')).toEqual(['news', 'orders', 'orders-box']);
+  });
+
   it('serves bundled icons so other sites can show them', async () => {
     const res = await supertest(t.app).get('/assets/icons/mail.svg').expect(200);
     expect(res.headers['content-type']).toMatch(/image\/svg\+xml/);

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from '../support/fixtures.js';
+import { expect, signInAccounts, test } from '../support/fixtures.js';
 
 // Not a test of behaviour: `npm run screenshots` runs this to refresh the pictures in docs/screenshots.
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 
 test.use({ viewport: { width: 720, height: 400 }, deviceScaleFactor: 2 });
 
-test('screenshots of the box for the docs', async ({ page, urls, makeUser }) => {
+test('screenshots of the box for the docs', async ({ page, context, urls, makeUser }) => {
   const user = await makeUser({ name: 'Ada Lovelace', email: 'ada@example.com' });
   await page.goto(`${urls.news}/`);
   const box = page.locator('user-box');
@@ -19,7 +19,13 @@ test('screenshots of the box for the docs', async ({ page, urls, makeUser }) => 
   await page.getByLabel('Password').fill(user.password);
   await page.screenshot({ path: path.join(out, 'login.png') });
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(box.getByRole('button', { name: 'Account: Ada Lovelace' })).toBeVisible();
 
+  // With a second account signed in beside the first, as the menu lists them.
+  const second = await makeUser({ name: 'Grace Hopper', email: 'grace@example.com' });
+  await signInAccounts(context, urls, [user, second]);
+  await page.setViewportSize({ width: 720, height: 540 });
+  await page.reload();
   await box.getByRole('button', { name: 'Account: Ada Lovelace' }).click();
   await expect(box.getByRole('menu')).toBeVisible();
   await page.screenshot({ path: path.join(out, 'menu-open.png') });

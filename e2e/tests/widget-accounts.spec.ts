@@ -93,6 +93,47 @@ test.describe('<user-box> with several accounts', () => {
     expect((await pageRecord(page)).cspViolations).toEqual([]);
   });
 
+  test('cookie mode: a switch in one tab shows in the app\'s other tab, which fires userbox-switch too; another app keeps its account', async ({ context, urls, makeUser }) => {
+    const a = await makeUser({ name: 'Ada Twin' });
+    const b = await makeUser({ name: 'Bob Twin' });
+    await signInAccounts(context, urls, [a, b]);
+    const app1 = `${urls.mail}/`;
+    const app2 = `${urls.mail.replace('//mail.', '//calendar.')}/`;
+    // Every tab records the switch events its box fires.
+    await context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { switches: string[] }).switches = seen;
+      document.addEventListener('userbox-switch', (e) => seen.push((e as CustomEvent<{ user: { name: string } | null }>).detail.user?.name ?? '-'));
+    });
+    const switches = (page: Page) => page.evaluate(() => (window as unknown as { switches: string[] }).switches);
+    const [page, twin, other] = [await context.newPage(), await context.newPage(), await context.newPage()];
+    await page.goto(app1);
+    await twin.goto(app1);
+    await other.goto(app2);
+    for (const p of [page, twin, other]) await expect(accountButton(p, a)).toBeVisible();
+
+    await accountButton(page, a).click();
+    await page.locator('user-box').getByRole('menuitem', { name: `${b.name} ${b.email}` }).click();
+    await expect(accountButton(page, b)).toBeVisible();
+    // The twin follows without a reload or a focus, and tells its page it was a switch.
+    await expect(accountButton(twin, b)).toBeVisible();
+    expect(await switches(page)).toEqual([b.name]);
+    expect(await switches(twin)).toEqual([b.name]);
+    // The other app neither follows nor hears of it, even when shown again.
+    await other.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await other.waitForLoadState('networkidle');
+    await expect(accountButton(other, a)).toBeVisible();
+    expect(await switches(other)).toEqual([]);
+
+    // A sign-out that makes the app fall back to A is no switch: no event in either tab.
+    await accountButton(page, b).click();
+    await page.locator('user-box').getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(accountButton(page, a)).toBeVisible();
+    await expect(accountButton(twin, a)).toBeVisible();
+    expect(await switches(page)).toEqual([b.name]);
+    expect(await switches(twin)).toEqual([b.name]);
+  });
+
   test('cookie mode: one listed account signed out on its own; the others stay', async ({ page, context, urls, makeUser }) => {
     const a = await makeUser({ name: 'Ada Single' });
     const b = await makeUser({ name: 'Bob Single' });
@@ -208,14 +249,28 @@ test.describe('<user-box> with several accounts', () => {
     await expect(accountButton(again, b)).toBeVisible();
     expect(againBounces).toEqual([]);
 
-    // Sign out in the shop ends B at the service (RP-initiated logout); A stays signed in on this browser.
+    // Sign out in the shop ends B at the service (RP-initiated logout); A stays signed in on this browser, and
+    // the shop falls back to A with one silent bounce (the shop used A before).
+    bounces.length = 0;
     await accountButton(page, b).click();
     await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
-    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await expect(accountButton(page, a)).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    expect(bounces.map((url) => new URL(url).searchParams.get('prompt'))).toEqual(['none']);
     const service = await context.newPage();
     await service.goto(`${urls.service}/login`);
     const me = await service.evaluate(async () => (await (await fetch('/api/me')).json()) as { accounts?: { name: string }[] });
     expect(me.accounts?.map((x) => x.name)).toEqual([a.name]);
+
+    // Signing out the last account: one silent bounce finds none, Sign in, and no loop.
+    bounces.length = 0;
+    await accountButton(page, a).click();
+    await box.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    await page.reload();
+    await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    expect(bounces).toHaveLength(1);
   });
 
   test('a server-rendered host follows a switch made in its box (host sync with login_hint)', async ({ page, context, urls, makeUser }) => {

@@ -1,4 +1,5 @@
 import { html, nothing } from 'lit';
+import { keptAccountKey, keptViewKey } from './kept-view.js';
 import type { MenuController } from './menu-controller.js';
 import { menuMessagesFor } from './menu-messages.js';
 import type { Messages } from './messages.js';
@@ -101,6 +102,9 @@ const emit = (host: HTMLElement, type: string, detail: unknown) =>
 async function switchTo({ host, client, menus }: PanelView, account?: UserboxAccount): Promise<void> {
   menus.close();
   try {
+    // For /userbox-host-sync.js, which hears `userbox-change` first (or, in token mode, on the page that comes
+    // back): the user chose this account, so the server follows it (see host-sync.ts).
+    sessionStorage.setItem('userbox:switched', '1');
     await client.switchTo(account?.id);
     emit(host, 'userbox-switch', { user: client.last?.user ?? null });
     await host.updateComplete;
@@ -108,6 +112,23 @@ async function switchTo({ host, client, menus }: PanelView, account?: UserboxAcc
   } catch (error) {
     emit(host, 'userbox-error', { error: toSessionError(error) });
   }
+}
+
+/**
+ * Every tab of an app follows a switch made in one of them (cookie mode keeps the choice in localStorage, whose
+ * `storage` event reaches the other tabs before the view the switching tab fetched): in those tabs too the box
+ * fires `userbox-switch` once it shows the account chosen, so a page (and host sync) acts as in the first tab.
+ */
+export function followSwitches(box: HTMLElement & { readonly service: string }): void {
+  let switching = false;
+  addEventListener('storage', (event) => {
+    switching ||= event.key === keptAccountKey(keptViewKey(new URL(box.service).origin)) && !!event.newValue;
+  });
+  // On the box itself: heard before `userbox-change` bubbles on to the page's listeners.
+  box.addEventListener('userbox-change', (event) => {
+    if (switching) emit(box, 'userbox-switch', { user: (event as CustomEvent<{ user: UserboxUser | null }>).detail.user });
+    switching = false;
+  });
 }
 
 /** Where each box's "Send a new link" stands: asked and waiting, or how it went. */
@@ -138,7 +159,7 @@ export function renderPanel(view: PanelView) {
   const { user, label, avatar, accounts = [], client, service, returnTo, menus, signOut } = view;
   const t = menuMessagesFor(view.t);
   const lang = `lang=${view.t.lang}`;
-  // An unverified address: a line under it, and (cookie mode: the resend needs the service's cookie) a first item.
+  // An unverified address: a line under it, and (cookie mode: the resend needs the cookie) an item after Manage.
   const unverified = user.emailVerified === false;
   const state = resends.get(view.host);
   const status = state === undefined ? t.verify : state === 'failed' ? t.resendFailed : t[state];

@@ -15,6 +15,12 @@ interface StoredView {
   freshUntil: number;
 }
 
+/** Where a box keeps its last view of `service` (an origin). */
+export const keptViewKey = (service: string): string => 'userbox:view:' + service;
+
+/** Where the account chosen for the view kept under `viewKey` is kept; its changes are switches. */
+export const keptAccountKey = (viewKey: string): string => viewKey + ':account';
+
 /**
  * The last view a box rendered for a service, kept so that a repeat page view can paint it in the first frame
  * and ask the service nothing. It is trusted only while the `signal` (the site's `userbox_sync` cookie, which
@@ -69,7 +75,7 @@ export class ViewKeeper {
    */
   get account(): string | null {
     try {
-      return this.#storage?.getItem(this.#key + ':account') ?? null;
+      return this.#storage?.getItem(keptAccountKey(this.#key)) ?? null;
     } catch {
       return null;
     }
@@ -77,8 +83,8 @@ export class ViewKeeper {
 
   set account(handle: string | null) {
     try {
-      if (handle) this.#storage?.setItem(this.#key + ':account', handle);
-      else this.#storage?.removeItem(this.#key + ':account');
+      if (handle) this.#storage?.setItem(keptAccountKey(this.#key), handle);
+      else this.#storage?.removeItem(keptAccountKey(this.#key));
     } catch {
       // Disabled or full: the app shows the default account.
     }

@@ -2,7 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 export type Popup = 'account' | 'apps';
 
-type Host = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment };
+export type MenuHost = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLElement | DocumentFragment };
 
 /**
  * Part of the `menus` chunk, loaded after the first paint (which does not need it).
@@ -19,10 +19,10 @@ type Host = ReactiveControllerHost & HTMLElement & { readonly renderRoot: HTMLEl
 export class MenuController implements ReactiveController {
   /** The popup shown, if any: one at a time. */
   open: Popup | undefined;
-  readonly #host: Host;
+  readonly #host: MenuHost;
   readonly #beforeOpen: (popup: Popup) => Promise<void>;
 
-  constructor(host: Host, beforeOpen: (popup: Popup) => Promise<void>) {
+  constructor(host: MenuHost, beforeOpen: (popup: Popup) => Promise<void>) {
     this.#host = host;
     this.#beforeOpen = beforeOpen;
     host.addController(this);

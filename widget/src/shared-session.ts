@@ -1,4 +1,4 @@
-import { ViewKeeper } from './kept-view.js';
+import { keptViewKey, ViewKeeper } from './kept-view.js';
 import { SessionClient } from './session-client.js';
 import type { TokenModeOptions } from './token-session-client.js';
 
@@ -75,7 +75,7 @@ function createKeeper(service: string, token: boolean, maxAge: number): ViewKeep
   } catch {
     // Storage disabled: keep nothing.
   }
-  const keeper = new ViewKeeper(storage, `userbox:view:${service}`, token ? () => '' : syncSignal, maxAge * 1000);
+  const keeper = new ViewKeeper(storage, keptViewKey(service), token ? () => '' : syncSignal, maxAge * 1000);
   // A reload is the user asking for the page afresh: the box asks too (and shows a kept view only if that fails).
   keeper.askFirst = (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload';
   return keeper;

@@ -15,7 +15,7 @@ export interface TokenModeWindow {
   history: { state: unknown; replaceState(data: unknown, unused: string, url: string): void };
   localStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-  document: { cookie: string; getElementById?(id: string): { scrollIntoView(): void } | null };
+  document: { cookie: string; readyState?: DocumentReadyState; getElementById?(id: string): { scrollIntoView(): void } | null };
   navigator: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } };
   scrollY: number;
   scrollTo(x: number, y: number): void;
@@ -28,6 +28,8 @@ interface PendingSignIn {
   redirectUri: string;
   returnUrl: string;
   scrollY: number;
+  /** The page had not finished loading: the browser may not have scrolled to its hash yet. */
+  loading: boolean;
 }
 
 /** An access token with its ID token; `expiresAt` (ms) is when it is renewed, a minute before it expires. */
@@ -138,7 +140,9 @@ export class TokenSessionClient extends SessionClient {
 
   /**
    * Everywhere: `DELETE /api/sessions` with the token ends every session of the user. This one: RP-initiated
-   * logout, a top-level visit to the service's `/end_session` that ends its session and comes back here.
+   * logout, a top-level visit to the service's `/end_session` that ends its session and comes back here, where
+   * one silent bounce shows the browser's next account for this app (the one it used before, or the only one
+   * left), or Sign in.
    */
   override async signOut(everywhere = false, handle?: string | null, _all?: boolean, done?: () => void): Promise<void> {
     // A token holds one account: signing out another of the browser's is the service's own pages' business.
@@ -152,6 +156,9 @@ export class TokenSessionClient extends SessionClient {
     this.#forget(clientId);
     this.#markTried(clientId);
     if (everywhere) return this.refresh();
+    // The browser may hold other accounts, which the service keeps: the page that comes back (with this `state`)
+    // asks once, silently, which one this app shows now (see #obtain). A silent sign-in kept ready for it.
+    const { state } = await this.#prepare(clientId, 'none', this.#win.location.href);
     // Told before leaving: a host that reloads on `userbox-signout` must not cancel the visit to /end_session
     // (Firefox does, when the reload comes after it).
     done?.();
@@ -159,6 +166,7 @@ export class TokenSessionClient extends SessionClient {
     if (idToken) url.searchParams.set('id_token_hint', idToken);
     url.searchParams.set('client_id', clientId);
     url.searchParams.set('post_logout_redirect_uri', this.#redirectUri());
+    url.searchParams.set('state', state);
     // The page is leaving: nothing more to ask or tell. A refresh here would report the user gone, and a host
     // that reloads on that (userbox-host-sync.js) would cancel this visit in Firefox, so the service would keep
     // the session.
@@ -174,8 +182,6 @@ export class TokenSessionClient extends SessionClient {
   override async switchTo(sub?: string): Promise<void> {
     // The view kept in this tab is the account left: the page that comes back must not paint it.
     this.keeper?.clear();
-    // For /userbox-host-sync.js on the page that comes back: the user chose this account (see host-sync.ts).
-    this.#win.sessionStorage.setItem('userbox:switched', '1');
     await this.#authorize(await this.#appId(), sub ? null : 'select_account', this.#win.location.href, sub);
   }
 
@@ -212,6 +218,10 @@ export class TokenSessionClient extends SessionClient {
   async #obtain(): Promise<string | null> {
     const clientId = await this.#appId();
     const returned = this.#returnedSignIn();
+    // Back from /end_session (our `state`, and neither a code nor an error): one silent bounce finds the account
+    // the browser still holds for this app, if any (signed out of one of several, the app falls back to another).
+    // It cannot loop: the state is spent, and the bounce's own answer comes back with a code or an error.
+    if (returned && !returned[0].has('code') && !returned[0].has('error')) return this.#authorize(clientId, 'none', returned[1].returnUrl);
     // A switch the user cancelled at the chooser leaves the account it started from.
     if (returned) return (await this.#finishSignIn(clientId, ...returned)) ?? (await this.#refreshTokens(clientId)) ?? null;
     const refreshed = await this.#refreshTokens(clientId);
@@ -269,7 +279,8 @@ export class TokenSessionClient extends SessionClient {
     const nonce = randomString();
     const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
     const redirectUri = this.#redirectUri();
-    const pending: PendingSignIn = { verifier, nonce, redirectUri, returnUrl, scrollY: this.#win.scrollY };
+    const loading = this.#win.document.readyState !== undefined && this.#win.document.readyState !== 'complete';
+    const pending: PendingSignIn = { verifier, nonce, redirectUri, returnUrl, scrollY: this.#win.scrollY, loading };
     this.#win.sessionStorage.setItem(`userbox:pending:${state}`, JSON.stringify(pending));
     const url = new URL('/authorize', this.serviceUrl);
     url.search = new URLSearchParams({
@@ -305,8 +316,10 @@ export class TokenSessionClient extends SessionClient {
     const samePage = back.origin === here.origin && back.pathname === here.pathname && !back.search;
     if (samePage) {
       this.#win.history.replaceState(this.#win.history.state, '', back.href);
-      // Left before the browser had scrolled to the page's hash (Firefox may bounce first): go to the hash again.
-      const target = pending.scrollY === 0 && back.hash ? this.#win.document.getElementById?.(back.hash.slice(1)) : null;
+      // Left while the page was loading, before the browser had (quite) scrolled to its hash: go to the hash.
+      // (Firefox scrolls towards it bit by bit as the page grows, and there only at load: a position taken
+      // earlier is partway.)
+      const target = pending.loading && back.hash ? this.#win.document.getElementById?.(back.hash.slice(1)) : null;
       if (target) target.scrollIntoView();
       else this.#win.scrollTo(0, pending.scrollY);
     }

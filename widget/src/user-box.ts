@@ -33,8 +33,9 @@ const scriptOrigin = new URL(
  *   or `signOut()`: the account this app shows (`everywhere`: on every device), or every account of this browser
  *   (`all`). Another account of the browser may follow (a `userbox-change`).
  * @event {CustomEvent<{ user: UserboxUser | null }>} userbox-switch - The user chose another account in the box's
- *   list; `user.id` is its OIDC `sub`. A server-rendered host follows with `/login?login_hint=<user.id>`. (Token mode
- *   leaves for the provider instead, and comes back with a `userbox-change`.)
+ *   list; `user.id` is its OIDC `sub`. Fired in every tab of the app that follows the switch, after its
+ *   `userbox-change`. A server-rendered host follows with `/login?login_hint=<user.id>`. (Token mode leaves for the
+ *   provider instead, and comes back with a `userbox-change`.)
  * @event {CustomEvent<{ error: SessionError }>} userbox-error - The service could not be reached or answered an
  *   error. The box keeps what it shows and retries with backoff; with nothing shown yet, it shows the view kept
  *   from an earlier page view (if this browser's session still has one), else **Sign in**.

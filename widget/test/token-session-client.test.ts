@@ -199,9 +199,12 @@ describe('TokenSessionClient', () => {
     expect(win.document.cookie).toBe('userbox_tried_shop=1');
   });
 
-  it('comes back to the hash when it left before the browser had scrolled there', async () => {
+  it('comes back to the hash when it left while the page was loading, before the browser had quite scrolled there', async () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/cart#s5`);
+    // Firefox, part way to the hash at the moment the box bounced.
+    Object.assign(first.win.document, { readyState: 'interactive' });
+    first.win.scrollY = 500;
     const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
     const section = { scrollIntoView: vi.fn() };
     const getElementById = vi.fn((id: string) => (id === 's5' ? section : null));
@@ -215,6 +218,7 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const first = makeTab(`${shop}/cart#s5`);
     first.win.scrollY = 800;
+    Object.assign(first.win.document, { readyState: 'complete' });
     // The browser comes back to the redirect URI in the same tab (same sessionStorage).
     const back = returnFromProvider(first, svc.answer(await bounceToProvider(first, svc)));
 
@@ -404,8 +408,58 @@ describe('TokenSessionClient', () => {
     await client.signOut();
     const url = new URL(tab.win.location.assign.mock.calls[0]![0]);
     expect(url.origin + url.pathname).toBe(`${service}/end_session`);
-    expect(Object.fromEntries(url.searchParams)).toEqual({ id_token_hint: jwt({ sub: 'u1', n: 1 }), client_id: 'shop', post_logout_redirect_uri: `${shop}/cart` });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      id_token_hint: jwt({ sub: 'u1', n: 1 }),
+      client_id: 'shop',
+      post_logout_redirect_uri: `${shop}/cart`,
+      state: expect.any(String),
+    });
     expect(tab.shared.localStorage.getItem(`userbox:refresh:${service}:shop`)).toBeNull();
+  });
+
+  it('back from /end_session, bounces once silently for the account the browser still holds, and shows it', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/cart?x=1`);
+    const client = clientIn(tab, svc);
+    await client.me();
+    await client.signOut();
+    const state = new URL(tab.win.location.assign.mock.calls[0]![0]).searchParams.get('state');
+    // The provider ends the session and sends the browser to post_logout_redirect_uri with the state.
+    const back = returnFromProvider(tab, `${shop}/cart?state=${state}`);
+    void clientIn(back, svc).me();
+    await vi.waitFor(() => expect(back.win.location.assign).toHaveBeenCalledTimes(1));
+    const bounce = new URL(back.win.location.assign.mock.calls[0]![0]);
+    expect(bounce.origin + bounce.pathname).toBe(`${service}/authorize`);
+    expect(bounce.searchParams.get('prompt')).toBe('none');
+    // Another account is there: its code comes back, and the page the user signed out from is loaded again
+    // (it has a query), where the new refresh token shows that account without a bounce.
+    const answered = returnFromProvider(back, svc.answer(bounce.href));
+    expect(await settles(clientIn(answered, svc).me())).toBe(false);
+    expect(answered.win.location.replace).toHaveBeenCalledWith(`${shop}/cart?x=1`);
+    const page = makeTab(`${shop}/cart?x=1`, tab.shared);
+    await expect(clientIn(page, svc).me()).resolves.toMatchObject({ user: ada });
+    expect(page.win.location.assign).not.toHaveBeenCalled();
+  });
+
+  it('back from /end_session with no account left: one silent bounce, then Sign in, and no bounce after', async () => {
+    const svc = fakeService();
+    const tab = signedInTab(svc, `${shop}/`);
+    const client = clientIn(tab, svc);
+    await client.me();
+    await client.signOut();
+    const state = new URL(tab.win.location.assign.mock.calls[0]![0]).searchParams.get('state');
+    const back = returnFromProvider(tab, `${shop}/?state=${state}`);
+    void clientIn(back, svc).me();
+    await vi.waitFor(() => expect(back.win.location.assign).toHaveBeenCalledTimes(1));
+    const again = new URL(back.win.location.assign.mock.calls[0]![0]).searchParams.get('state');
+    const answered = returnFromProvider(back, `${shop}/?error=login_required&state=${again}&iss=${encodeURIComponent(service)}`);
+    await expect(clientIn(answered, svc).me()).resolves.toEqual({ user: null });
+    // The same address opened again (its state spent) and a reload ask nothing more.
+    for (const href of [`${shop}/?state=${state}`, `${shop}/`]) {
+      const later = makeTab(href, tab.shared);
+      await expect(clientIn(later, svc).me()).resolves.toEqual({ user: null });
+      expect(later.win.location.assign).not.toHaveBeenCalled();
+    }
   });
 
   it('tells its subscribers nothing once it has left for /end_session, so a host that reloads when the user goes cannot cancel the visit', async () => {

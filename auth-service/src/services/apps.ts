@@ -127,6 +127,11 @@ export interface AppRegistry {
   isTrustedOrigin(value: string | undefined): boolean;
   appOrigins(): string[];
   /**
+   * The client ids of the app `clientId` belongs to, itself included: to the user, clients that share an origin
+   * are one app (a back end, and the box's public client on its pages). Worked out once per reload.
+   */
+  sameApp(clientId: string): readonly string[];
+  /**
    * `return_to` if it is an absolute http(s) URL on the service or a registered app's origin; otherwise the
    * service's account page (or `fallbackPath`). Parsing with WHATWG URL first means `\`, `@` and encoded tricks
    * are judged by the origin a browser would actually go to.
@@ -138,11 +143,15 @@ export function createAppRegistry(store: Store, serviceOrigin: string): AppRegis
   let apps: AppRecord[] = [];
   let origins = new Set<string>();
   let version = 0;
+  let families = new Map<string, readonly string[]>();
 
   return {
     async reload() {
       apps = await store.apps.list();
       origins = new Set(apps.flatMap((a) => a.origins));
+      families = new Map(
+        apps.map((app) => [app.id, apps.filter((other) => other === app || other.origins.some((o) => app.origins.includes(o))).map((a) => a.id)]),
+      );
       version += 1;
     },
     version: () => version,
@@ -157,6 +166,7 @@ export function createAppRegistry(store: Store, serviceOrigin: string): AppRegis
     isAppOrigin: (value) => value !== undefined && origins.has(value),
     isTrustedOrigin: (value) => value !== undefined && (value === serviceOrigin || origins.has(value)),
     appOrigins: () => [...origins],
+    sameApp: (clientId) => families.get(clientId) ?? [clientId],
     safeReturnTo(value, fallbackPath = '/account') {
       const fallback = serviceOrigin + fallbackPath;
       if (typeof value !== 'string' || value.length > 2048 || !URL.canParse(value)) return fallback;

@@ -80,6 +80,18 @@ function refusal(err: unknown): AppError {
   return new AppError(code, undefined, { cause: err });
 }
 
+/** A SimpleWebAuthn verification's answer when it verified; its throw or a `verified: false`, as our refusal. */
+async function verifiedBy<T extends { verified: boolean }>(verification: () => Promise<T>): Promise<T & { verified: true }> {
+  let answer: T;
+  try {
+    answer = await verification();
+  } catch (err) {
+    throw refusal(err);
+  }
+  if (!answer.verified) throw new AppError('PASSKEY_VERIFICATION_FAILED');
+  return answer as T & { verified: true };
+}
+
 const summary = (row: PasskeyRecord): PasskeySummary => ({
   id: row.id,
   name: row.name,
@@ -134,19 +146,15 @@ export function createPasskeys(deps: { store: Store; policy: WebauthnPolicy; clo
 
     async register(user, challengeToken, response, name) {
       const expectedChallenge = await takeChallenge(challengeToken, 'register', user.id);
-      let verified;
-      try {
-        verified = await verifyRegistrationResponse({
+      const verified = await verifiedBy(() =>
+        verifyRegistrationResponse({
           response,
           expectedChallenge,
           expectedOrigin: policy.origin,
           expectedRPID: policy.rpId,
           requireUserVerification: true,
-        });
-      } catch (err) {
-        throw refusal(err);
-      }
-      if (!verified.verified) throw new AppError('PASSKEY_VERIFICATION_FAILED');
+        }),
+      );
       const { credential, credentialDeviceType, credentialBackedUp } = verified.registrationInfo;
       if (await store.passkeys.find(credential.id)) throw new AppError('PASSKEY_EXISTS');
       const row: PasskeyRecord = {
@@ -178,20 +186,16 @@ export function createPasskeys(deps: { store: Store; policy: WebauthnPolicy; clo
       // The user handle, when given, must be the one the passkey was registered for.
       const handle = response.response?.userHandle;
       if (handle !== undefined && Buffer.from(handle, 'base64url').toString('utf8') !== row.user_id) throw new AppError('PASSKEY_UNKNOWN');
-      let verified;
-      try {
-        verified = await verifyAuthenticationResponse({
+      const verified = await verifiedBy(() =>
+        verifyAuthenticationResponse({
           response,
           expectedChallenge,
           expectedOrigin: policy.origin,
           expectedRPID: policy.rpId,
           credential: { id: row.id, publicKey: Buffer.from(row.public_key, 'base64url'), counter: Number(row.counter), transports: transportsOf(row) },
           requireUserVerification: true,
-        });
-      } catch (err) {
-        throw refusal(err);
-      }
-      if (!verified.verified) throw new AppError('PASSKEY_VERIFICATION_FAILED');
+        }),
+      );
       const info = verified.authenticationInfo;
       if (!(await store.passkeys.recordUse(row.id, Number(row.counter), info.newCounter, clock()))) throw new AppError('PASSKEY_COUNTER_ROLLBACK');
       const user = await store.users.findById(row.user_id);
