@@ -209,9 +209,9 @@ export class SessionClient {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The service's sign-in page, coming back to `returnTo`, in the box's language `lang` when given. */
-  loginUrl(returnTo: string, lang?: string): string {
-    return `${this.serviceUrl}/login?return_to=${encodeURIComponent(returnTo)}${lang ? '&lang=' + lang : ''}`;
+  /** The service's sign-in page, coming back to `returnTo`, in the box's language `lang`. */
+  loginUrl(returnTo: string, lang: string): string {
+    return `${this.serviceUrl}/login?return_to=${encodeURIComponent(returnTo)}&lang=${lang}`;
   }
 
   /** How requests prove who the user is: the service's cookie here, a bearer token in token mode. */
