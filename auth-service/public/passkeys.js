@@ -6,6 +6,13 @@
   if (!webauthn || !webauthn.browserSupportsWebAuthn()) return;
 
   const errorBox = document.getElementById('passkey-error');
+  // The page's words (its language's): a cancelled ceremony, and a failure. The API's and the browser's messages are
+  // English, so a page in another language shows its own failure message instead.
+  const words = { cancelled: errorBox?.dataset.cancelled ?? '', failed: errorBox?.dataset.failed ?? 'Something went wrong. Try again.' };
+  const english = document.documentElement.lang === 'en';
+  const failure = (err) => (cancelled(err) ? words.cancelled : english ? err.message : words.failed);
+  // A language the page was opened with (?lang=) goes on to the page after.
+  const lang = document.querySelector('input[name="lang"]')?.value;
   const showError = (message) => {
     if (!errorBox) return;
     errorBox.textContent = message;
@@ -22,7 +29,7 @@
       body: JSON.stringify(body ?? {}),
     });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw Object.assign(new Error(data?.error?.message ?? 'Something went wrong. Try again.'), { server: true });
+    if (!res.ok) throw Object.assign(new Error(data?.error?.message ?? words.failed), { server: true });
     return data;
   }
 
@@ -46,7 +53,7 @@
       try {
         await signIn(true);
       } catch (err) {
-        if (!cancelled(err)) showError(err.message);
+        if (!cancelled(err)) showError(failure(err));
       }
     }
 
@@ -55,7 +62,7 @@
       try {
         await signIn(false);
       } catch (err) {
-        showError(cancelled(err) ? 'Signing in with a passkey was cancelled.' : err.message);
+        showError(failure(err));
         void autofill();
       }
     });
@@ -75,9 +82,9 @@
         const optionsJSON = await post(`/api/passkeys/registration/options${account}`);
         const response = await webauthn.startRegistration({ optionsJSON });
         await post(`/api/passkeys/registration${account}`, { name, response });
-        window.location.assign(`/account${account}&done=passkey-added`);
+        window.location.assign(`/account${account}&done=passkey-added${lang ? `&lang=${lang}` : ''}`);
       } catch (err) {
-        showError(cancelled(err) ? 'Adding a passkey was cancelled.' : err.message);
+        showError(failure(err));
       }
     });
   }

@@ -1,16 +1,16 @@
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { linkIn, startSmtpServer } from '../../auth-service/test/mail/smtp-test-server.js';
 
 /** One mail as the tests read it. */
 export interface ReceivedMail {
   to: string;
   subject: string;
   text: string;
+  html: string;
 }
 
 /**
- * A real SMTP server in the test process (smtp-server, from the Nodemailer project): the service's SMTP_URL
- * points here, so the browser specs read the mail the service really sent.
+ * The service's test SMTP server (one owner: auth-service/test/mail/smtp-test-server.ts) as the browser specs use
+ * it: the service's SMTP_URL points here, so the specs read the mail the service really sent.
  */
 export interface Mailbox {
   url: string;
@@ -21,44 +21,15 @@ export interface Mailbox {
   close(): Promise<void>;
 }
 
-const addressesOf = (mail: ParsedMail): string[] =>
-  [mail.to ?? []].flat().flatMap((group) => group.value.map((a) => (a.address ?? '').toLowerCase()));
-
 export async function startMailbox(): Promise<Mailbox> {
-  const received: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          for (const to of addressesOf(mail)) received.push({ to, subject: mail.subject ?? '', text: mail.text ?? '' });
-          callback();
-        },
-        (err: Error) => callback(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
-  if (!address || typeof address === 'string') throw new Error('the test SMTP server has no port');
+  const server = await startSmtpServer();
   return {
-    url: `smtp://127.0.0.1:${address.port}`,
+    url: server.url,
     async waitFor(to, subject, timeoutMs = 15_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const found = received.filter((m) => m.to === to.toLowerCase() && m.subject === subject).at(-1);
-        if (found) return found;
-        if (Date.now() > end) throw new Error(`no mail "${subject}" to ${to}; received: ${received.map((m) => `${m.to}: ${m.subject}`).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const mail = await server.waitForMail(to, subject, timeoutMs);
+      return { to: to.toLowerCase(), subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '' };
     },
-    linkIn(mail, serviceUrl) {
-      const found = mail.text.split(/\s+/).find((word) => word.startsWith(`${serviceUrl}/`));
-      if (!found) throw new Error(`no link to ${serviceUrl} in: ${mail.text}`);
-      return found;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    linkIn: (mail, serviceUrl) => linkIn(mail.text, serviceUrl),
+    close: () => server.close(),
   };
 }

@@ -28,7 +28,7 @@ test.describe('the account lifecycle, with real mail', () => {
     await page.goto(mailbox.linkIn(mail, urls.service));
     await page.getByRole('button', { name: 'Confirm my address' }).click();
     // Back to the account the link confirmed, named by its handle among the browser's accounts.
-    await expect(page).toHaveURL(new RegExp(`^${urls.service.replace(/[.]/g, '\\.')}/account\\?account=[A-Za-z0-9_-]+&done=email-verified$`));
+    await expect(page).toHaveURL(new RegExp(`^${urls.service.replace(/[.]/g, '\\.')}/account\\?account=[A-Za-z0-9_-]+&done=email-verified&lang=en$`));
     await expect(page.getByRole('status')).toHaveText('Your email address is confirmed.');
     await expect(page.getByRole('heading', { name: 'Verify your email' })).toHaveCount(0);
     await expect(page.getByText('Confirmed', { exact: true })).toBeVisible();

@@ -35,3 +35,18 @@ test('screenshots of the box for the docs', async ({ page, context, urls, makeUs
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
   await page.screenshot({ path: path.join(out, 'account.png'), fullPage: true });
 });
+
+test('screenshots of the service and the box in Arabic, right to left', async ({ page, urls, makeUser }) => {
+  const user = await makeUser({ name: 'Ada Lovelace', email: 'ada@example.com' });
+  await page.goto(`${urls.service}/login?lang=ar&return_to=${encodeURIComponent(`${urls.mail}/?lang=ar&page-lang=ar&dir=rtl`)}`);
+  await page.getByLabel('البريد الإلكتروني').fill(user.email);
+  await page.getByLabel('كلمة المرور').fill(user.password);
+  await page.screenshot({ path: path.join(out, 'login-ar.png') });
+  await page.getByRole('button', { name: 'تسجيل الدخول' }).click();
+
+  // A fresh account: the panel says "Verify your email", with Send a new link.
+  const box = page.locator('user-box');
+  await box.getByRole('button', { name: 'الحساب: Ada Lovelace' }).click();
+  await expect(box.getByRole('status')).toHaveText('أكِّد بريدك الإلكتروني');
+  await page.screenshot({ path: path.join(out, 'widget-verify-ar.png') });
+});

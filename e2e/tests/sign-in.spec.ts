@@ -8,7 +8,7 @@ test.describe('signing in from a host page', () => {
     await expect(signIn).toBeVisible();
 
     await signIn.click();
-    await expect(page).toHaveURL(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.news}/`)}`);
+    await expect(page).toHaveURL(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.news}/`)}&lang=en`);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -42,9 +42,12 @@ test.describe('signing in from a host page', () => {
     await expect(menu).toBeHidden();
     await expect(account).toBeFocused();
 
-    // ArrowDown opens the menu on its first item; then "Add another account", then "Sign out".
+    // ArrowDown opens the menu on its first item; then "Send a new link" (the fresh account is unverified), "Add
+    // another account", then "Sign out".
     await page.keyboard.press('ArrowDown');
     await expect(box.getByRole('menuitem', { name: 'Manage your account' })).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(box.getByRole('menuitem', { name: 'Send a new link' })).toBeFocused();
     await page.keyboard.press('ArrowDown');
     await expect(box.getByRole('menuitem', { name: 'Add another account' })).toBeFocused();
     await page.keyboard.press('ArrowDown');

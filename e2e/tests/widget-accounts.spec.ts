@@ -36,7 +36,7 @@ test.describe('<user-box> with several accounts', () => {
     await accountButton(page, a).click();
     const box = page.locator('user-box');
     const add = box.getByRole('menuitem', { name: 'Add another account' });
-    await expect(add).toHaveAttribute('href', `${urls.service}/login?add=1&return_to=${encodeURIComponent(app1)}`);
+    await expect(add).toHaveAttribute('href', `${urls.service}/login?add=1&return_to=${encodeURIComponent(app1)}&lang=en`);
     await add.click();
     await expect(page.getByRole('heading', { level: 1, name: 'Add another account' })).toBeVisible();
     await page.getByLabel('Email').fill(b.email);
@@ -163,9 +163,10 @@ test.describe('<user-box> with several accounts', () => {
       await page.keyboard.press('Enter');
       const menu = box.getByRole('menu');
       const t = rtl
-        ? { manage: 'إدارة حسابك', out: 'تسجيل الخروج: ', add: 'إضافة حساب آخر', signOut: 'تسجيل الخروج', devices: 'تسجيل الخروج من كل الأجهزة', all: 'تسجيل الخروج من كل الحسابات' }
-        : { manage: 'Manage your account', out: 'Sign out: ', add: 'Add another account', signOut: 'Sign out', devices: 'Sign out of all devices', all: 'Sign out of all accounts' };
-      const order = [t.manage, `${b.name} ${b.email}`, `${t.out}${b.name}`, `${c.name} ${c.email}`, `${t.out}${c.name}`, t.add, t.signOut, t.devices, t.all];
+        ? { manage: 'إدارة حسابك', resend: 'إرسال رابط جديد', out: 'تسجيل الخروج: ', add: 'إضافة حساب آخر', signOut: 'تسجيل الخروج', devices: 'تسجيل الخروج من كل الأجهزة', all: 'تسجيل الخروج من كل الحسابات' }
+        : { manage: 'Manage your account', resend: 'Send a new link', out: 'Sign out: ', add: 'Add another account', signOut: 'Sign out', devices: 'Sign out of all devices', all: 'Sign out of all accounts' };
+      // A, the account shown, is fresh and so unverified: "Send a new link" follows "Manage your account".
+      const order = [t.manage, t.resend, `${b.name} ${b.email}`, `${t.out}${b.name}`, `${c.name} ${c.email}`, `${t.out}${c.name}`, t.add, t.signOut, t.devices, t.all];
       // The accessibility tree's order, which a screen reader announces; A, the account shown, is not listed.
       const items = menu.getByRole('menuitem');
       await expect(items).toHaveCount(order.length);
@@ -182,7 +183,7 @@ test.describe('<user-box> with several accounts', () => {
       await expect(box.getByRole('menuitem', { name: t.manage })).toBeFocused();
       // Mirrored right-to-left: the arrow pointing "forward" (Left in Arabic) moves on.
       await page.keyboard.press(rtl ? 'ArrowLeft' : 'ArrowRight');
-      await expect(box.getByRole('menuitem', { name: `${b.name} ${b.email}` })).toBeFocused();
+      await expect(box.getByRole('menuitem', { name: t.resend })).toBeFocused();
       // The sign-out buttons sit at the rows' inline end: right of the account, left of it right-to-left.
       const row = await box.getByRole('menuitem', { name: `${b.name} ${b.email}` }).boundingBox();
       const out = await box.getByRole('menuitem', { name: `${t.out}${b.name}` }).boundingBox();
@@ -195,7 +196,9 @@ test.describe('<user-box> with several accounts', () => {
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Tab');
       await expect(menu).toBeHidden();
+      // Manage, Send a new link, B, B's sign-out, C.
       await account.focus();
+      await page.keyboard.press('ArrowDown');
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('ArrowDown');

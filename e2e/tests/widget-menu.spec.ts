@@ -19,7 +19,7 @@ test.describe('<user-box> account menu and app launcher', () => {
       await expect(menu).toBeVisible();
       await expect(account).toHaveAttribute('aria-expanded', 'true');
       await expect(manage).toBeFocused();
-      await expect(manage).toHaveAttribute('href', `${urls.service}/account`);
+      await expect(manage).toHaveAttribute('href', `${urls.service}/account?lang=en`);
       await expect(box.getByText(user.email)).toBeVisible();
       await page.keyboard.press('Escape');
       await expect(menu).toBeHidden();
@@ -68,12 +68,14 @@ test.describe('<user-box> account menu and app launcher', () => {
     await expect(box.getByRole('menu')).toMatchAriaSnapshot(`
       - 'menu "Account: ${user.name}"':
         - menuitem "Manage your account"
+        - menuitem "Send a new link"
         - menuitem "Add another account"
         - menuitem "Help"
         - menuitem "Send feedback"
         - menuitem "Sign out"
         - menuitem "Sign out of all devices"
     `);
+    await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await expect(box.getByRole('menuitem', { name: 'Help' })).toBeFocused();
@@ -139,15 +141,16 @@ test.describe('<user-box> account menu and app launcher', () => {
   test('Sign out ends the session, fires userbox-signout and userbox-change, and moves focus to Sign in', async ({ page, urls, signedInUser: user }) => {
     await recordPageEvents(page);
     const { box, account } = await openShowingUser(page, `${urls.mail}/`, user);
-    // Manage your account, Add another account, Sign out.
+    // Manage your account, Send a new link (the fresh account is unverified), Add another account, Sign out.
     await account.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await expect(box.getByRole('menuitem', { name: 'Sign out', exact: true })).toBeFocused();
     await page.keyboard.press('Enter');
     const signInLink = box.getByRole('link', { name: 'Sign in' });
     await expect(signInLink).toBeFocused();
-    await expect(signInLink).toHaveAttribute('href', `${urls.service}/login?return_to=${encodeURIComponent(`${urls.mail}/`)}`);
+    await expect(signInLink).toHaveAttribute('href', `${urls.service}/login?return_to=${encodeURIComponent(`${urls.mail}/`)}&lang=en`);
 
     const { userboxEvents } = await pageRecord(page);
     expect(userboxEvents).toEqual([
@@ -186,7 +189,7 @@ test.describe('<user-box> account menu and app launcher', () => {
     const box = page.locator('user-box');
     await expect(box.getByRole('link', { name: 'Sign in' })).toHaveAttribute(
       'href',
-      `${urls.service}/login?return_to=${encodeURIComponent(`${urls.mail}/welcome`)}`,
+      `${urls.service}/login?return_to=${encodeURIComponent(`${urls.mail}/welcome`)}&lang=en`,
     );
     await signIn(context, urls, user);
     await page.evaluate(() => document.querySelector<HTMLElement & UserBoxApi>('user-box')!.refresh());

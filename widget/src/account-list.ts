@@ -6,6 +6,7 @@ import type { Messages } from './messages.js';
 import { safeUrl } from './safe-url.js';
 import { type SessionClient, toSessionError, type UserboxAccount, type UserboxUser } from './session-client.js';
 import { css } from './user-box.styles.js';
+import { resendVerification, type ResendResult } from './verification-client.js';
 
 /**
  * The account panel's styles, adopted with the menus chunk (the panel cannot open before it). Each other account
@@ -56,6 +57,11 @@ export const accountStyles = css`
     padding-inline: 12px;
     font-size: 18px;
   }
+  .verify {
+    margin-top: 4px;
+    font-size: 13px;
+    color: light-dark(#8c4a00, #ffb870);
+  }
 `;
 
 /** What the account panel needs from the box. */
@@ -68,7 +74,7 @@ export interface PanelView {
   /** Every account signed in on this browser; undefined until an answer lists them (not in a kept view). */
   accounts: UserboxAccount[] | undefined;
   /** The box, which fires `userbox-switch` (and `userbox-error`), and its client, which switches. */
-  host: HTMLElement & { readonly updateComplete: Promise<unknown>; readonly renderRoot: ParentNode };
+  host: HTMLElement & { readonly updateComplete: Promise<unknown>; readonly renderRoot: ParentNode; requestUpdate(): void };
   client: SessionClient;
   service: string;
   /** Where **Add another account** comes back to. */
@@ -125,6 +131,20 @@ export function followSwitches(box: HTMLElement & { readonly service: string }):
   });
 }
 
+/** Where each box's "Send a new link" stands: asked and waiting, or how it went. */
+const resends = new WeakMap<HTMLElement, 'sending' | ResendResult>();
+
+/** "Send a new link" for an unverified address; the panel stays open to say how it went (a live region). */
+async function resend(view: PanelView, event: Event): Promise<void> {
+  event.stopPropagation();
+  const { host } = view;
+  if (resends.get(host) === 'sending') return;
+  resends.set(host, 'sending');
+  host.requestUpdate();
+  resends.set(host, await resendVerification(view.service, view.t.lang, view.accounts?.find((a) => a.current)?.id));
+  host.requestUpdate();
+}
+
 /** An action of the menu. */
 const item = (label: string, action: () => void) =>
   html`<button part="item" role="menuitem" tabindex="-1" type="button" @click=${action}>${label}</button>`;
@@ -138,6 +158,11 @@ const item = (label: string, action: () => void) =>
 export function renderPanel(view: PanelView) {
   const { user, label, avatar, accounts = [], client, service, returnTo, menus, signOut } = view;
   const t = menuMessagesFor(view.t);
+  const lang = `lang=${view.t.lang}`;
+  // An unverified address: a line under it, and (cookie mode: the resend needs the cookie) an item after Manage.
+  const unverified = user.emailVerified === false;
+  const state = resends.get(view.host);
+  const status = state === undefined ? t.verify : state === 'failed' ? t.resendFailed : t[state];
   const others = client.token
     ? item(t.switchAccount, () => void switchTo(view))
     : html`${accounts
@@ -160,15 +185,29 @@ export function renderPanel(view: PanelView) {
                   <span aria-hidden="true">×</span>
                 </button>`,
           )}
-        <a part="item" role="menuitem" tabindex="-1" href=${`${service}/login?add=1&return_to=${encodeURIComponent(returnTo)}`}>${t.addAccount}</a>`;
+        <a part="item" role="menuitem" tabindex="-1" href=${`${service}/login?add=1&return_to=${encodeURIComponent(returnTo)}&${lang}`}>${t.addAccount}</a>`;
   return html`<div class="who">
       ${avatar}
       <span class="name">${user.name}</span>
-      <span class="email">${user.email}</span>
+      <span class="email" dir="ltr">${user.email}</span>
+      ${unverified ? html`<span part="verify" class="verify" id="verify-status" role="status">${status}</span>` : nothing}
       <slot></slot>
     </div>
     <div part="menu" id="account-menu" role="menu" aria-label=${label} @keydown=${menus.menuKeyDown} @click=${menus.menuClick}>
-      <a part="item" role="menuitem" tabindex="-1" href=${new URL('/account', service).href}>${t.manage}</a>
+      <a part="item" role="menuitem" tabindex="-1" href=${`${new URL('/account', service).href}?${lang}`}>${t.manage}</a>
+      ${unverified && !client.token
+        ? html`<button
+            part="item"
+            role="menuitem"
+            tabindex="-1"
+            type="button"
+            aria-describedby="verify-status"
+            aria-disabled=${state === 'sending' ? 'true' : 'false'}
+            @click=${(event: Event) => void resend(view, event)}
+          >
+            ${t.resend}
+          </button>`
+        : nothing}
       ${others}
       <slot name="menu-items"></slot>
       ${item(t.signOut, () => signOut(false))} ${item(t.signOutAll, () => signOut(true))}

@@ -12,6 +12,12 @@ const en = {
   addAccount: 'Add another account',
   signOutAccounts: 'Sign out of all accounts',
   switchAccount: 'Switch account',
+  verify: 'Verify your email',
+  resend: 'Send a new link',
+  sending: 'Sending …',
+  sent: 'Sent. Check your mail.',
+  limited: 'Too many links were asked for. Try again later.',
+  resendFailed: 'The link could not be sent. Try again.',
 };
 
 export type MenuMessages = typeof en;
@@ -24,6 +30,12 @@ const de: MenuMessages = {
   addAccount: 'Weiteres Konto hinzufügen',
   signOutAccounts: 'Von allen Konten abmelden',
   switchAccount: 'Konto wechseln',
+  verify: 'Bestätigen Sie Ihre E-Mail-Adresse',
+  resend: 'Neuen Link senden',
+  sending: 'Wird gesendet …',
+  sent: 'Gesendet. Sehen Sie in Ihr Postfach.',
+  limited: 'Zu viele Links angefordert. Versuchen Sie es später noch einmal.',
+  resendFailed: 'Der Link konnte nicht gesendet werden. Versuchen Sie es noch einmal.',
 };
 
 const ar: MenuMessages = {
@@ -34,6 +46,12 @@ const ar: MenuMessages = {
   addAccount: 'إضافة حساب آخر',
   signOutAccounts: 'تسجيل الخروج من كل الحسابات',
   switchAccount: 'تبديل الحساب',
+  verify: 'أكِّد بريدك الإلكتروني',
+  resend: 'إرسال رابط جديد',
+  sending: 'جارٍ الإرسال …',
+  sent: 'تم الإرسال. تحقّق من بريدك.',
+  limited: 'طُلبت روابط كثيرة جدًا. حاول مرة أخرى لاحقًا.',
+  resendFailed: 'تعذّر إرسال الرابط. حاول مرة أخرى.',
 };
 
 export const menuMessages: Readonly<Record<Messages['lang'], MenuMessages>> = { en, de, ar };

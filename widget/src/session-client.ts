@@ -10,6 +10,8 @@ export interface UserboxUser {
   initials: string;
   /** Avatar background for the initials, `#rrggbb`. */
   color?: string;
+  /** False until the address is proven by a mailed link: the account panel then says "Verify your email". */
+  emailVerified?: boolean;
 }
 
 /** An account signed in on this browser, as `/api/me` lists them; `id` is its opaque handle, not the user id. */
@@ -207,8 +209,9 @@ export class SessionClient {
     return () => this.#listeners.delete(listener);
   }
 
-  loginUrl(returnTo: string): string {
-    return `${this.serviceUrl}/login?return_to=${encodeURIComponent(returnTo)}`;
+  /** The service's sign-in page, coming back to `returnTo`, in the box's language `lang`. */
+  loginUrl(returnTo: string, lang: string): string {
+    return `${this.serviceUrl}/login?return_to=${encodeURIComponent(returnTo)}&lang=${lang}`;
   }
 
   /** How requests prove who the user is: the service's cookie here, a bearer token in token mode. */

@@ -129,12 +129,15 @@ export class TokenSessionClient extends SessionClient {
    * **Sign in**: the provider's `/authorize`, whose answer comes back to this app, here or at `returnTo`. Render
    * calls this with the user signed out, when the PKCE pair is ready; before that it is the service's login page.
    */
-  override loginUrl(returnTo: string): string {
-    if (!this.#signIn) return super.loginUrl(returnTo);
+  override loginUrl(returnTo: string, lang: string): string {
+    if (!this.#signIn) return super.loginUrl(returnTo, lang);
     const key = `userbox:pending:${this.#signIn.state}`;
     const pending = JSON.parse(this.#win.sessionStorage.getItem(key) ?? 'null') as PendingSignIn | null;
     if (pending && pending.returnUrl !== returnTo) this.#win.sessionStorage.setItem(key, JSON.stringify({ ...pending, returnUrl: returnTo }));
-    return this.#signIn.url;
+    // The box's language, as OpenID Connect names it: the provider's pages then speak it.
+    const url = new URL(this.#signIn.url);
+    url.searchParams.set('ui_locales', lang);
+    return url.href;
   }
 
   /**

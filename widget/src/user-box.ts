@@ -53,6 +53,8 @@ const scriptOrigin = new URL(
  * @csspart menu - The list of actions in the account panel.
  * @csspart item - Each built-in action in the account menu (the other accounts' sign-out buttons too).
  * @csspart account - Each other account of this browser listed in the account menu; choosing it switches to it.
+ * @csspart verify - "Verify your email" under the address of an unverified account (a live region that then says
+ *   how **Send a new link**, the menu's second item in cookie mode, went).
  * @csspart launcher - The app launcher button (3×3 grid).
  * @csspart launcher-panel - The panel listing the apps.
  * @csspart app - Each app in the launcher.
@@ -315,7 +317,7 @@ export class UserBox extends LitElement {
       return html`${launcher}<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
     }
     if (!user) {
-      return html`${launcher}<a part="sign-in" class="sign-in" href=${client!.loginUrl(this.returnTo ?? location.href)}
+      return html`${launcher}<a part="sign-in" class="sign-in" href=${client!.loginUrl(this.returnTo ?? location.href, t.lang)}
           >${t.signIn}</a
         >`;
     }

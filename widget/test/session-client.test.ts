@@ -74,9 +74,11 @@ describe('SessionClient', () => {
 
   it('builds the login URL with return_to encoded', () => {
     const client = new SessionClient('https://a.test');
-    expect(client.loginUrl('https://news.example.test/a?b=c&d=e#f')).toBe(
-      'https://a.test/login?return_to=https%3A%2F%2Fnews.example.test%2Fa%3Fb%3Dc%26d%3De%23f',
+    expect(client.loginUrl('https://news.example.test/a?b=c&d=e#f', 'en')).toBe(
+      'https://a.test/login?return_to=https%3A%2F%2Fnews.example.test%2Fa%3Fb%3Dc%26d%3De%23f&lang=en',
     );
+    // The box passes its language on, so the service's pages speak it too.
+    expect(client.loginUrl('https://news.example.test/', 'ar')).toBe('https://a.test/login?return_to=https%3A%2F%2Fnews.example.test%2F&lang=ar');
   });
 });
 

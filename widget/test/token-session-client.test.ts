@@ -272,13 +272,17 @@ describe('TokenSessionClient', () => {
     const tab = makeTab(`${shop}/`);
     tab.shared.cookies.push('userbox_tried_shop=1');
     const client = clientIn(tab, svc);
-    expect(client.loginUrl(`${shop}/`)).toBe(`${service}/login?return_to=${encodeURIComponent(`${shop}/`)}`);
+    expect(client.loginUrl(`${shop}/`, 'en')).toBe(`${service}/login?return_to=${encodeURIComponent(`${shop}/`)}&lang=en`);
     await expect(client.me()).resolves.toEqual({ user: null });
-    const url = new URL(client.loginUrl(`${shop}/cart`));
+    const url = new URL(client.loginUrl(`${shop}/cart`, 'en'));
     expect(url.origin + url.pathname).toBe(`${service}/authorize`);
     expect(url.searchParams.has('prompt')).toBe(false);
     const pending = JSON.parse(tab.sessionStorage.getItem(`userbox:pending:${url.searchParams.get('state')}`)!) as { returnUrl: string };
     expect(pending.returnUrl).toBe(`${shop}/cart`);
+    // The box's language goes along as ui_locales, which the provider's sign-in page speaks.
+    expect(url.searchParams.get('ui_locales')).toBe('en');
+    const german = new URL(client.loginUrl(`${shop}/cart`, 'de'));
+    expect([german.searchParams.get('ui_locales'), german.searchParams.get('state')]).toEqual(['de', url.searchParams.get('state')]);
   });
 
   it('refuses an ID token that does not answer its sign-in (nonce) and keeps no tokens', async () => {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { isDatabaseUnavailable } from '../store/store.js';
+import { pageLanguage } from '../views/language.js';
 import { errorPage } from '../views/pages.js';
 
 export const notFound: RequestHandler = () => {
@@ -68,7 +69,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     res.set('Cache-Control', 'no-store');
     // Browsers navigating to a page get a page; API clients (and */*) get JSON.
     if (!req.path.startsWith('/api/') && req.accepts(['json', 'html']) === 'html') {
-      res.status(appError.status).type('html').send(errorPage(appError.status, appError.shownMessage));
+      const language = pageLanguage(req);
+      res.status(appError.status).type('html').send(errorPage(language, appError.status, language.error(appError)));
       return;
     }
     res.status(appError.status).json(appError.toJSON());

@@ -14,6 +14,7 @@ import {
   type UserService,
 } from '../services/users.js';
 import type { DeviceCookie, PendingCookie, SessionCookie } from './session-cookie.js';
+import { requestLocale } from '../views/language.js';
 import type { EmailVerification } from '../services/email-verification.js';
 import type { PasswordReset } from '../services/password-reset.js';
 import type { AccountData } from '../services/account-data.js';
@@ -162,15 +163,16 @@ export function apiRoutes(deps: ApiDependencies): Router {
   router.delete('/me', authLimit, async (req, res) => {
     const { held, me } = await requireSession(req);
     const { password } = parseInput(deleteAccountSchema, req.body ?? {});
-    await accountData.deleteAccount(me.user.id, password, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
+    await accountData.deleteAccount(me.user.id, password, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) }, requestLocale(req));
     cookie.set(res, held.filter((a) => a.view.user.id !== me.user.id));
     res.status(204).end();
   });
 
-  // Another verification mail for the signed-in account (limited per address and IP: 429).
+  // Another verification mail for the signed-in account (limited per address and IP: 429). Mails from /api go out
+  // in the language of `?lang=` (the box passes its own) or Accept-Language.
   router.post('/me/email/verification', async (req, res) => {
     const { me } = await requireSession(req);
-    await verification.resend(me.user.id, req.ip ?? '');
+    await verification.resend(me.user.id, req.ip ?? '', requestLocale(req));
     res.status(204).end();
   });
 
@@ -179,7 +181,7 @@ export function apiRoutes(deps: ApiDependencies): Router {
     const { me } = await requireSession(req);
     const { password, newEmail } = parseInput(emailChangeSchema, req.body);
     const user = await sessions.confirmPassword(me.user.id, password, { ip: req.ip ?? '', deviceTokens: deviceCookie.read(req) });
-    await verification.requestChange(user, newEmail, req.ip ?? '');
+    await verification.requestChange(user, newEmail, req.ip ?? '', requestLocale(req));
     res.status(202).json({ pendingEmail: newEmail });
   });
 
@@ -194,13 +196,13 @@ export function apiRoutes(deps: ApiDependencies): Router {
   // "Forgot password?": the same 202 whether the address has an account or not.
   router.post('/password-reset', authLimit, async (req, res) => {
     const { email } = parseInput(resetRequestSchema, req.body);
-    await passwordReset.request(email, req.ip ?? '');
+    await passwordReset.request(email, req.ip ?? '', requestLocale(req));
     res.status(202).json({ status: 'sent-if-registered' });
   });
 
   router.post('/password-reset/confirm', authLimit, async (req, res) => {
     const { token, newPassword } = parseInput(resetSchema, req.body);
-    await passwordReset.complete(token, newPassword);
+    await passwordReset.complete(token, newPassword, requestLocale(req));
     res.status(204).end();
   });
 
@@ -282,7 +284,7 @@ export function apiRoutes(deps: ApiDependencies): Router {
 
   router.post('/users', authLimit, async (req, res) => {
     const input = parseInput(signUpSchema, req.body);
-    const user = await users.create(input);
+    const user = await users.create({ ...input, locale: requestLocale(req) });
     res.status(201).json({ user });
   });
 

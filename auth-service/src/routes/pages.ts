@@ -19,6 +19,7 @@ import {
   secondStepPage,
   signupPage,
   twoStepSetupPage,
+  type AccountDone,
   type AccountForm,
 } from '../views/pages.js';
 import { confirmEmailPage, emailConfirmedPage, linkRefusedPage } from '../views/email-pages.js';
@@ -26,6 +27,7 @@ import type { EmailVerification } from '../services/email-verification.js';
 import type { PasswordReset } from '../services/password-reset.js';
 import type { AccountData } from '../services/account-data.js';
 import { forgotPasswordPage, passwordResetDonePage, resetPasswordPage, resetSentPage } from '../views/password-reset-pages.js';
+import { pageLanguage } from '../views/language.js';
 import type { FormTokens } from './form-token.js';
 import { createAfterSignIn } from './after-sign-in.js';
 import type { DeviceCookie, PendingCookie, SessionCookie } from './session-cookie.js';
@@ -128,6 +130,10 @@ interface PageKit extends PageDependencies {
   renewCurrent(req: Request, res: Response, page: PageSession, cookies: SessionCookies): void;
 }
 
+/** Back to the account page after a form succeeded, with its notice, in the page's language. */
+const back = (req: Request, page: PageSession, done: AccountDone) =>
+  pageLanguage(req).href(`/account?account=${encodeURIComponent(page.me.session.id)}&done=${done}`);
+
 function pageKit(deps: PageDependencies): PageKit {
   const { accounts, registry, cookie, deviceCookie, secondStepCookie, issuer } = deps;
   const setSessionCookies = (req: Request, res: Response, held: readonly BrowserSession[], device: IssuedDevice) => {
@@ -143,7 +149,7 @@ function pageKit(deps: PageDependencies): PageKit {
     continueSignIn(req, res, result, returnTo, add) {
       if (needsSecondStep(result)) {
         secondStepCookie.set(res, result.secondStep.token, result.secondStep.expiresAt);
-        res.redirect(303, `/login/second-step?return_to=${encodeURIComponent(returnTo)}${add ? '&add=1' : ''}`);
+        res.redirect(303, pageLanguage(req).href(`/login/second-step?return_to=${encodeURIComponent(returnTo)}${add ? '&add=1' : ''}`));
         return;
       }
       setSessionCookies(req, res, result.accounts, result.signedIn.device);
@@ -155,7 +161,7 @@ function pageKit(deps: PageDependencies): PageKit {
       const held = await accounts.read(cookie.read(req));
       const current = accounts.pick(held, handle);
       if (!current) {
-        res.redirect(303, `/login?return_to=${encodeURIComponent(registry.safeReturnTo(undefined))}`);
+        res.redirect(303, pageLanguage(req).href(`/login?return_to=${encodeURIComponent(registry.safeReturnTo(undefined))}`));
         return undefined;
       }
       return { held, current, me: current.view };
@@ -178,7 +184,7 @@ function signInPages(router: Router, kit: PageKit): void {
     html(
       res,
       200,
-      loginPage({
+      loginPage(pageLanguage(req), {
         returnTo: registry.safeReturnTo(req.query['return_to']),
         csrf: formTokens.issue(req, res),
         add: addMode(req.query['add']),
@@ -197,7 +203,8 @@ function signInPages(router: Router, kit: PageKit): void {
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      html(res, e.status, loginPage({ returnTo, add, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
+      const l = pageLanguage(req);
+      html(res, e.status, loginPage(l, { returnTo, add, email: form.email, error: l.error(e), csrf: formTokens.issue(req, res) }));
     }
   });
 
@@ -205,8 +212,9 @@ function signInPages(router: Router, kit: PageKit): void {
   router.get('/login/second-step', (req, res) => {
     const returnTo = registry.safeReturnTo(req.query['return_to']);
     const add = addMode(req.query['add']);
-    if (secondStepCookie.read(req) === undefined) return res.redirect(303, `/login?return_to=${encodeURIComponent(returnTo)}${add ? '&add=1' : ''}`);
-    html(res, 200, secondStepPage({ returnTo, add, csrf: formTokens.issue(req, res) }));
+    const l = pageLanguage(req);
+    if (secondStepCookie.read(req) === undefined) return res.redirect(303, l.href(`/login?return_to=${encodeURIComponent(returnTo)}${add ? '&add=1' : ''}`));
+    html(res, 200, secondStepPage(l, { returnTo, add, csrf: formTokens.issue(req, res) }));
   });
 
   router.post('/login/second-step', authLimit, async (req, res) => {
@@ -220,17 +228,18 @@ function signInPages(router: Router, kit: PageKit): void {
       continueSignIn(req, res, accounts.admit(held, signedIn, add), returnTo, add);
     } catch (err) {
       const e = formError(err);
+      const l = pageLanguage(req);
       res.set(e.headers);
       if (e.code === 'SECOND_STEP_EXPIRED' || e.code === 'TOO_MANY_ACCOUNTS') {
         secondStepCookie.clear(res);
-        return html(res, e.status, loginPage({ returnTo, add, error: e.message, csrf: formTokens.issue(req, res) }));
+        return html(res, e.status, loginPage(l, { returnTo, add, error: l.error(e), csrf: formTokens.issue(req, res) }));
       }
-      html(res, e.status, secondStepPage({ returnTo, add, error: e.message, csrf: formTokens.issue(req, res) }));
+      html(res, e.status, secondStepPage(l, { returnTo, add, error: l.error(e), csrf: formTokens.issue(req, res) }));
     }
   });
 
   router.get('/signup', (req, res) => {
-    html(res, 200, signupPage({ returnTo: registry.safeReturnTo(req.query['return_to']), csrf: formTokens.issue(req, res) }));
+    html(res, 200, signupPage(pageLanguage(req), { returnTo: registry.safeReturnTo(req.query['return_to']), csrf: formTokens.issue(req, res) }));
   });
 
   router.post('/signup', authLimit, async (req, res) => {
@@ -241,11 +250,12 @@ function signInPages(router: Router, kit: PageKit): void {
       const held = await accounts.read(cookie.read(req));
       // Refused before the account exists, so a full browser does not leave a new account behind unsigned-in.
       accounts.assertRoom(held);
-      await users.create({ name, email, password: form.password });
+      await users.create({ name, email, password: form.password, locale: pageLanguage(req).locale });
       continueSignIn(req, res, await accounts.signIn(held, email, form.password, meta(req, form.time_zone), false), returnTo, false);
     } catch (err) {
       const e = formError(err);
-      html(res, e.status, signupPage({ returnTo, name: form.name, email: form.email, error: e.message, csrf: formTokens.issue(req, res) }));
+      const l = pageLanguage(req);
+      html(res, e.status, signupPage(l, { returnTo, name: form.name, email: form.email, error: l.error(e), csrf: formTokens.issue(req, res) }));
     }
   });
 
@@ -255,7 +265,8 @@ function signInPages(router: Router, kit: PageKit): void {
     const held = await accounts.read(cookie.read(req));
     const left = await accounts.signOut(held, form.account || undefined);
     if (!form.account || left.length < held.length) cookie.set(res, left);
-    res.redirect(303, registry.safeReturnTo(form.return_to, left.length > 0 ? '/account' : '/login'));
+    const fallback = pageLanguage(req).href(left.length > 0 ? '/account' : '/login');
+    res.redirect(303, registry.safeReturnTo(form.return_to, fallback));
   });
 }
 
@@ -275,7 +286,7 @@ function accountPages(router: Router, kit: PageKit): void {
     html(
       res,
       status,
-      accountPage({
+      accountPage(pageLanguage(req), {
         me,
         accounts: others,
         addHref,
@@ -289,13 +300,12 @@ function accountPages(router: Router, kit: PageKit): void {
       }),
     );
   }
-  const back = (page: PageSession, done: string) => `/account?account=${encodeURIComponent(page.me.session.id)}&done=${done}`;
 
   async function renderSetup(req: Request, res: Response, page: PageSession, status = 200, error?: string) {
     const enrolment = await twoStep.pending(page.me.user);
-    if (!enrolment) return res.redirect(303, `/account?account=${encodeURIComponent(page.me.session.id)}`);
+    if (!enrolment) return res.redirect(303, pageLanguage(req).href(`/account?account=${encodeURIComponent(page.me.session.id)}`));
     const qrSvg = await QRCode.toString(enrolment.otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-    html(res, status, twoStepSetupPage({ enrolment, qrSvg, account: page.me.session.id, csrf: formTokens.issue(req, res), ...(error ? { error } : {}) }));
+    html(res, status, twoStepSetupPage(pageLanguage(req), { enrolment, qrSvg, account: page.me.session.id, csrf: formTokens.issue(req, res), ...(error ? { error } : {}) }));
   }
 
   /** The fresh proof a two-step change needs, checked (throttled); false after answering the account page with the error. */
@@ -308,7 +318,7 @@ function accountPages(router: Router, kit: PageKit): void {
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'two-step', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'two-step', message: pageLanguage(req).error(e) });
       return false;
     }
   }
@@ -322,10 +332,10 @@ function accountPages(router: Router, kit: PageKit): void {
     try {
       const { name } = readForm(z.object({ name: text(200).pipe(passkeyNameSchema) }), req.body);
       await passkeys.rename(me.user.id, passkeyId(req), name);
-      res.redirect(303, back(page, 'passkey-renamed'));
+      res.redirect(303, back(req, page, 'passkey-renamed'));
     } catch (err) {
       const e = formError(err);
-      await renderAccount(req, res, page, e.status, { form: 'passkeys', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'passkeys', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -335,10 +345,10 @@ function accountPages(router: Router, kit: PageKit): void {
     const { me } = page;
     try {
       await passkeys.remove(me.user.id, passkeyId(req));
-      res.redirect(303, back(page, 'passkey-deleted'));
+      res.redirect(303, back(req, page, 'passkey-deleted'));
     } catch (err) {
       const e = formError(err);
-      await renderAccount(req, res, page, e.status, { form: 'passkeys', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'passkeys', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -350,9 +360,9 @@ function accountPages(router: Router, kit: PageKit): void {
       await twoStep.begin(me.user);
     } catch (err) {
       const e = formError(err);
-      return renderAccount(req, res, page, e.status, { form: 'two-step', message: e.message });
+      return renderAccount(req, res, page, e.status, { form: 'two-step', message: pageLanguage(req).error(e) });
     }
-    res.redirect(303, `/account/two-step/setup?account=${encodeURIComponent(page.me.session.id)}`);
+    res.redirect(303, pageLanguage(req).href(`/account/two-step/setup?account=${encodeURIComponent(page.me.session.id)}`));
   });
 
   router.get('/account/two-step/setup', async (req, res) => {
@@ -367,11 +377,11 @@ function accountPages(router: Router, kit: PageKit): void {
     const { code } = readForm(codeForm, req.body);
     try {
       const codes = await twoStep.confirm(me.user.id, code);
-      html(res, 200, recoveryCodesPage({ codes, turnedOn: true, account: me.session.id }));
+      html(res, 200, recoveryCodesPage(pageLanguage(req), { codes, turnedOn: true, account: me.session.id }));
     } catch (err) {
       const e = formError(err);
-      if (e.code === 'TWO_STEP_NOT_PENDING') return renderAccount(req, res, page, e.status, { form: 'two-step', message: e.message });
-      await renderSetup(req, res, page, e.status, e.message);
+      if (e.code === 'TWO_STEP_NOT_PENDING') return renderAccount(req, res, page, e.status, { form: 'two-step', message: pageLanguage(req).error(e) });
+      await renderSetup(req, res, page, e.status, pageLanguage(req).error(e));
     }
   });
 
@@ -379,7 +389,7 @@ function accountPages(router: Router, kit: PageKit): void {
     const page = await requirePageSession(req, res);
     if (!page || !(await proven(req, res, page))) return;
     const { me } = page;
-    html(res, 200, recoveryCodesPage({ codes: await twoStep.newRecoveryCodes(me.user.id), turnedOn: false, account: me.session.id }));
+    html(res, 200, recoveryCodesPage(pageLanguage(req), { codes: await twoStep.newRecoveryCodes(me.user.id), turnedOn: false, account: me.session.id }));
   });
 
   router.post('/account/two-step/disable', authLimit, async (req, res) => {
@@ -387,7 +397,7 @@ function accountPages(router: Router, kit: PageKit): void {
     if (!page || !(await proven(req, res, page))) return;
     const { me } = page;
     await twoStep.disable(me.user.id);
-    res.redirect(303, back(page, 'two-step-off'));
+    res.redirect(303, back(req, page, 'two-step-off'));
   });
 
   router.get('/account', async (req, res) => {
@@ -402,9 +412,10 @@ function accountPages(router: Router, kit: PageKit): void {
       const { name, picture } = readForm(profileForm, req.body);
       await users.updateProfile(page.me.user.id, { name, picture });
       cookie.changed(res);
-      res.redirect(303, back(page, 'profile'));
+      res.redirect(303, back(req, page, 'profile'));
     } catch (err) {
-      await renderAccount(req, res, page, formError(err).status, { form: 'profile', message: (err as AppError).message });
+      const e = formError(err);
+      await renderAccount(req, res, page, e.status, { form: 'profile', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -414,11 +425,11 @@ function accountPages(router: Router, kit: PageKit): void {
     const form = readForm(passwordForm, req.body);
     try {
       renewCurrent(req, res, page, await sessions.removePassword(page.me, form.current_password, meta(req, form.time_zone)));
-      res.redirect(303, back(page, 'password-removed'));
+      res.redirect(303, back(req, page, 'password-removed'));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'password', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'password', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -428,11 +439,11 @@ function accountPages(router: Router, kit: PageKit): void {
     const form = readForm(passwordForm, req.body);
     try {
       renewCurrent(req, res, page, await sessions.setPassword(page.me, form.new_password, meta(req, form.time_zone)));
-      res.redirect(303, back(page, 'password-set'));
+      res.redirect(303, back(req, page, 'password-set'));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'password', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'password', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -442,11 +453,11 @@ function accountPages(router: Router, kit: PageKit): void {
     const form = readForm(passwordForm, req.body);
     try {
       renewCurrent(req, res, page, await sessions.changePassword(page.me, form.current_password, form.new_password, meta(req, form.time_zone)));
-      res.redirect(303, back(page, 'password'));
+      res.redirect(303, back(req, page, 'password'));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'password', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'password', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -454,14 +465,14 @@ function accountPages(router: Router, kit: PageKit): void {
     const page = await requirePageSession(req, res);
     if (!page) return;
     try {
-      await accountData.deleteAccount(page.me.user.id, readForm(deleteForm, req.body).password, meta(req, ''));
+      await accountData.deleteAccount(page.me.user.id, readForm(deleteForm, req.body).password, meta(req, ''), pageLanguage(req).locale);
       // The account leaves this browser's cookie; its other accounts stay signed in.
       cookie.set(res, page.held.filter((a) => a.view.user.id !== page.me.user.id));
-      html(res, 200, accountDeletedPage());
+      html(res, 200, accountDeletedPage(pageLanguage(req)));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'delete', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'delete', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -469,12 +480,12 @@ function accountPages(router: Router, kit: PageKit): void {
     const page = await requirePageSession(req, res);
     if (!page) return;
     try {
-      await verification.resend(page.me.user.id, req.ip ?? '');
-      res.redirect(303, back(page, 'verification-sent'));
+      await verification.resend(page.me.user.id, req.ip ?? '', pageLanguage(req).locale);
+      res.redirect(303, back(req, page, 'verification-sent'));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'verification', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'verification', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -484,12 +495,12 @@ function accountPages(router: Router, kit: PageKit): void {
     try {
       const form = readForm(emailForm, req.body);
       const user = await sessions.confirmPassword(page.me.user.id, form.password, meta(req, ''));
-      await verification.requestChange(user, form.new_email, req.ip ?? '');
-      res.redirect(303, back(page, 'email-change-sent'));
+      await verification.requestChange(user, form.new_email, req.ip ?? '', pageLanguage(req).locale);
+      res.redirect(303, back(req, page, 'email-change-sent'));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'email', message: e.message });
+      await renderAccount(req, res, page, e.status, { form: 'email', message: pageLanguage(req).error(e) });
     }
   });
 
@@ -498,9 +509,10 @@ function accountPages(router: Router, kit: PageKit): void {
 /** The page a verification or email-change link opens: confirm with a button, then the address is verified. */
 function emailLinkPages(router: Router, kit: PageKit): void {
   const { accounts, verification, cookie, formTokens, html } = kit;
-  const refused = (res: Response, err: unknown) => {
+  const refused = (req: Request, res: Response, err: unknown) => {
     const e = formError(err);
-    html(res, e.status, linkRefusedPage(e.message));
+    const l = pageLanguage(req);
+    html(res, e.status, linkRefusedPage(l, l.error(e)));
   };
 
   router.get('/verify-email', async (req, res) => {
@@ -508,9 +520,9 @@ function emailLinkPages(router: Router, kit: PageKit): void {
     const signedIn = (await accounts.read(cookie.read(req))).map((a) => a.view.user.id);
     try {
       const { email } = await verification.check(token, signedIn);
-      html(res, 200, confirmEmailPage({ email, token, csrf: formTokens.issue(req, res) }));
+      html(res, 200, confirmEmailPage(pageLanguage(req), { email, token, csrf: formTokens.issue(req, res) }));
     } catch (err) {
-      refused(res, err);
+      refused(req, res, err);
     }
   });
 
@@ -520,10 +532,11 @@ function emailLinkPages(router: Router, kit: PageKit): void {
     try {
       const { email, userId } = await verification.verify(token, held.map((a) => a.view.user.id));
       const account = held.find((a) => a.view.user.id === userId);
-      if (account) res.redirect(303, `/account?account=${encodeURIComponent(account.view.session.id)}&done=email-verified`);
-      else html(res, 200, emailConfirmedPage(email));
+      const l = pageLanguage(req);
+      if (account) res.redirect(303, l.href(`/account?account=${encodeURIComponent(account.view.session.id)}&done=email-verified`));
+      else html(res, 200, emailConfirmedPage(l, email));
     } catch (err) {
-      refused(res, err);
+      refused(req, res, err);
     }
   });
 }
@@ -534,44 +547,48 @@ function passwordResetPages(router: Router, kit: PageKit): void {
   const tokenOf = (req: Request) => (typeof req.query['token'] === 'string' ? req.query['token'].slice(0, 128) : '');
 
   router.get('/forgot-password', (req, res) => {
-    html(res, 200, forgotPasswordPage({ csrf: formTokens.issue(req, res) }));
+    html(res, 200, forgotPasswordPage(pageLanguage(req), { csrf: formTokens.issue(req, res) }));
   });
 
   router.post('/forgot-password', authLimit, async (req, res) => {
     const { email } = readForm(forgotForm, req.body);
+    const l = pageLanguage(req);
     try {
-      await passwordReset.request(email, req.ip ?? '');
-      html(res, 200, resetSentPage());
+      await passwordReset.request(email, req.ip ?? '', l.locale);
+      html(res, 200, resetSentPage(l));
     } catch (err) {
       const e = formError(err);
       res.set(e.headers);
-      html(res, e.status, forgotPasswordPage({ csrf: formTokens.issue(req, res), email, error: e.message }));
+      html(res, e.status, forgotPasswordPage(l, { csrf: formTokens.issue(req, res), email, error: l.error(e) }));
     }
   });
 
   router.get('/reset-password', async (req, res) => {
     const token = tokenOf(req);
+    const l = pageLanguage(req);
     try {
       const { email } = await passwordReset.check(token);
-      html(res, 200, resetPasswordPage({ csrf: formTokens.issue(req, res), token, email }));
+      html(res, 200, resetPasswordPage(l, { csrf: formTokens.issue(req, res), token, email }));
     } catch (err) {
-      html(res, formError(err).status, linkRefusedPage(formError(err).message));
+      const e = formError(err);
+      html(res, e.status, linkRefusedPage(l, l.error(e)));
     }
   });
 
   router.post('/reset-password', authLimit, async (req, res) => {
     const form = readForm(resetForm, req.body);
+    const l = pageLanguage(req);
     try {
-      await passwordReset.complete(form.token, form.new_password);
-      html(res, 200, passwordResetDonePage());
+      await passwordReset.complete(form.token, form.new_password, l.locale);
+      html(res, 200, passwordResetDonePage(l));
     } catch (err) {
       const e = formError(err);
       if (e.code !== 'WEAK_PASSWORD') {
-        html(res, e.status, linkRefusedPage(e.message));
+        html(res, e.status, linkRefusedPage(l, l.error(e)));
         return;
       }
       const { email } = await passwordReset.check(form.token);
-      html(res, e.status, resetPasswordPage({ csrf: formTokens.issue(req, res), token: form.token, email, error: e.message }));
+      html(res, e.status, resetPasswordPage(l, { csrf: formTokens.issue(req, res), token: form.token, email, error: l.error(e) }));
     }
   });
 }
@@ -587,7 +604,7 @@ function sessionPages(router: Router, kit: PageKit): void {
     await sessions.revokeAll(page.me.user.id);
     const left = page.held.filter((a) => a.view.user.id !== page.me.user.id);
     cookie.set(res, left);
-    res.redirect(303, left.length > 0 ? '/account' : '/login');
+    res.redirect(303, pageLanguage(req).href(left.length > 0 ? '/account' : '/login'));
   });
 
   router.post('/account/sessions/:id/revoke', async (req, res) => {
@@ -598,10 +615,10 @@ function sessionPages(router: Router, kit: PageKit): void {
     if (page.held.some((a) => a.view.session.id === id)) {
       const left = page.held.filter((a) => a.view.session.id !== id);
       cookie.set(res, left);
-      res.redirect(303, left.length > 0 ? '/account' : '/login');
+      res.redirect(303, pageLanguage(req).href(left.length > 0 ? '/account' : '/login'));
       return;
     }
-    res.redirect(303, `/account?account=${encodeURIComponent(page.me.session.id)}&done=session`);
+    res.redirect(303, back(req, page, 'session'));
   });
 }
 

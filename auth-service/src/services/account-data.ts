@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import type { Locale } from '../views/messages/index.js';
 import { goodbyeMail } from '../views/mails.js';
 import type { AppRegistry } from './apps.js';
 import { describeDevice, describePlace } from './device.js';
@@ -30,9 +31,10 @@ export interface AccountData {
   exportFor(userId: string, currentSessionId: string): Promise<AccountExport>;
   /**
    * Deletes the account after its password (throttled like a sign-in): every session (the caches forget them),
-   * grant, refresh token, code, known device and link, and the user row, in one transaction; then mails goodbye.
+   * grant, refresh token, code, known device and link, and the user row, in one transaction; then mails goodbye
+   * in `locale`.
    */
-  deleteAccount(userId: string, password: string, meta: PasswordCheckMeta): Promise<void>;
+  deleteAccount(userId: string, password: string, meta: PasswordCheckMeta, locale: Locale): Promise<void>;
 }
 
 export function createAccountData(deps: { store: Store; sessions: SessionService; registry: AppRegistry; mailer: Mailer; clock: Clock }): AccountData {
@@ -85,10 +87,10 @@ export function createAccountData(deps: { store: Store; sessions: SessionService
       };
     },
 
-    async deleteAccount(userId, password, meta) {
+    async deleteAccount(userId, password, meta, locale) {
       const user = await sessions.confirmPassword(userId, password, meta);
       if (!(await store.users.delete(user.id))) throw new AppError('UNAUTHENTICATED');
-      await mailer.send(goodbyeMail(user.email, user.name));
+      await mailer.send(goodbyeMail(locale, user.email, user.name));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import type { Locale } from '../views/messages/index.js';
 import { emailKey, UniqueViolation, type UserRecord } from '../store/users-repository.js';
 import { changeEmailMail, emailChangeNoticeMail, verifyEmailMail } from '../views/mails.js';
 import type { EmailLinks } from './email-links.js';
@@ -9,10 +10,10 @@ import type { MailLimits } from './mail-limits.js';
 
 /** Proving an address: the link mailed at sign-up, again on request, and the one that changes the address. */
 export interface EmailVerification {
-  /** Mails a link that proves the user's current address (sign-up). */
-  send(user: Pick<UserRecord, 'id' | 'email' | 'name'>): Promise<void>;
+  /** Mails a link that proves the user's current address (sign-up), in `locale` (the request's language). */
+  send(user: Pick<UserRecord, 'id' | 'email' | 'name'>, locale: Locale): Promise<void>;
   /** `send` again on the user's request; 429 TOO_MANY_ATTEMPTS past the per-address or per-IP limit. */
-  resend(userId: string, ip: string): Promise<void>;
+  resend(userId: string, ip: string, locale: Locale): Promise<void>;
   /**
    * Follows a verification or change link (it works once): the address it names is now the account's and is
    * verified. `signedIn`: the accounts signed in on the browser where it is followed; when there are some and the
@@ -26,7 +27,7 @@ export interface EmailVerification {
    * Asks to change the address (the caller has checked the password): a link to the new address, a notice to the
    * old; nothing changes until the link is followed. 409 EMAIL_TAKEN when the new address has an account.
    */
-  requestChange(user: Pick<UserRecord, 'id' | 'email' | 'name'>, newEmail: string, ip: string): Promise<void>;
+  requestChange(user: Pick<UserRecord, 'id' | 'email' | 'name'>, newEmail: string, ip: string, locale: Locale): Promise<void>;
 }
 
 export function createEmailVerification(deps: { store: Store; links: EmailLinks; mailer: Mailer; limits: MailLimits; publicUrl: string; clock: Clock }): EmailVerification {
@@ -48,19 +49,19 @@ export function createEmailVerification(deps: { store: Store; links: EmailLinks;
     return { link, user };
   }
 
-  async function send(user: Pick<UserRecord, 'id' | 'email' | 'name'>) {
+  async function send(user: Pick<UserRecord, 'id' | 'email' | 'name'>, locale: Locale) {
     const token = await links.issue(user.id, 'verify_email', user.email);
-    await mailer.send(verifyEmailMail(user.email, user.name, linkTo(token)));
+    await mailer.send(verifyEmailMail(locale, user.email, user.name, linkTo(token)));
   }
 
   return {
     send,
-    async resend(userId, ip) {
+    async resend(userId, ip, locale) {
       const user = await store.users.findById(userId);
       if (!user) throw new AppError('UNAUTHENTICATED');
       if (user.email_verified_at !== null) return;
       await limits.count(emailKey(user.email), ip);
-      await send(user);
+      await send(user, locale);
     },
     async check(token, signedIn) {
       const { link } = await followable(token, signedIn);
@@ -84,13 +85,13 @@ export function createEmailVerification(deps: { store: Store; links: EmailLinks;
       }
       return { userId: user.id, email: link.email };
     },
-    async requestChange(user, newEmail, ip) {
+    async requestChange(user, newEmail, ip, locale) {
       const holder = await store.users.findByEmail(newEmail);
       if (holder) throw new AppError('EMAIL_TAKEN', holder.id === user.id ? 'This is already your address.' : undefined);
       await limits.count(emailKey(newEmail), ip);
       const token = await links.issue(user.id, 'change_email', newEmail);
-      await mailer.send(changeEmailMail(newEmail, user.name, linkTo(token)));
-      await mailer.send(emailChangeNoticeMail(user.email, user.name, newEmail));
+      await mailer.send(changeEmailMail(locale, newEmail, user.name, linkTo(token)));
+      await mailer.send(emailChangeNoticeMail(locale, user.email, user.name, newEmail));
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Store } from '../store/store.js';
+import type { Locale } from '../views/messages/index.js';
 import { emailKey } from '../store/users-repository.js';
 import { passwordChangedMail, resetPasswordMail } from '../views/mails.js';
 import type { EmailLinks } from './email-links.js';
@@ -19,9 +20,9 @@ export interface PasswordReset {
   /**
    * Asks for a link to `email`. The answer and the work in the request are the same whether the address has an
    * account or not (no enumeration): the limits are counted and one job is stored; the job looks the account up
-   * and mails the link. 429 TOO_MANY_ATTEMPTS past the per-address or per-IP limit, for any address.
+   * and mails the link, in `locale`. 429 TOO_MANY_ATTEMPTS past the per-address or per-IP limit, for any address.
    */
-  request(email: string, ip: string): Promise<void>;
+  request(email: string, ip: string, locale: Locale): Promise<void>;
   /** The account's address if the link may still be used (LINK_INVALID, LINK_USED, LINK_EXPIRED otherwise). */
   check(token: string): Promise<{ email: string }>;
   /**
@@ -29,7 +30,7 @@ export interface PasswordReset {
    * every session of the account (and so its refresh tokens and codes) and every known device, voids the other
    * reset links, and mails a notice that the password changed. The address counts as verified from then on.
    */
-  complete(token: string, newPassword: string): Promise<void>;
+  complete(token: string, newPassword: string, locale: Locale): Promise<void>;
   /** Registers the job's handler on the queue. */
   work(): Promise<void>;
 }
@@ -56,15 +57,15 @@ export function createPasswordReset(deps: {
   }
 
   return {
-    async request(email, ip) {
+    async request(email, ip, locale) {
       await limits.count(emailKey(email), ip);
-      await jobs.enqueue(passwordResetJob, { email });
+      await jobs.enqueue(passwordResetJob, { email, locale });
     },
     async check(token) {
       const user = await usable(token);
       return { email: user.email };
     },
-    async complete(token, newPassword) {
+    async complete(token, newPassword, locale) {
       const user = await usable(token);
       assertStrongPassword(newPassword, user.email);
       const passwordHash = await hashPassword(newPassword);
@@ -76,14 +77,15 @@ export function createPasswordReset(deps: {
       await store.sessions.deleteAllForUser(user.id);
       await devices.endAll(user.id);
       await links.voidAll(user.id, purpose);
-      await mailer.send(passwordChangedMail(user.email, user.name));
+      await mailer.send(passwordChangedMail(locale, user.email, user.name));
     },
     async work() {
-      await jobs.work<{ email: string }>(passwordResetJob, async ({ email }) => {
+      // `locale` is absent from a job queued before the mails spoke several languages.
+      await jobs.work<{ email: string; locale?: Locale }>(passwordResetJob, async ({ email, locale = 'en' }) => {
         const user = await store.users.findByEmail(email);
         if (!user) return;
         const token = await links.issue(user.id, 'reset_password', user.email);
-        await mailer.send(resetPasswordMail(user.email, user.name, `${publicUrl}/reset-password?token=${token}`));
+        await mailer.send(resetPasswordMail(locale, user.email, user.name, `${publicUrl}/reset-password?token=${token}`));
       });
     },
   };

@@ -7,6 +7,7 @@ import { UniqueViolation, type UserRecord } from '../store/users-repository.js';
 import { assertStrongPassword } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 import type { EmailVerification } from './email-verification.js';
+import type { Locale } from '../views/messages/index.js';
 
 /** The user as the bar renders it; the shape of `user` in `/api/me`. */
 export interface PublicUser {
@@ -59,7 +60,8 @@ export const pictureSchema = z
   .max(2048, 'Use at most 2048 characters.')
   .nullable();
 
-export type NewUser = { email: string; name: string; password: string };
+/** `locale`: the language of the verification mail (the sign-up's); without it, English. */
+export type NewUser = { email: string; name: string; password: string; locale?: Locale };
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
@@ -142,7 +144,7 @@ export function createUserService(store: Store, clock: Clock, verification?: Pic
         if (err instanceof UniqueViolation) throw new AppError('EMAIL_TAKEN');
         throw err;
       }
-      await verification?.send(user);
+      await verification?.send(user, input.locale ?? 'en');
       return toPublicUser(user);
     },
 

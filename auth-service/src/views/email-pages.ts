@@ -1,55 +1,38 @@
 import { html } from './html.js';
+import type { PageLanguage } from './language.js';
 import { layout } from './pages.js';
 
-/** The words of the email-verification pages, in one place (for the later translations). */
-const messages = {
-  confirm: {
-    title: 'Confirm your email',
-    body: (email: string) => `Confirm that ${email} is your address.`,
-    button: 'Confirm my address',
-  },
-  done: {
-    title: 'Email confirmed',
-    body: (email: string) => `${email} is confirmed as your account's address.`,
-    next: 'Go to your account',
-  },
-  refused: {
-    title: 'This link cannot be used',
-    next: 'Go to your account',
-    again: 'You can ask for a new link on your account page.',
-  },
-} as const;
-
-function hiddenFields(csrf: string, token: string) {
-  return html`<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="token" value="${token}">`;
+function hiddenFields(l: PageLanguage, csrf: string, token: string) {
+  return html`<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="token" value="${token}">${l.field}`;
 }
 
 /** What a followed link shows first: one button, so a mail scanner that opens links confirms nothing. */
-export function confirmEmailPage(opts: { email: string; token: string; csrf: string }): string {
-  const m = messages.confirm;
+export function confirmEmailPage(l: PageLanguage, opts: { email: string; token: string; csrf: string }): string {
+  const m = l.m.verifyEmail;
   return layout(
-    m.title,
-    html`<h1>${m.title}</h1>
-<p>${m.body(opts.email)}</p>
+    l,
+    m.confirmTitle,
+    html`<h1>${m.confirmTitle}</h1>
+<p>${m.confirmBody(opts.email)}</p>
 <form method="post" action="/verify-email">
-  ${hiddenFields(opts.csrf, opts.token)}
-  <button type="submit">${m.button}</button>
+  ${hiddenFields(l, opts.csrf, opts.token)}
+  <button type="submit">${m.confirmButton}</button>
 </form>`,
   );
 }
 
-export function emailConfirmedPage(email: string): string {
-  const m = messages.done;
-  return layout(m.title, html`<h1>${m.title}</h1>
-<p role="status" class="notice">${m.body(email)}</p>
-<p><a href="/account">${m.next}</a></p>`);
+export function emailConfirmedPage(l: PageLanguage, email: string): string {
+  const m = l.m.verifyEmail;
+  return layout(l, m.doneTitle, html`<h1>${m.doneTitle}</h1>
+<p role="status" class="notice">${m.doneBody(email)}</p>
+<p><a href="${l.href('/account')}">${l.m.common.goToAccount}</a></p>`);
 }
 
 /** A used, expired, replaced or foreign link: why, and what to do next. */
-export function linkRefusedPage(message: string): string {
-  const m = messages.refused;
-  return layout(m.title, html`<h1>${m.title}</h1>
+export function linkRefusedPage(l: PageLanguage, message: string): string {
+  const m = l.m.verifyEmail;
+  return layout(l, m.refusedTitle, html`<h1>${m.refusedTitle}</h1>
 <p role="alert" class="error">${message}</p>
-<p class="hint">${m.again}</p>
-<p><a href="/account">${m.next}</a></p>`);
+<p class="hint">${m.refusedAgain}</p>
+<p><a href="${l.href('/account')}">${l.m.common.goToAccount}</a></p>`);
 }

@@ -1,8 +1,9 @@
 import type { OutboxRecord } from '../store/outbox-repository.js';
 import { html, escapeHtml, SafeHtml } from './html.js';
+import { languageFor } from './language.js';
 import { layout } from './pages.js';
 
-/** The outbox page's words, in one place (the pages' translations reach here later). */
+/** The outbox page's words: a developer's page, in English only. */
 const messages = {
   title: 'Outbox',
   intro: 'Mail the service kept instead of sending, newest first. No SMTP_URL is set, and this page exists only in development, on loopback.',
@@ -19,6 +20,7 @@ function linkified(text: string): SafeHtml {
 
 export function outboxPage(mails: OutboxRecord[]): string {
   return layout(
+    languageFor('en', false),
     messages.title,
     html`<h1>${messages.title}</h1>
 <p class="hint">${messages.intro}</p>

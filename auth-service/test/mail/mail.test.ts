@@ -31,9 +31,10 @@ describe('mail through SMTP', () => {
     expect(mail?.to && 'text' in mail.to ? mail.to.text : '').toBe(user.email);
     expect(mail?.from?.value[0]).toMatchObject({ name: 'Userbox', address: 'accounts@example.test' });
     const link = linkIn(mail?.text, t.publicUrl);
-    expect(link).toMatch(new RegExp(`^${t.publicUrl}/verify-email\\?token=[A-Za-z0-9_-]{43}$`));
+    // The page it opens speaks the mail's language (the sign-up's: English here).
+    expect(link).toMatch(new RegExp(`^${t.publicUrl}/verify-email\\?token=[A-Za-z0-9_-]{43}&lang=en$`));
     // The HTML part carries the same link, and the name only escaped.
-    expect(mail?.html).toContain(`href="${link}"`);
+    expect(mail?.html).toContain(`href="${link.replace('&', '&amp;')}"`);
     expect(mail?.html).toContain('Ada &lt;b&gt;Lovelace&lt;/b&gt;');
     // The token is in the mail only: the database keeps its hash, and the delivered job is gone.
     const token = new URL(link).searchParams.get('token') ?? '';
@@ -117,7 +118,7 @@ describe('the embedded outbox', () => {
     await t.runJobs();
     const res = await t.agent.get('/dev/outbox').expect(200).expect('Content-Type', /html/);
     expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
-    expect(res.text).toMatch(new RegExp(`<a href="${t.publicUrl}/verify-email\\?token=[A-Za-z0-9_-]{43}">`));
+    expect(res.text).toMatch(new RegExp(`<a href="${t.publicUrl}/verify-email\\?token=[A-Za-z0-9_-]{43}&amp;lang=en">`));
     expect(res.text).not.toContain('<script>alert(1)</script>');
     expect(res.text).toContain('&lt;script&gt;');
   });

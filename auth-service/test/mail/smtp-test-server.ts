@@ -2,7 +2,10 @@ import { createServer } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
-/** A real SMTP server in this process (smtp-server, from the Nodemailer project) that keeps what it receives. */
+/**
+ * A real SMTP server in this process (smtp-server, from the Nodemailer project) that keeps what it receives. The
+ * one test SMTP server: the service's vitest suites use it, and so do the browser specs (e2e/support/mailbox.ts).
+ */
 export interface SmtpTestServer {
   port: number;
   /** What SMTP_URL points at. */
@@ -11,6 +14,8 @@ export interface SmtpTestServer {
   mails: ParsedMail[];
   /** Resolves once `count` mails have arrived (rejects after `ms`). */
   waitFor(count: number, ms?: number): Promise<ParsedMail[]>;
+  /** The newest mail to `to` (any casing) with this subject, waiting for it to arrive (rejects after `ms`). */
+  waitForMail(to: string, subject: string, ms?: number): Promise<ParsedMail>;
   close(): Promise<void>;
 }
 
@@ -23,6 +28,10 @@ export async function freePort(): Promise<number> {
   if (!address || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+/** The addresses a mail was sent to, lower-cased. */
+export const recipientsOf = (mail: ParsedMail): string[] =>
+  [mail.to ?? []].flat().flatMap((group) => group.value.map((a) => (a.address ?? '').toLowerCase()));
 
 export async function startSmtpServer(port = 0): Promise<SmtpTestServer> {
   const mails: ParsedMail[] = [];
@@ -55,6 +64,17 @@ export async function startSmtpServer(port = 0): Promise<SmtpTestServer> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return mails;
+    },
+    async waitForMail(to, subject, ms = 5000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const found = mails.filter((m) => m.subject === subject && recipientsOf(m).includes(to.toLowerCase())).at(-1);
+        if (found) return found;
+        if (Date.now() > end) {
+          throw new Error(`no mail "${subject}" to ${to}; received: ${mails.map((m) => `${recipientsOf(m).join(' ')}: ${m.subject}`).join(', ')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { SessionCookie } from '../session-cookie.js';
 import type { BrowserAccounts } from '../../services/browser-accounts.js';
 import type { SessionService } from '../../services/sessions.js';
+import { pageLanguage, uiLocale } from '../../views/language.js';
 import { accountChooserPage } from '../../views/oidc-pages.js';
 import type { Clients } from '../../services/clients.js';
 import type { Grants } from '../../services/grants.js';
@@ -111,6 +112,9 @@ export function authorizeRoutes(deps: {
     const login = new URL(`${issuer}/login`);
     if (add) login.searchParams.set('add', '1');
     if (add?.email) login.searchParams.set('email', add.email);
+    // The app's `ui_locales` becomes the sign-in page's language.
+    const lang = uiLocale(back.searchParams.get('ui_locales'));
+    if (lang) login.searchParams.set('lang', lang);
     login.searchParams.set('return_to', back.href);
     return login.href;
   }
@@ -184,7 +188,7 @@ export function authorizeRoutes(deps: {
           url.searchParams.set('login_hint', a.view.user.id);
           return { name: a.view.user.name, email: a.view.user.email, href: url.href };
         });
-        res.type('html').send(accountChooserPage({ appName: client.name, accounts: choices, another: loginUrl(next, { email: undefined }) }));
+        res.type('html').send(accountChooserPage(pageLanguage(req), { appName: client.name, accounts: choices, another: loginUrl(next, { email: undefined }) }));
         return;
       }
       const session = await sessions.live(choice.account.view.session.id);

@@ -3,6 +3,7 @@ import type { SessionCookie } from '../session-cookie.js';
 import type { BrowserAccounts } from '../../services/browser-accounts.js';
 import { isPostLogoutRedirect, type Clients } from '../../services/clients.js';
 import { isOAuthError } from '../../errors.js';
+import { pageLanguage } from '../../views/language.js';
 import { confirmSignOutPage, signedOutPage } from '../../views/oidc-pages.js';
 import { noStore, param, parseForm, sendRequestErrorPage } from './oauth-http.js';
 import type { IdTokenHint, Tokens } from '../../services/tokens.js';
@@ -49,7 +50,7 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
 
     const done = () => {
       if (postLogout === undefined) {
-        res.type('html').send(signedOutPage());
+        res.type('html').send(signedOutPage(pageLanguage(req)));
         return;
       }
       const url = new URL(postLogout);
@@ -65,7 +66,7 @@ export function endSessionRoutes(deps: { issuer: string; clients: Clients; token
       cookie.set(res, await accounts.signOut(held, hinted?.view.session.id));
       return done();
     }
-    res.type('html').send(confirmSignOutPage({ post_logout_redirect_uri: postLogout, state, client_id: client?.id }, client?.name));
+    res.type('html').send(confirmSignOutPage(pageLanguage(req), { post_logout_redirect_uri: postLogout, state, client_id: client?.id }, client?.name));
   }
 
   /** The confirmation form posts back here; it counts only when the browser says it came from our own page. */

@@ -6,6 +6,7 @@ import { appOriginCors } from '../../middleware/origin-checks.js';
 import type { AppRegistry } from '../../services/apps.js';
 import { basicChallenge, type ClientCredentials, type Clients } from '../../services/clients.js';
 import type { AppRecord } from '../../store/apps-repository.js';
+import { languageFor } from '../../views/language.js';
 import { requestErrorPage } from '../../views/oidc-pages.js';
 
 // What the OAuth endpoints share at the HTTP edge: their form bodies, their parameters, client authentication,
@@ -128,5 +129,6 @@ export function authenticateClient(clients: Clients, req: Request): Promise<AppR
  * request. Redirecting there would turn the provider into an open redirector.
  */
 export function sendRequestErrorPage(res: Response, title: string, message: string): void {
-  res.status(400).type('html').send(requestErrorPage(title, message));
+  // For the app's developers (a misconfigured client), so in English, as the rest of the OAuth answers.
+  res.status(400).type('html').send(requestErrorPage(languageFor('en', false), title, message));
 }
