@@ -98,7 +98,7 @@ describe('TokenSessionClient with FedCM', () => {
     expect(tab.get).toHaveBeenCalledTimes(1);
     expect(tab.win.location.assign).not.toHaveBeenCalled();
     // Sign in is still the interactive bounce.
-    expect(new URL(tab.client.loginUrl(`${shop}/cart`)).pathname).toBe('/authorize');
+    expect(new URL(tab.client.loginUrl(`${shop}/cart`, 'en')).pathname).toBe('/authorize');
   });
 
   it('tells the browser not to sign this site in silently after a sign-out from the box', async () => {
