@@ -308,6 +308,28 @@ test.describe('<user-box> with several accounts', () => {
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
   });
 
+  test('another browser\'s handle in ?account= answers as signed out, and the box there shows its own account', async ({ browser, page, context, urls, makeUser }) => {
+    const a = await makeUser({ name: 'Ada Elsewhere' });
+    const b = await makeUser({ name: 'Bob Elsewhere' });
+    const c = await makeUser({ name: 'Cy Elsewhere' });
+    await signInAccounts(context, urls, [a, b]);
+    await page.goto(`${urls.mail}/`);
+    const ask = (p: Page, query: string) =>
+      p.evaluate(async ([service, q]) => (await fetch(`${service}/api/me${q}`, { credentials: 'include' })).json(), [urls.service, query] as const);
+    const mine = (await ask(page, '')) as { accounts: { id: string; name: string }[] };
+    const handleB = mine.accounts.find((x) => x.name === b.name)!.id;
+
+    const other = await browser.newContext({ ignoreHTTPSErrors: true });
+    await signInAccounts(other, urls, [c]);
+    const elsewhere = await other.newPage();
+    await elsewhere.goto(`${urls.mail}/`);
+    await expect(accountButton(elsewhere, c)).toBeVisible();
+    expect(await ask(elsewhere, `?account=${encodeURIComponent(handleB)}`)).toEqual({ user: null });
+    // The handle is this browser's to use, and still shows B here.
+    expect(((await ask(page, `?account=${encodeURIComponent(handleB)}`)) as { user: { name: string } }).user.name).toBe(b.name);
+    await other.close();
+  });
+
   test('an origin that is not registered never gets the list', async ({ page, context, urls, makeUser }) => {
     const a = await makeUser({ name: 'Ada Stranger' });
     const b = await makeUser({ name: 'Bob Stranger' });
