@@ -11,6 +11,10 @@ test.describe('back-channel logout to the server-rendered hosts', () => {
     for (const host of [urls.ssr, urls.python]) {
       await page.goto(`${host}/orders`);
       await expect(page).toHaveURL(`${host}/orders`);
+      // The page's box (token mode on these hosts) bounces once too: let it come back before leaving the page,
+      // or its return would land after the next navigation and win.
+      await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+      await page.waitForLoadState('networkidle');
       expect((await serverHtml(context, `${host}/`)).body).toContain(`<h1>Hello, ${user.name}</h1>`);
     }
 
