@@ -48,4 +48,31 @@ test.describe('back-channel logout to the server-rendered hosts', () => {
       await expect(page.getByRole('heading', { level: 1 })).toHaveText('Hello, guest');
     }
   });
+
+  test('a name changed at the service shows on each host\'s next page, though the hosts no longer ask on every page', async ({ page, context, urls, user }) => {
+    await signIn(context, urls, user);
+    for (const host of [urls.ssr, urls.python]) {
+      await page.goto(`${host}/orders`);
+      await expect(page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+      await page.waitForLoadState('networkidle');
+    }
+    const renamed = `${user.name} Byron`;
+    const service = await context.newPage();
+    await service.goto(`${urls.service}/account`);
+    const status = await service.evaluate(
+      async (name) => (await fetch('/api/me', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) })).status,
+      renamed,
+    );
+    expect(status).toBe(200);
+    // The box on each host's next page knows the new name; host sync has the server sign in again, silently,
+    // and the page the server renders says it too.
+    for (const host of [urls.ssr, urls.python]) {
+      const next = await context.newPage();
+      await next.goto(`${host}/`);
+      await expect(next.getByRole('heading', { level: 1 })).toHaveText(`Hello, ${renamed}`);
+      await expect(next).toHaveURL(`${host}/`);
+      expect((await serverHtml(context, `${host}/`)).body).toContain(`<h1>Hello, ${renamed}</h1>`);
+      await next.close();
+    }
+  });
 });

@@ -39,7 +39,7 @@ function layout(title, main, { serviceUrl, boxClientId, user, notice, path = '/'
 <script type="module" src="${service}/userbox-host-sync.js"></script>
 <script type="module" src="/account-switch.js"></script>
 </head>
-<body data-user-sub="${escapeHtml(user?.sub ?? '')}">
+<body data-user-sub="${escapeHtml(user?.sub ?? '')}"${typeof user?.name === 'string' ? ` data-user-name="${escapeHtml(user.name)}"` : ''}>
 <header>
   <a class="brand" href="/">Express SSR</a>
   <nav><a href="/">Home</a> <a href="/orders">Orders</a></nav>

@@ -26,6 +26,9 @@ def layout(title: str, main: str, *, service_url: str, user: dict | None, notice
     notice_html = f'<p class="notice" role="status">{escape(notice)}</p>\n' if notice else ""
     # Beside a confidential back end, the box signs in (token mode, on another site) as its own public client.
     box_attributes = f' client-id="{escape(box_client_id)}"' if box_client_id else ""
+    # The name this page renders, so userbox-host-sync.js can tell when the box knows a newer one.
+    name = user.get("name") if user else None
+    name_attribute = f' data-user-name="{escape(name)}"' if isinstance(name, str) else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -36,7 +39,7 @@ def layout(title: str, main: str, *, service_url: str, user: dict | None, notice
 <script type="module" src="{escape(service_url)}/userbox-host-sync.js"></script>
 <script type="module" src="/account-switch.js"></script>
 </head>
-<body data-user-sub="{escape(user["sub"] if user else "")}">
+<body data-user-sub="{escape(user["sub"] if user else "")}"{name_attribute}>
 <header>
   <a class="brand" href="/">Python</a>
   <nav><a href="/">Home</a> <a href="/orders">Orders</a></nav>

@@ -127,7 +127,8 @@ class EscapingTest(unittest.TestCase):
         page = pages.home_page(service_url="https://accounts.example.test", user={"sub": 'u"1', "name": "<script>alert(1)</script>"})
         self.assertIn("Hello, &lt;script&gt;alert(1)&lt;/script&gt;", page)
         self.assertNotIn("<script>alert", page)
-        self.assertIn('data-user-sub="u&quot;1"', page)
+        self.assertIn('data-user-sub="u&quot;1" data-user-name="&lt;script&gt;alert(1)&lt;/script&gt;"', page)
+        self.assertNotIn("data-user-name", pages.home_page(service_url="https://a.test", user=None))
         self.assertIn('<script type="module" src="https://accounts.example.test/userbox.js"></script>\n  <user-box></user-box>', page)
         self.assertIn("Hello, guest", pages.home_page(service_url="https://a.test", user=None))
 

@@ -8,6 +8,10 @@
  *   user and tab, so this cannot loop. After a switch in the box (`userbox-switch`, or token mode's return from
  *   its bounce) it adds `login_hint=<user.id>` (the OIDC `sub`), so the server follows the account the user
  *   chose, where `prompt=none` alone lets the service pick the app's last one;
+ * - the box shows the server's user under another name (changed on the account page, or in another app; a host
+ *   that learns of sign-outs by back-channel logout no longer asks the service on every page): with
+ *   `<body data-user-name="…">` the page has its server sign in again silently as that account, once per name and
+ *   tab, so the name it renders follows;
  * - the box signed out here, or found the user gone (signed out in another tab or app): the page reloads, and the
  *   server's own check agrees.
  *
@@ -19,6 +23,8 @@
 import type { UserboxEventMap } from './user-box.js';
 
 const serverSub = document.body.dataset['userSub'] ?? '';
+/** The name the server rendered, if the page says (undefined: it does not, and names are not compared). */
+const serverName = document.body.dataset['userName'];
 let boxHadUser = false;
 /** The box's user was chosen by the user (a switch in this page, or token mode's return from one). */
 let switched = false;
@@ -33,13 +39,16 @@ document.body.addEventListener('userbox-change', (event: UserboxEventMap['userbo
     sessionStorage.removeItem('userbox:switched');
     switched = true;
   }
-  if (user && user.id !== serverSub) {
+  const renamed = user && user.id === serverSub && serverName !== undefined && user.name !== serverName;
+  if (user && (user.id !== serverSub || renamed)) {
     const key = 'userbox-host-sync-tried';
-    if (sessionStorage.getItem(key) === user.id) return;
-    sessionStorage.setItem(key, user.id);
-    // After a switch the server follows the box's account; otherwise the service picks (the app's last one), so
-    // a switch made through the host's own chooser is not undone by a box that still holds the account before.
-    const hint = switched ? `&login_hint=${encodeURIComponent(user.id)}` : '';
+    const attempt = `${user.id} ${user.name}`;
+    if (sessionStorage.getItem(key) === attempt) return;
+    sessionStorage.setItem(key, attempt);
+    // After a switch (or for a new name of the same account) the server follows the box's account; otherwise the
+    // service picks (the app's last one), so a switch made through the host's own chooser is not undone by a box
+    // that still holds the account before.
+    const hint = switched || renamed ? `&login_hint=${encodeURIComponent(user.id)}` : '';
     location.assign(`/login?prompt=none${hint}&return_to=${encodeURIComponent(location.pathname)}`);
   } else if (!user && boxHadUser && serverSub) {
     location.reload();

@@ -41,7 +41,8 @@ test('user text is escaped in pages', () => {
   const html = homePage({ serviceUrl: 'https://accounts.example.test', user: { sub: 'u"1', name: '<script>alert(1)</script>' } });
   assert.ok(html.includes('Hello, &#60;script&#62;alert(1)&#60;/script&#62;'));
   assert.ok(!html.includes('<script>alert'));
-  assert.ok(html.includes('data-user-sub="u&#34;1"'));
+  assert.ok(html.includes('data-user-sub="u&#34;1" data-user-name="&#60;script&#62;alert(1)&#60;/script&#62;"'));
+  assert.ok(!homePage({ serviceUrl: 'https://a.test', user: null }).includes('data-user-name'));
   assert.ok(html.includes('<script type="module" src="https://accounts.example.test/userbox.js"></script>\n  <user-box></user-box>'));
 });
 
