@@ -71,7 +71,7 @@ export function createOidcProvider(deps: OidcProviderDependencies): OidcProvider
   const router = Router();
   router.use(discoveryRoutes(issuer, keys));
   router.use(authorizeRoutes({ issuer, clients, grants, sessions, accounts, cookie, clock }));
-  router.use(tokenRoutes({ registry, clients, grants, tokens, sessions }));
+  router.use(tokenRoutes({ registry, clients, grants, tokens, sessions, accounts }));
   router.use(userinfoRoutes({ registry, bearer }));
   router.use(revocationRoutes({ registry, clients, grants }));
   router.use(endSessionRoutes({ issuer, clients, tokens, accounts, cookie }));

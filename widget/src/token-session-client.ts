@@ -45,6 +45,8 @@ interface TokenAnswer {
   expires_in: number;
   id_token: string;
   refresh_token: string;
+  /** What `/api/me` answers for this access token: the service adds it when asked (`userbox_view=1`). */
+  userbox_view?: MeResponse;
 }
 
 /** Errors after which the provider will not sign the user in without them: remember, never bounce again. */
@@ -90,6 +92,8 @@ export class TokenSessionClient extends SessionClient {
   /** The `/authorize` URL of **Sign in** and its `state`, made ready whenever the user is found signed out. */
   #signIn: { url: string; state: string } | undefined;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The view that came with the last token answer, for the `me()` that asked for the token: no `/api/me` then. */
+  #view: MeResponse | undefined;
   /** FedCM was asked on this page load: a refusal is not asked again until the next one. */
   #fedcmAsked = false;
 
@@ -114,6 +118,9 @@ export class TokenSessionClient extends SessionClient {
         this.#signIn = await this.#prepare(await this.#appId(), null, this.#win.location.href);
         return { user: null };
       }
+      const view = this.#view;
+      this.#view = undefined;
+      if (view) return view;
       try {
         return await super.me();
       } catch (err) {
@@ -418,7 +425,8 @@ export class TokenSessionClient extends SessionClient {
         credentials: 'omit',
         cache: 'no-store',
         headers: { Accept: 'application/json' },
-        body: new URLSearchParams({ ...form, client_id: clientId }),
+        // The view comes along: a sign-in or renewal then costs no CORS preflight and no /api/me.
+        body: new URLSearchParams({ ...form, client_id: clientId, userbox_view: '1' }),
       });
     } catch (err) {
       throw new SessionError(`${this.serviceUrl} unreachable: ${(err as Error).message}`, null);
@@ -430,6 +438,7 @@ export class TokenSessionClient extends SessionClient {
     if (!res.ok) throw new SessionError(`${this.serviceUrl} answered ${res.status}`, res.status);
     const body = (await res.json()) as TokenAnswer;
     this.#win.localStorage.setItem(this.#refreshKey(clientId), body.refresh_token);
+    this.#view = 'user' in Object(body.userbox_view) ? body.userbox_view : undefined;
     // Renew a minute before expiry; this is also when a sign-out elsewhere shows at the latest.
     const renewInMs = Math.max(0, body.expires_in - 60) * 1000;
     this.#hold({ token: body.access_token, idToken: body.id_token, expiresAt: Date.now() + renewInMs });
@@ -449,6 +458,7 @@ export class TokenSessionClient extends SessionClient {
 
   #forget(clientId: string): void {
     this.#access = undefined;
+    this.#view = undefined;
     clearTimeout(this.#expiryTimer);
     this.#win.localStorage.removeItem(this.#refreshKey(clientId));
     this.#win.sessionStorage.removeItem(this.#accessKey());

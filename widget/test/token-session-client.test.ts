@@ -85,14 +85,19 @@ function fakeService() {
     liveAccess: new Set<string>(),
     issued: 0,
     tokenStatus: 200,
+    /** Whether /token sends the view along when asked, as the service does (false: an older service). */
+    viewAlong: true,
   };
   const calls: { url: string; init: RequestInit; form?: Record<string, string> }[] = [];
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-  const issue = (nonce?: string) => {
+  const view = () => ({ user: ada, session: { id: 's1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } });
+  const issue = (nonce: string | undefined, withView: boolean) => {
     const n = ++state.issued;
     state.liveRefresh.add(`rt-${n}`);
     state.liveAccess.add(`at-${n}`);
-    return json({ access_token: `at-${n}`, token_type: 'Bearer', expires_in: 600, id_token: jwt({ sub: 'u1', nonce, n }), refresh_token: `rt-${n}` });
+    // As the service does when the box asks (userbox_view=1): the body /api/me would answer, along.
+    const along = withView && state.viewAlong ? { userbox_view: view() } : {};
+    return json({ access_token: `at-${n}`, token_type: 'Bearer', expires_in: 600, id_token: jwt({ sub: 'u1', nonce, n }), refresh_token: `rt-${n}`, ...along });
   };
   const fetchImpl = vi.fn<typeof fetch>(async (input, init = {}) => {
     const url = String(input);
@@ -107,19 +112,19 @@ function fakeService() {
         state.codes.delete(form['code'] ?? '');
         const challenge = createHash('sha256').update(form['code_verifier'] ?? '').digest('base64url');
         if (!code || code.verifier !== challenge || code.redirectUri !== form['redirect_uri']) return json({ error: 'invalid_grant' }, 400);
-        return issue(code.nonce);
+        return issue(code.nonce, form['userbox_view'] === '1');
       }
       const presented = form?.['refresh_token'] ?? '';
       if (!state.liveRefresh.delete(presented)) {
         state.liveRefresh.clear(); // reuse: the whole family goes
         return json({ error: 'invalid_grant' }, 400);
       }
-      return issue();
+      return issue(undefined, form?.['userbox_view'] === '1');
     }
     const bearer = new Headers(init.headers).get('authorization')?.replace('Bearer ', '');
     if (path === '/api/me') {
       if (!bearer || !state.liveAccess.has(bearer)) return json({ error: { code: 'UNAUTHENTICATED' } }, 401);
-      return json({ user: ada, session: { id: 's1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } });
+      return json(view());
     }
     if (path === '/api/sessions' && init.method === 'DELETE') {
       if (!bearer || !state.liveAccess.has(bearer)) return json({ error: { code: 'UNAUTHENTICATED' } }, 401);
@@ -216,6 +221,8 @@ describe('TokenSessionClient', () => {
 
   it('comes back: trades the code for tokens, restores the address and scroll, and asks /api/me with the bearer token', async () => {
     const svc = fakeService();
+    // A service that sends no view along with the tokens: the box asks /api/me.
+    svc.state.viewAlong = false;
     const first = makeTab(`${shop}/cart#s5`);
     first.win.scrollY = 800;
     Object.assign(first.win.document, { readyState: 'complete' });
@@ -375,11 +382,13 @@ describe('TokenSessionClient', () => {
     const svc = fakeService();
     const tab = signedInTab(svc, `${shop}/`);
     const client = clientIn(tab, svc);
+    // The token answer brings the view: the first answer costs no /api/me.
     await expect(client.me()).resolves.toMatchObject({ user: ada });
+    expect(svc.calls.filter((c) => c.url.endsWith('/api/me'))).toHaveLength(0);
     svc.state.liveAccess.clear(); // signed out at the service: tokens die with the session
     svc.state.liveRefresh.clear();
     await expect(client.me()).resolves.toEqual({ user: null });
-    expect(svc.calls.filter((c) => c.url.endsWith('/api/me'))).toHaveLength(2);
+    expect(svc.calls.filter((c) => c.url.endsWith('/api/me'))).toHaveLength(1);
     expect(tab.win.location.assign).not.toHaveBeenCalled();
   });
 
@@ -573,23 +582,24 @@ describe('TokenSessionClient with a kept view (per tab)', () => {
   const nextPage = (tab: Tab, href: string) => returnFromProvider(tab, href);
   const paths = (svc: ReturnType<typeof fakeService>) => svc.calls.map((c) => new URL(c.url).pathname);
 
-  it('asks /api/apps, /token and /api/me once; a repeat view in the tab asks nothing; focus asks /api/me', async () => {
+  it('asks /api/apps and /token once (the view comes along); a repeat view in the tab asks nothing; focus asks /api/me', async () => {
     const svc = fakeService();
     const tab = signedInTab(svc, `${shop}/`);
     await keptClientIn(tab, svc).revalidate();
-    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me']);
+    expect(paths(svc)).toEqual(['/api/apps', '/token']);
+    expect(svc.calls[1]!.form).toMatchObject({ grant_type: 'refresh_token', userbox_view: '1' });
     expect(JSON.stringify([...tab.sessionStorage.items.values()])).not.toContain('rt-');
 
     const again = keptClientIn(nextPage(tab, `${shop}/cart`), svc);
     const heard: SessionUpdate[] = [];
     again.subscribe((u) => heard.push(u));
     await again.revalidate();
-    expect(paths(svc)).toHaveLength(3);
+    expect(paths(svc)).toHaveLength(2);
     expect(heard.map((u) => u.me?.user?.id)).toEqual(['u1']);
 
     // Shown again: the kept access token asks /api/me, which tells a sign-out on another site.
     await again.refresh();
-    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me', '/api/me']);
+    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me']);
     expect(new Headers(svc.calls.at(-1)!.init.headers).get('authorization')).toBe('Bearer at-1');
   });
 
@@ -601,7 +611,7 @@ describe('TokenSessionClient with a kept view (per tab)', () => {
     // expires_in 600: renewed a minute early, so the kept view is trusted for 9 minutes at most.
     vi.setSystemTime(Date.now() + 9 * 60_000);
     await keptClientIn(nextPage(tab, `${shop}/`), svc).revalidate();
-    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me', '/token', '/api/me']);
+    expect(paths(svc)).toEqual(['/api/apps', '/token', '/token']);
   });
 
   it('shows a sign-out on another site at the next focus, and then keeps nothing of the user', async () => {
@@ -621,7 +631,7 @@ describe('TokenSessionClient with a kept view (per tab)', () => {
     expect(kept).not.toContain(ada.email);
     expect(kept).not.toMatch(/at-\d/);
     await keptClientIn(nextPage(page, `${shop}/`), svc).revalidate();
-    expect(svc.calls.filter((c) => new URL(c.url).pathname === '/api/me').length).toBe(2);
+    expect(svc.calls.filter((c) => new URL(c.url).pathname === '/api/me').length).toBe(1);
   });
 
   it('with view-max-age 0 keeps nothing in the tab: every page view asks as before', async () => {
@@ -630,6 +640,6 @@ describe('TokenSessionClient with a kept view (per tab)', () => {
     await keptClientIn(tab, svc, 0).revalidate();
     expect(tab.sessionStorage.items.size).toBe(0);
     await keptClientIn(nextPage(tab, `${shop}/`), svc, 0).revalidate();
-    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/me', '/api/apps', '/token', '/api/me']);
+    expect(paths(svc)).toEqual(['/api/apps', '/token', '/api/apps', '/token']);
   });
 });

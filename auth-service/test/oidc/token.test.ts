@@ -127,6 +127,28 @@ describe('POST /token with authorization_code', () => {
   });
 });
 
+describe('POST /token with userbox_view=1 (the box in token mode)', () => {
+  it('answers the view /api/me gives for the new access token, on the code and on every refresh; without the flag, none', async () => {
+    const { code, verifier } = await codeFor();
+    const first = (await exchange(code, verifier, { userbox_view: '1' }).expect(200)).body as TokenResponse & { userbox_view?: unknown };
+    const me = await supertest(t.app).get('/api/me').set('Authorization', `Bearer ${first.access_token}`).expect(200);
+    expect(first.userbox_view).toEqual(me.body);
+    expect(first.userbox_view).toMatchObject({ user: { name: 'Ada Lovelace' }, accounts: [expect.objectContaining({ current: true })] });
+
+    const renewed = (await postForm(t.app, '/token', { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: 'news', userbox_view: '1' }).expect(200))
+      .body as TokenResponse & { userbox_view?: unknown };
+    expect(renewed.userbox_view).toEqual(me.body);
+    const plain = (await refresh(renewed.refresh_token).expect(200)).body as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('userbox_view');
+  });
+
+  it('withholds it from a grant narrowed to scopes that do not see the name and email', async () => {
+    const { tokens } = await signInWithCode(t);
+    const narrow = await postForm(t.app, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'news', scope: 'openid', userbox_view: '1' }).expect(200);
+    expect(narrow.body).not.toHaveProperty('userbox_view');
+  });
+});
+
 describe('POST /token from the browser (CORS)', () => {
   it('lets the client’s own origin read the answer, without credentials', async () => {
     const user = await t.signedIn();
