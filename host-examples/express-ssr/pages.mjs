@@ -58,7 +58,7 @@ ${notice ? `<p class="notice" role="status">${escapeHtml(notice)}</p>\n` : ''}${
 export function homePage(ctx) {
   const hello = ctx.user ? `Hello, ${escapeHtml(ctx.user.name ?? ctx.user.email ?? 'there')}` : 'Hello, guest';
   const more = ctx.user
-    ? `<p>The server learned who you are from the account service and checks on every page that you are still signed in there.</p>`
+    ? `<p>The server learned who you are from the account service and keeps you signed in here until you sign out there, which the service tells it directly.</p>`
     : `<p>You are not signed in. <a href="/login?return_to=%2F">Sign in</a> to see your <a href="/orders">orders</a>.</p>`;
   return layout('Home', `<h1>${hello}</h1>\n${more}`, { path: '/', ...ctx });
 }
