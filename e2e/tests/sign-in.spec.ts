@@ -9,6 +9,9 @@ test.describe('signing in from a host page', () => {
 
     await signIn.click();
     await expect(page).toHaveURL(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.news}/`)}&lang=en`);
+    // The page's scripts first (passkey autofill starts a conditional WebAuthn request): once, in CI, a click on
+    // Sign in that came while that request was starting submitted nothing (cause not pinned down).
+    await page.waitForLoadState('load');
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
