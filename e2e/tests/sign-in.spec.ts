@@ -9,8 +9,8 @@ test.describe('signing in from a host page', () => {
 
     await signIn.click();
     await expect(page).toHaveURL(`${urls.service}/login?return_to=${encodeURIComponent(`${urls.news}/`)}&lang=en`);
-    // The page's scripts first (passkey autofill starts a conditional WebAuthn request): once, in CI, a click on
-    // Sign in that came while that request was starting submitted nothing (cause not pinned down).
+    // The page's deferred scripts first: once, in CI, a click on Sign in while they were still loading submitted
+    // nothing, not even a request (the trace shows the click done and no navigation; cause not pinned down).
     await page.waitForLoadState('load');
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
