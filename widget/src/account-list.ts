@@ -102,9 +102,9 @@ const emit = (host: HTMLElement, type: string, detail: unknown) =>
 async function switchTo({ host, client, menus }: PanelView, account?: UserboxAccount): Promise<void> {
   menus.close();
   try {
-    // For /userbox-host-sync.js, which hears `userbox-change` first (or, in token mode, on the page that comes
-    // back): the user chose this account, so the server follows it (see host-sync.ts).
-    sessionStorage.setItem('userbox:switched', '1');
+    // For /userbox-host-sync.js, which hears `userbox-change` before `userbox-switch`: the user chose this
+    // account, so the server follows it (see host-sync.ts). Token mode's client says so itself, for its callers too.
+    if (!client.token) sessionStorage.setItem('userbox:switched', '1');
     await client.switchTo(account?.id);
     emit(host, 'userbox-switch', { user: client.last?.user ?? null });
     await host.updateComplete;

@@ -34,7 +34,7 @@ document.body.addEventListener('userbox-switch', () => (switched = true));
 // The box's events bubble and are composed: they reach the body from wherever the box is on the page.
 document.body.addEventListener('userbox-change', (event: UserboxEventMap['userbox-change']) => {
   const user = event.detail.user;
-  // Set by the box's menu when the user switches (account-list.ts), before it leaves or changes the account.
+  // Set when the user switches, before the box leaves or changes the account (account-list.ts; token mode's client).
   if (sessionStorage.getItem('userbox:switched')) {
     sessionStorage.removeItem('userbox:switched');
     switched = true;

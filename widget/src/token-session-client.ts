@@ -192,6 +192,8 @@ export class TokenSessionClient extends SessionClient {
   override async switchTo(sub?: string): Promise<void> {
     // The view kept in this tab is the account left: the page that comes back must not paint it.
     this.keeper?.clear();
+    // For /userbox-host-sync.js on the page that comes back: the user chose this account (see host-sync.ts).
+    this.#win.sessionStorage.setItem('userbox:switched', '1');
     await this.#authorize(await this.#appId(), sub ? null : 'select_account', this.#win.location.href, sub);
   }
 

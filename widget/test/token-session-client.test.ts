@@ -516,6 +516,8 @@ describe('TokenSessionClient', () => {
     expect(hinted.pathname).toBe('/authorize');
     expect(hinted.searchParams.get('login_hint')).toBe('u2');
     expect(hinted.searchParams.has('prompt')).toBe(false);
+    // Host sync on the page that comes back follows the chosen account (host-sync.ts).
+    expect(tab.sessionStorage.getItem('userbox:switched')).toBe('1');
 
     void client.switchTo();
     await vi.waitFor(() => expect(tab.win.location.assign).toHaveBeenCalledTimes(2));
