@@ -419,47 +419,28 @@ function accountPages(router: Router, kit: PageKit): void {
     }
   });
 
-  router.post('/account/password/remove', authLimit, async (req, res) => {
-    const page = await requirePageSession(req, res);
-    if (!page) return;
-    const form = readForm(passwordForm, req.body);
-    try {
-      renewCurrent(req, res, page, await sessions.removePassword(page.me, form.current_password, meta(req, form.time_zone)));
-      res.redirect(303, back(req, page, 'password-removed'));
-    } catch (err) {
-      const e = formError(err);
-      res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'password', message: pageLanguage(req).error(e) });
-    }
-  });
-
-  router.post('/account/password/set', authLimit, async (req, res) => {
-    const page = await requirePageSession(req, res);
-    if (!page) return;
-    const form = readForm(passwordForm, req.body);
-    try {
-      renewCurrent(req, res, page, await sessions.setPassword(page.me, form.new_password, meta(req, form.time_zone)));
-      res.redirect(303, back(req, page, 'password-set'));
-    } catch (err) {
-      const e = formError(err);
-      res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'password', message: pageLanguage(req).error(e) });
-    }
-  });
-
-  router.post('/account/password', authLimit, async (req, res) => {
-    const page = await requirePageSession(req, res);
-    if (!page) return;
-    const form = readForm(passwordForm, req.body);
-    try {
-      renewCurrent(req, res, page, await sessions.changePassword(page.me, form.current_password, form.new_password, meta(req, form.time_zone)));
-      res.redirect(303, back(req, page, 'password'));
-    } catch (err) {
-      const e = formError(err);
-      res.set(e.headers);
-      await renderAccount(req, res, page, e.status, { form: 'password', message: pageLanguage(req).error(e) });
-    }
-  });
+  type PasswordChange = (me: SessionView, form: z.infer<typeof passwordForm>, meta: ReturnType<PageKit['meta']>) => Promise<SessionCookies>;
+  /**
+   * A password form of the account page: the change renews this browser's session and comes back with `done`;
+   * a refusal shows on the page, in the password form.
+   */
+  const passwordRoute = (path: string, done: AccountDone, change: PasswordChange) =>
+    router.post(path, authLimit, async (req, res) => {
+      const page = await requirePageSession(req, res);
+      if (!page) return;
+      const form = readForm(passwordForm, req.body);
+      try {
+        renewCurrent(req, res, page, await change(page.me, form, meta(req, form.time_zone)));
+        res.redirect(303, back(req, page, done));
+      } catch (err) {
+        const e = formError(err);
+        res.set(e.headers);
+        await renderAccount(req, res, page, e.status, { form: 'password', message: pageLanguage(req).error(e) });
+      }
+    });
+  passwordRoute('/account/password/remove', 'password-removed', (me, form, m) => sessions.removePassword(me, form.current_password, m));
+  passwordRoute('/account/password/set', 'password-set', (me, form, m) => sessions.setPassword(me, form.new_password, m));
+  passwordRoute('/account/password', 'password', (me, form, m) => sessions.changePassword(me, form.current_password, form.new_password, m));
 
   router.post('/account/delete', authLimit, async (req, res) => {
     const page = await requirePageSession(req, res);
