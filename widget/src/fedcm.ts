@@ -47,7 +47,3 @@ export async function requestFedcmCode(serviceUrl: string, clientId: string, nav
   }
 }
 
-/** After a sign-out from the box: the browser must not sign this site in silently again until the user chooses. */
-export async function preventFedcmSilentAccess(nav: FedcmNavigator = navigator as unknown as FedcmNavigator): Promise<void> {
-  await nav.credentials.preventSilentAccess?.().catch(() => undefined);
-}

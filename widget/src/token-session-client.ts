@@ -164,7 +164,8 @@ export class TokenSessionClient extends SessionClient {
     }
     this.#forget(clientId);
     this.#markTried(clientId);
-    await this.#fedcmChunk()?.then((fedcm) => fedcm.preventFedcmSilentAccess(this.#fedcmNavigator()));
+    // FedCM must not sign this site in silently again until the user chooses (no chunk needed for one call).
+    if ('IdentityCredential' in this.#win) await this.#fedcmNavigator()?.credentials.preventSilentAccess?.().catch(() => undefined);
     if (everywhere) return this.refresh();
     // The browser may hold other accounts, which the service keeps: the page that comes back (with this `state`)
     // asks once, silently, which one this app shows now (see #obtain). A silent sign-in kept ready for it.
