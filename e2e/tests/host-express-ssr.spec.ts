@@ -28,6 +28,12 @@ test.describe('the Express SSR host example', () => {
 
     // Signed out at the service (from another app's box): the next /orders asks for a sign-in again.
     await signOutThroughBox(context, `${urls.mail}/`, user);
+    // The host learns it from a back-channel logout token, sent from the service's job queue just after the
+    // sign-out answered: wait until it has been told (back-channel-logout.spec.ts holds it to a second), or the
+    // next page could be rendered in the moment before.
+    await expect
+      .poll(async () => (await serverHtml(context, `${urls.ssr}/orders`)).status, { intervals: [50], timeout: 5_000 })
+      .toBe(303);
 
     await page.goto(`${urls.ssr}/orders`);
     await expect(page).toHaveURL((url) => url.origin === urls.service);
