@@ -310,6 +310,15 @@ describe('GET /api/apps', () => {
     const res = await supertest(t.app).get('/api/apps').expect(200);
     expect(res.body).toEqual({ apps: [{ id: 'news', name: 'News', url: `${appOrigin}/`, icon: null }] });
   });
+
+  it('may be kept by the browser for five minutes, per app origin (a new tab or the next launcher asks nothing)', async () => {
+    const res = await supertest(t.app).get('/api/apps').set('Origin', appOrigin).expect(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.headers['vary']).toMatch(/\bOrigin\b/);
+    expect(res.headers['access-control-allow-origin']).toBe(appOrigin);
+    // Everything else the API answers stays uncached.
+    expect((await supertest(t.app).get('/api/me').expect(200)).headers['cache-control']).toBe('no-store');
+  });
 });
 
 describe('health', () => {

@@ -1,10 +1,11 @@
-import type { Page } from '@playwright/test';
-import { expect, test, type Urls } from '../support/fixtures.js';
+import { chromium, type Page } from '@playwright/test';
+import { expect, signIn, test, type Urls } from '../support/fixtures.js';
 import { fetchFromService, openShowingUser, signOutThroughBox } from '../support/widget.js';
 
 // Issue 19: a repeat page view costs the service nothing, paints the kept view in its first render, and copes
 // when the service is down. Requests that reach the service are counted from the browser's side: /api and
-// /token answers are never cached, so each such request event is one the service answered.
+// /token answers are never cached (but /api/apps, which its own test tells apart), so each such request event
+// is one the service answered.
 
 /** Every request of `page` to the service's API or token endpoint, as `METHOD /path`, from now on. */
 function recordServiceCalls(page: Page, urls: Pick<Urls, 'service'>): string[] {
@@ -222,6 +223,36 @@ test.describe('a repeat page view on another site (token mode)', () => {
     // Focus: the cheap check that shows a sign-out on another site.
     await page.evaluate(() => dispatchEvent(new Event('focus')));
     await expect.poll(() => calls).toEqual(['GET /api/me']);
+  });
+
+  test('a new tab asks the service for one token only: the app list comes from the browser’s cache', async ({ services, urls, user }, testInfo) => {
+    // Chromium keeps nothing in its HTTP cache from a server whose certificate it had to overlook (the projects'
+    // ignoreHTTPSErrors): this browser trusts the test certificate instead, as one trusts a real one.
+    const { launchOptions } = testInfo.project.use;
+    const browser = await chromium.launch({
+      executablePath: launchOptions?.executablePath,
+      args: [...(launchOptions?.args ?? []), `--ignore-certificate-errors-spki-list=${services.certSpki}`],
+    });
+    try {
+      const context = await browser.newContext();
+      await signIn(context, urls, user);
+      await openShowingUser(await context.newPage(), `${urls.shop}/`, user);
+      const tab = await context.newPage();
+      // Chromium says which answers came from its cache; a request event alone does not.
+      const cdp = await context.newCDPSession(tab);
+      await cdp.send('Network.enable');
+      const answered: string[] = [];
+      cdp.on('Network.responseReceived', ({ response }) => {
+        const url = new URL(response.url);
+        if (url.origin === urls.service && /^\/(api\/|token$)/.test(url.pathname)) {
+          answered.push(`${url.pathname} ${response.fromDiskCache || response.fromPrefetchCache ? 'from the cache' : 'by the service'}`);
+        }
+      });
+      await openShowingUser(tab, `${urls.shop}/cart`, user);
+      await expect.poll(() => answered.sort()).toEqual(['/api/apps from the cache', '/token by the service']);
+    } finally {
+      await browser.close();
+    }
   });
 
   test('a sign-out at the service shows at the next focus, and the next view does not show the kept user', async ({ page, context, urls, signedInUser: user }) => {

@@ -244,10 +244,14 @@ export class SessionClient {
     for (const listener of this.#listeners) listener(update);
   }
 
+  /**
+   * The service's `Cache-Control` decides what the browser may keep: `no-store` on every answer but `/api/apps`,
+   * which may be reused for a few minutes (a new tab, the next launcher opening).
+   */
   async #request(method: string, path: string): Promise<Response> {
     let res: Response;
     try {
-      res = await this.#fetchImpl(this.serviceUrl + path, { method, cache: 'no-store', ...this.auth() });
+      res = await this.#fetchImpl(this.serviceUrl + path, { method, ...this.auth() });
     } catch (err) {
       throw new SessionError(`${this.serviceUrl} unreachable: ${(err as Error).message}`, null);
     }

@@ -9,11 +9,13 @@ function jsonResponse(body: unknown, status = 200): Response {
 const ada = { id: 'u1', name: 'Ada', email: 'ada@example.test', picture: null, initials: 'A', color: '#336699' };
 
 describe('SessionClient', () => {
-  it('asks /api/me with credentials and no HTTP cache', async () => {
+  it('asks /api/me with credentials, leaving caching to the service (no-store there, a few minutes for /api/apps)', async () => {
     const fetchMock = vi.fn<typeof fetch>(async () => jsonResponse({ user: null }));
     const client = new SessionClient('https://accounts.example.test', fetchMock);
     await expect(client.me()).resolves.toEqual({ user: null });
-    expect(fetchMock).toHaveBeenCalledWith('https://accounts.example.test/api/me', expect.objectContaining({ method: 'GET', credentials: 'include', cache: 'no-store' }));
+    expect(fetchMock).toHaveBeenCalledWith('https://accounts.example.test/api/me', expect.objectContaining({ method: 'GET', credentials: 'include' }));
+    // No cache mode of its own: one that bypassed the browser's cache would refetch /api/apps the service lets it keep.
+    expect(fetchMock.mock.calls[0]![1]).not.toHaveProperty('cache');
   });
 
   it('shares one request between concurrent callers, then asks again', async () => {

@@ -81,6 +81,9 @@ export interface ApiDependencies {
 
 const parseJson = json({ limit: '16kb', strict: true });
 
+/** How long a browser may reuse `GET /api/apps` (the launcher's list) without asking again. */
+export const appsMaxAgeSeconds = 300;
+
 /** The first step of every API route: no caching, the route base for the log line, small JSON bodies only. */
 export const enterApi: RequestHandler = (req, res, next) => {
   markRouteBase(req, res, () => undefined);
@@ -289,6 +292,9 @@ export function apiRoutes(deps: ApiDependencies): Router {
   });
 
   router.get('/apps', (_req, res) => {
+    // The same for everyone and seldom changed: the browser may keep it (a new tab, the next launcher opening),
+    // so a registry change reaches open launchers within this long. CORS's `Vary: Origin` keeps it per app.
+    res.setHeader('Cache-Control', `public, max-age=${appsMaxAgeSeconds}`);
     res.json({ apps: registry.launcherEntries() });
   });
 
