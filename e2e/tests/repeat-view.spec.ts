@@ -198,8 +198,8 @@ test.describe('the service unreachable at page load (the bundle from the cache)'
       const w = window as unknown as { definedAt: number; signInAt: number };
       return { definedAt: w.definedAt, signInAt: w.signInAt };
     });
-    // 2 s, and a frame or two for the render.
-    expect(signInAt - definedAt).toBeLessThan(2100);
+    // The issue's 2 s (the box waits 1.5 s, which leaves a loaded machine's late timer and the render room).
+    expect(signInAt - definedAt).toBeLessThan(2000);
     release();
     await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
   });

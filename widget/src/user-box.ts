@@ -47,7 +47,7 @@ const scriptOrigin = new URL(
  * @csspart sign-in - The **Sign in** link shown when signed out.
  * @csspart button - The account button shown when signed in.
  * @csspart avatar - The picture or initials, in the button and in the panel.
- * @csspart placeholder - The neutral circle shown while loading (at most 2 s; not on a repeat page view, which
+ * @csspart placeholder - The neutral circle shown while loading (at most 1.5 s; not on a repeat page view, which
  *   paints the kept view in its first render).
  * @csspart panel - The account panel opened by the button.
  * @csspart menu - The list of actions in the account panel.
@@ -187,12 +187,13 @@ export class UserBox extends LitElement {
     if (!(shared.client instanceof Promise)) this.#client = shared.client;
     const kept = shared.keeper.read();
     if (kept) this.#onSession({ me: kept });
-    // A service that does not answer at all: what the box would show if it failed, after 2 s at the latest.
+    // A service that does not answer at all: what the box would show if it failed, within 2 s (1.5 s leaves a
+    // busy page's late timers and the render room).
     this.#keeper = shared.keeper;
-    setTimeout(() => this._user === undefined && this.#onSession({ error: new SessionError(this.service + ' did not answer', null) }), 2000);
+    setTimeout(() => this._user === undefined && this.#onSession({ error: new SessionError(this.service + ' did not answer', null) }), 1500);
     const client = await shared.client;
     this.#client = client;
-    // A token-mode box may have painted a kept view (or Sign in after 2 s) before its client came.
+    // A token-mode box may have painted a kept view (or Sign in after 1.5 s) before its client came.
     this.requestUpdate();
     this.#unsubscribe = client.subscribe(this.#onSession);
     // Another box on the page may already know the user: show it at once instead of a placeholder.
