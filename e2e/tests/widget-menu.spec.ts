@@ -85,6 +85,25 @@ test.describe('<user-box> account menu and app launcher', () => {
     await expect(account).toBeFocused();
   });
 
+  test('the launcher keeps its focus while the box loads: the same button, before and after the user shows', async ({ page, urls, signedInUser: user }) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`${urls.service}/api/me`, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${urls.mail}/`);
+    const box = page.locator('user-box');
+    const launcher = box.getByRole('button', { name: 'Apps' });
+    await launcher.focus();
+    await expect(launcher).toBeFocused();
+    release();
+    await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
+    await expect(launcher).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(box.getByRole('menu', { name: 'Apps' })).toBeVisible();
+  });
+
   test('the launcher lists the registered apps with icons and marks the current one', async ({ page, urls, signedInUser: user, apps: registered }) => {
     await page.goto(`${urls.mail}/`);
     const box = page.locator('user-box');

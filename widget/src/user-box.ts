@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import type { ViewKeeper } from './kept-view.js';
 import type { Popup } from './menu-controller.js';
-import { messagesFor } from './messages.js';
+import { messagesFor, type Messages } from './messages.js';
 import { safeUrl } from './safe-url.js';
 import { sharedSessionClient } from './shared-session.js';
 import {
@@ -313,17 +313,23 @@ export class UserBox extends LitElement {
               ${this._apps && this.#renderApps?.(this._apps)}
             </div>
           </div>`;
+    // One template around the launcher and what follows it, so the launcher stays the same element (and keeps
+    // its focus) when the box goes from loading to signed in or out.
+    return html`${launcher}${this.#renderAccount(t, user, client)}`;
+  }
+
+  #renderAccount(t: Messages, user: UserboxUser | null | undefined, client: SessionClient | undefined) {
     // Sign in needs the client's login URL; a kept user is shown before token mode's client has come.
     if (user === undefined || (!user && !client)) {
-      return html`${launcher}<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
+      return html`<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;
     }
     if (!user) {
-      return html`${launcher}<a part="sign-in" class="sign-in" href=${client!.loginUrl(this.returnTo ?? location.href, t.lang)}
+      return html`<a part="sign-in" class="sign-in" href=${client!.loginUrl(this.returnTo ?? location.href, t.lang)}
           >${t.signIn}</a
         >`;
     }
     const label = t.account + user.name;
-    return html`${launcher}${this.#renderTrigger('account', 'button', label, this.#renderAvatar(user))}
+    return html`${this.#renderTrigger('account', 'button', label, this.#renderAvatar(user))}
       <div part="panel" class="panel account" ?hidden=${this.#menus?.open !== 'account'}>
         ${this.#renderPanel?.({
           user,
