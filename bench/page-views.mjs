@@ -103,7 +103,13 @@ async function run(addresses, keep) {
     }
     const address = addresses[i % addresses.length] + (keep ? '' : '?view-max-age=0');
     await page.goto(address);
-    await page.locator('user-box').getByRole('button', { name: `Account: ${user.name}` }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('user-box')
+      .getByRole('button', { name: `Account: ${user.name}` })
+      .waitFor({ timeout: 15_000 })
+      .catch((err) => {
+        throw new Error(`view ${i + 1}, ${address}: no account button (${err.message.split('\n')[0]})`);
+      });
     await page.waitForFunction(() => window.userboxButton !== undefined);
     const t = await page.evaluate(() => ({
       button: window.userboxButton,
