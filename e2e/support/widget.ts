@@ -27,6 +27,20 @@ export async function signOutThroughBox(context: BrowserContext, url: string, us
 }
 
 /**
+ * Holds every request of `page` to `url` (a glob, as `page.route` takes) until the returned function is called,
+ * then lets them through: for looking at the box while it waits for the service.
+ */
+export async function holdRequests(page: Page, url: string): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(url, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
+/**
  * `route.fetch()` for a request the page made to the service: Node cannot resolve the *.test names, so it goes
  * to the direct address with the browser's headers (cookie and Origin included). For tests that alter an answer.
  */

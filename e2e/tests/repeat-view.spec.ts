@@ -1,6 +1,6 @@
 import { chromium, type Page } from '@playwright/test';
 import { expect, signIn, test, type Urls } from '../support/fixtures.js';
-import { fetchFromService, openShowingUser, signOutThroughBox } from '../support/widget.js';
+import { fetchFromService, holdRequests, openShowingUser, signOutThroughBox } from '../support/widget.js';
 
 // Issue 19: a repeat page view costs the service nothing, paints the kept view in its first render, and copes
 // when the service is down. Requests that reach the service are counted from the browser's side: /api and
@@ -174,12 +174,7 @@ test.describe('the service unreachable at page load (the bundle from the cache)'
   });
 
   test('a service that does not answer at all: Sign in within 2 s, then the user once it answers', async ({ page, urls, signedInUser: user }) => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route(`${urls.service}/api/me`, async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdRequests(page, `${urls.service}/api/me`);
     // Timed in the page, from the element's definition to the first frame with Sign in: the box's own 2 s rule,
     // which a test polling from outside would measure only to the grain of its polls.
     await page.addInitScript(() => {

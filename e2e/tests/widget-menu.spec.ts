@@ -1,5 +1,5 @@
 import { expect, signIn, test } from '../support/fixtures.js';
-import { openShowingUser, pageRecord, recordPageEvents, type UserBoxApi } from '../support/widget.js';
+import { holdRequests, openShowingUser, pageRecord, recordPageEvents, type UserBoxApi } from '../support/widget.js';
 
 test.describe('<user-box> account menu and app launcher', () => {
   test('the account menu follows the menu-button pattern from the keyboard', async ({ page, urls, signedInUser: user }) => {
@@ -86,12 +86,7 @@ test.describe('<user-box> account menu and app launcher', () => {
   });
 
   test('the launcher keeps its focus while the box loads: the same button, before and after the user shows', async ({ page, urls, signedInUser: user }) => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route(`${urls.service}/api/me`, async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdRequests(page, `${urls.service}/api/me`);
     await page.goto(`${urls.mail}/`);
     const box = page.locator('user-box');
     const launcher = box.getByRole('button', { name: 'Apps' });

@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, signIn, test } from '../support/fixtures.js';
-import { fetchFromService, openShowingUser, pageRecord, recordPageEvents } from '../support/widget.js';
+import { fetchFromService, holdRequests, openShowingUser, pageRecord, recordPageEvents } from '../support/widget.js';
 
 async function expectNoAxeViolations(page: Page): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).include('user-box').analyze();
@@ -114,12 +114,7 @@ test.describe('<user-box> loading without layout shift', () => {
       }).observe({ type: 'layout-shift', buffered: true });
     });
     // Hold /api/me until the loading state has been measured.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route(`${urls.service}/api/me`, async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdRequests(page, `${urls.service}/api/me`);
     await page.goto(`${urls.mail}/`);
     const box = page.locator('user-box');
     await expect(box.getByRole('img', { name: 'Loading account' })).toBeVisible();
