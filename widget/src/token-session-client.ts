@@ -49,6 +49,9 @@ interface TokenAnswer {
   userbox_view?: MeResponse;
 }
 
+/** How long after asking FedCM its refusal may still lead to the silent bounce (see `#fedcm`). */
+export const fedcmBounceWithinMs = 3000;
+
 /** Errors after which the provider will not sign the user in without them: remember, never bounce again. */
 const interactionErrors = new Set(['login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
 
@@ -261,19 +264,24 @@ export class TokenSessionClient extends SessionClient {
   }
 
   /**
-   * FedCM before the bounce, once per page load (fedcm.ts): a token; null when FedCM has signed this site in before
-   * and now says no (nobody signed in at the service, or the user declined: a bounce would not do better, so Sign in
-   * is shown); undefined to bounce as without FedCM (not there, never worked here, or its code was refused).
+   * FedCM before the bounce, once per page load (fedcm.ts): a token; null when FedCM says no and a bounce would not
+   * do better or would come too late (Sign in is shown, and choosing it bounces); undefined to bounce as without
+   * FedCM (not there, or it said no at once and has never worked here, or its code was refused).
+   *
+   * Too late: Chromium delays a refusal by a random time (0.7 s to over 40 s, measured here) where it cannot tell the
+   * page at once that nobody is signed in. A bounce then would take the page away from a user already reading it,
+   * or typing in it, so after `fedcmBounceWithinMs` the box stays on Sign in.
    */
   async #fedcm(clientId: string): Promise<string | null | undefined> {
     const chunk = this.#fedcmChunk();
     const nav = this.#fedcmNavigator();
     if (!chunk || !nav || this.#fedcmAsked) return undefined;
     this.#fedcmAsked = true;
+    const askedAt = Date.now();
     const answer = await (await chunk).requestFedcmCode(this.serviceUrl, clientId, nav);
     const worked = `userbox:fedcm:${this.serviceUrl}`;
     if (!answer) {
-      if (!this.#win.localStorage.getItem(worked)) return undefined;
+      if (!this.#win.localStorage.getItem(worked) && Date.now() - askedAt <= fedcmBounceWithinMs) return undefined;
       this.#markTried(clientId);
       return null;
     }

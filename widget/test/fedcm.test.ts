@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { TokenSessionClient, type TokenModeWindow } from '../src/token-session-client.js';
+import { fedcmBounceWithinMs, TokenSessionClient, type TokenModeWindow } from '../src/token-session-client.js';
 
 const service = 'https://accounts.example.test';
 const shop = 'https://shop.other.test';
@@ -15,13 +15,17 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
  * `fedcm`: a code the fake service knows, bound (as the real one binds it) to the page's origin and the PKCE
  * challenge and nonce of the request; or a refusal.
  */
-function chromiumTab(fedcm: 'signs-in' | 'refuses', storage = new Map<string, string>()) {
+function chromiumTab(fedcm: 'signs-in' | 'refuses', storage = new Map<string, string>(), refusesAfterMs = 0) {
   const codes = new Map<string, { challenge: string; nonce: string }>();
   const asked: Array<{ identity: { providers: Array<{ configURL: string; clientId: string; params: Record<string, string> }> }; mediation: string }> = [];
   const get = vi.fn(async (options: unknown) => {
     const request = options as (typeof asked)[number];
     asked.push(request);
-    if (fedcm === 'refuses') throw new DOMException('Error retrieving a token.', 'NetworkError');
+    if (fedcm === 'refuses') {
+      // Chromium's refusal comes after a random delay where it cannot refuse at once.
+      if (refusesAfterMs) await new Promise((resolve) => setTimeout(resolve, refusesAfterMs));
+      throw new DOMException('Error retrieving a token.', 'NetworkError');
+    }
     const { params } = request.identity.providers[0]!;
     codes.set('fedcm-code', { challenge: params['code_challenge']!, nonce: params['nonce']! });
     return { token: 'fedcm-code', type: 'identity' };
@@ -88,6 +92,33 @@ describe('TokenSessionClient with FedCM', () => {
     const bounce = new URL(tab.win.location.assign.mock.calls[0]![0]);
     expect(bounce.pathname).toBe('/authorize');
     expect(bounce.searchParams.get('prompt')).toBe('none');
+  });
+
+  it('still bounces when the refusal comes within 3 s, but not later: the page is not taken from a user already using it', async () => {
+    // The clock and timers are the test's; setImmediate stays real, to wait for the hashing before FedCM is asked.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const asked = async (get: { mock: { calls: unknown[] } }) => {
+      while (get.mock.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      const quick = chromiumTab('refuses', undefined, fedcmBounceWithinMs);
+      void quick.client.me();
+      await asked(quick.get);
+      await vi.advanceTimersByTimeAsync(fedcmBounceWithinMs);
+      await vi.waitFor(() => expect(quick.win.location.assign).toHaveBeenCalledTimes(1));
+      expect(new URL(quick.win.location.assign.mock.calls[0]![0]).pathname).toBe('/authorize');
+
+      const late = chromiumTab('refuses', undefined, fedcmBounceWithinMs + 1);
+      const answer = late.client.me();
+      await asked(late.get);
+      await vi.advanceTimersByTimeAsync(fedcmBounceWithinMs + 1);
+      await expect(answer).resolves.toEqual({ user: null });
+      expect(late.win.location.assign).not.toHaveBeenCalled();
+      // Sign in is still there, and choosing it bounces.
+      expect(new URL(late.client.loginUrl(`${shop}/cart`, 'en')).pathname).toBe('/authorize');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shows Sign in without a bounce when FedCM, which signed this site in before, now says no; and asks it once per page load', async () => {
