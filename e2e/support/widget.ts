@@ -26,6 +26,29 @@ export async function signOutThroughBox(context: BrowserContext, url: string, us
   await expect(box.getByRole('link', { name: 'Sign in' })).toBeVisible();
 }
 
+/** Adds up, from the page's first script on, the layout shifts not caused by input (Cumulative Layout Shift). */
+export async function recordLayoutShift(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { cls: number };
+    w.cls = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) {
+        if (!entry.hadRecentInput) w.cls += entry.value;
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
+/** The layout shift recorded so far, two frames on, so that a shift from the last render has been reported. */
+export function layoutShift(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve((window as unknown as { cls: number }).cls))),
+      ),
+  );
+}
+
 /**
  * Holds every request of `page` to `url` (a glob, as `page.route` takes) until the returned function is called,
  * then lets them through: for looking at the box while it waits for the service.

@@ -1,6 +1,6 @@
 import { chromium, type Page } from '@playwright/test';
 import { expect, signIn, test, type Urls } from '../support/fixtures.js';
-import { fetchFromService, holdRequests, openShowingUser, signOutThroughBox } from '../support/widget.js';
+import { fetchFromService, holdRequests, layoutShift, openShowingUser, recordLayoutShift, signOutThroughBox } from '../support/widget.js';
 
 // Issue 19: a repeat page view costs the service nothing, paints the kept view in its first render, and copes
 // when the service is down. Requests that reach the service are counted from the browser's side: /api and
@@ -54,6 +54,18 @@ test.describe('a repeat page view on the service’s site (cookie mode)', () => 
       expect(await firstRender(page), address).toBe('account button');
     }
     expect(calls).toEqual(['GET /api/me']);
+  });
+
+  test('a repeat view paints the kept user in the space the box holds: no layout shift (CLS 0)', async ({ page, urls, signedInUser: user }) => {
+    await openShowingUser(page, `${urls.mail}/`, user);
+    const box = page.locator('user-box');
+    const size = await box.boundingBox();
+    await recordLayoutShift(page);
+    await recordFirstRender(page);
+    await openShowingUser(page, `${urls.mail}/cart`, user);
+    expect(await firstRender(page)).toBe('account button');
+    expect(await box.boundingBox()).toEqual(size);
+    expect(await layoutShift(page)).toBe(0);
   });
 
   test('shares the kept view with the site’s other origins only through what they fetched themselves', async ({ page, urls, signedInUser: user }) => {
@@ -218,6 +230,15 @@ test.describe('a repeat page view on another site (token mode)', () => {
     // Focus: the cheap check that shows a sign-out on another site.
     await page.evaluate(() => dispatchEvent(new Event('focus')));
     await expect.poll(() => calls).toEqual(['GET /api/me']);
+  });
+
+  test('a repeat view in the tab shows the kept user with no layout shift (CLS 0)', async ({ page, urls, signedInUser: user }) => {
+    const { box } = await openShowingUser(page, `${urls.shop}/`, user);
+    const size = await box.boundingBox();
+    await recordLayoutShift(page);
+    await openShowingUser(page, `${urls.shop}/cart`, user);
+    expect(await box.boundingBox()).toEqual(size);
+    expect(await layoutShift(page)).toBe(0);
   });
 
   test('a new tab asks the service for one token only: the app list comes from the browser’s cache', async ({ services, urls, user }, testInfo) => {

@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, signIn, test } from '../support/fixtures.js';
-import { fetchFromService, holdRequests, openShowingUser, pageRecord, recordPageEvents } from '../support/widget.js';
+import { fetchFromService, holdRequests, layoutShift, openShowingUser, pageRecord, recordLayoutShift, recordPageEvents } from '../support/widget.js';
 
 async function expectNoAxeViolations(page: Page): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).include('user-box').analyze();
@@ -104,15 +104,7 @@ test.describe('<user-box> accessibility, theming and languages', () => {
 test.describe('<user-box> loading without layout shift', () => {
   test('reserves its size, shows a placeholder and never flashes Sign in for a signed-in user (CLS 0)', async ({ page, urls, signedInUser: user }) => {
     await recordPageEvents(page);
-    await page.addInitScript(() => {
-      const w = window as unknown as { cls: number };
-      w.cls = 0;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) {
-          if (!entry.hadRecentInput) w.cls += entry.value;
-        }
-      }).observe({ type: 'layout-shift', buffered: true });
-    });
+    await recordLayoutShift(page);
     // Hold /api/me until the loading state has been measured.
     const release = await holdRequests(page, `${urls.service}/api/me`);
     await page.goto(`${urls.mail}/`);
@@ -127,14 +119,7 @@ test.describe('<user-box> loading without layout shift', () => {
     await expect(box.getByRole('button', { name: `Account: ${user.name}` })).toBeVisible();
     expect(await box.boundingBox()).toEqual(before);
     expect(await page.getByRole('heading', { name: 'Mail' }).boundingBox()).toEqual(heading);
-    // Two frames, so any shift from the last render has been reported.
-    const cls = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) =>
-          requestAnimationFrame(() => requestAnimationFrame(() => resolve((window as unknown as { cls: number }).cls))),
-        ),
-    );
-    expect(cls).toBe(0);
+    expect(await layoutShift(page)).toBe(0);
     // The first thing the page heard was the user, never a signed-out state.
     const { userboxEvents } = await pageRecord(page);
     expect(userboxEvents.map((e) => e.type)).toEqual(['userbox-change']);
