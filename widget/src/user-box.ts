@@ -296,8 +296,6 @@ export class UserBox extends LitElement {
 
   override render() {
     const t = messagesFor(this.closest('[lang]')?.getAttribute('lang'));
-    const user = this._user;
-    const client = this.#client;
     const launcher = this.hideLauncher
       ? nothing
       : html`${this.#renderTrigger(
@@ -315,10 +313,12 @@ export class UserBox extends LitElement {
           </div>`;
     // One template around the launcher and what follows it, so the launcher stays the same element (and keeps
     // its focus) when the box goes from loading to signed in or out.
-    return html`${launcher}${this.#renderAccount(t, user, client)}`;
+    return html`${launcher}${this.#renderAccount(t)}`;
   }
 
-  #renderAccount(t: Messages, user: UserboxUser | null | undefined, client: SessionClient | undefined) {
+  #renderAccount(t: Messages) {
+    const user = this._user;
+    const client = this.#client;
     // Sign in needs the client's login URL; a kept user is shown before token mode's client has come.
     if (user === undefined || (!user && !client)) {
       return html`<span part="placeholder" class="avatar placeholder" role="img" aria-label=${t.loading}></span>`;

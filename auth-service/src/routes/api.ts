@@ -82,7 +82,7 @@ export interface ApiDependencies {
 const parseJson = json({ limit: '16kb', strict: true });
 
 /** How long a browser may reuse `GET /api/apps` (the launcher's list) without asking again. */
-export const appsMaxAgeSeconds = 300;
+const appsMaxAgeSeconds = 300;
 
 /** The first step of every API route: no caching, the route base for the log line, small JSON bodies only. */
 export const enterApi: RequestHandler = (req, res, next) => {
